@@ -1,0 +1,506 @@
+//! The embedded queue: SQLite (WAL, `synchronous=FULL`) in the data dir.
+//!
+//! One thread owns the connection. Callers send it jobs; it runs every job waiting at that
+//! moment inside one transaction and answers them only after that transaction commits. Under
+//! load many enqueues share one fsync (group commit), which is what lets durable intake keep up
+//! with a bare HTTP handler.
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use tokio::sync::oneshot;
+
+use super::{
+    Claimed, Completion, DeliveryQueue, Enqueued, FinalState, LogCursor, NewDelivery,
+    QueueError, QueueFuture, QueueStats, SummaryRow,
+};
+
+type Finish = Box<dyn FnOnce(Result<(), QueueError>) + Send>;
+type Job = Box<dyn FnOnce(&Connection) -> Finish + Send>;
+
+/// Enough to amortise an fsync without making any caller wait long behind a huge batch.
+const MAX_BATCH: usize = 512;
+
+pub struct SqliteQueue {
+    jobs: mpsc::Sender<Job>,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS deliveries (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id  TEXT NOT NULL UNIQUE,
+    event        TEXT NOT NULL,
+    hook_id      TEXT,
+    key          TEXT NOT NULL,
+    repository   TEXT,
+    action       TEXT,
+    payload      BLOB NOT NULL,
+    received_at  INTEGER NOT NULL,
+    state        TEXT NOT NULL DEFAULT 'pending',
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    lease_owner  TEXT,
+    lease_until  INTEGER,
+    finished_at  INTEGER
+);
+CREATE INDEX IF NOT EXISTS deliveries_by_state_key ON deliveries(state, key, seq);
+CREATE INDEX IF NOT EXISTS deliveries_by_state_seq ON deliveries(state, seq);
+CREATE TABLE IF NOT EXISTS summaries (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    delivery_id  TEXT NOT NULL,
+    day          TEXT NOT NULL,
+    line         TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS log_cursor (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    upto    INTEGER NOT NULL,
+    file    TEXT,
+    offset  INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO log_cursor (id, upto, file, offset) VALUES (1, 0, NULL, 0);
+";
+
+fn storage(e: impl std::fmt::Display) -> QueueError {
+    QueueError::Storage(e.to_string())
+}
+
+fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl SqliteQueue {
+    /// Opens (or creates) the queue at `path`. The caller must own the data dir exclusively:
+    /// deliveries left running by a previous process are returned to pending here.
+    pub fn open(path: &Path) -> Result<SqliteQueue, QueueError> {
+        let conn = Connection::open(path).map_err(storage)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(storage)?;
+        conn.execute_batch(SCHEMA).map_err(storage)?;
+        let requeued = conn
+            .execute(
+                "UPDATE deliveries SET state = 'pending', lease_owner = NULL, lease_until = NULL
+                 WHERE state = 'running'",
+                [],
+            )
+            .map_err(storage)?;
+        if requeued > 0 {
+            tracing::warn!(requeued, "deliveries interrupted by the previous run are queued again");
+        }
+        let (tx, rx) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("sqlite-queue".into())
+            .spawn(move || run(conn, rx))
+            .map_err(storage)?;
+        Ok(SqliteQueue { jobs: tx })
+    }
+
+    fn call<T, F>(&self, f: F) -> QueueFuture<'_, T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel::<Result<T, QueueError>>();
+        let job: Job = Box::new(move |conn| {
+            let result = in_savepoint(conn, f);
+            Box::new(move |commit| {
+                let _ = tx.send(commit.and(result));
+            })
+        });
+        let sent = self.jobs.send(job).map_err(|_| QueueError::Closed);
+        Box::pin(async move {
+            sent?;
+            rx.await.map_err(|_| QueueError::Closed)?
+        })
+    }
+}
+
+/// A failing job must not undo the other jobs of its batch.
+fn in_savepoint<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> Result<T, QueueError> {
+    conn.execute_batch("SAVEPOINT job").map_err(storage)?;
+    match f(conn) {
+        Ok(v) => {
+            conn.execute_batch("RELEASE job").map_err(storage)?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
+            Err(storage(e))
+        }
+    }
+}
+
+fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let outcome = match conn.execute_batch("BEGIN IMMEDIATE") {
+            Ok(()) => {
+                let finishes: Vec<Finish> = jobs.into_iter().map(|job| job(&conn)).collect();
+                let commit = conn.execute_batch("COMMIT").map_err(storage);
+                if commit.is_err() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                (finishes, commit)
+            }
+            Err(e) => {
+                let err = storage(e);
+                // Nothing ran in a transaction; answer every caller with the error.
+                let finishes: Vec<Finish> = jobs
+                    .into_iter()
+                    .map(|_| -> Finish { Box::new(|_| {}) })
+                    .collect();
+                tracing::error!("queue transaction could not start: {err}");
+                (finishes, Err(err))
+            }
+        };
+        let (finishes, commit) = outcome;
+        for finish in finishes {
+            finish(commit.clone());
+        }
+    }
+}
+
+impl Clone for QueueError {
+    fn clone(&self) -> Self {
+        match self {
+            QueueError::Storage(s) => QueueError::Storage(s.clone()),
+            QueueError::Closed => QueueError::Closed,
+        }
+    }
+}
+
+impl DeliveryQueue for SqliteQueue {
+    fn enqueue(&self, d: NewDelivery) -> QueueFuture<'_, Enqueued> {
+        self.call(move |conn| {
+            let inserted = conn.execute(
+                "INSERT OR IGNORE INTO deliveries
+                   (delivery_id, event, hook_id, key, repository, action, payload, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    d.delivery_id,
+                    d.event,
+                    d.hook_id,
+                    d.key,
+                    d.repository,
+                    d.action,
+                    d.payload,
+                    now_ms()
+                ],
+            )?;
+            Ok(if inserted == 1 {
+                Enqueued::Queued
+            } else {
+                Enqueued::Duplicate
+            })
+        })
+    }
+
+    fn claim(&self, owner: &str, limit: usize, lease: Duration) -> QueueFuture<'_, Vec<Claimed>> {
+        let owner = owner.to_string();
+        self.call(move |conn| {
+            let now = now_ms();
+            conn.execute(
+                "UPDATE deliveries SET state = 'pending', lease_owner = NULL, lease_until = NULL
+                 WHERE state = 'running' AND lease_until < ?1",
+                params![now],
+            )?;
+            let mut select = conn.prepare_cached(
+                "SELECT d.seq FROM deliveries d
+                 WHERE d.state = 'pending'
+                   AND NOT EXISTS (SELECT 1 FROM deliveries r
+                                   WHERE r.state = 'running' AND r.key = d.key)
+                   AND NOT EXISTS (SELECT 1 FROM deliveries p
+                                   WHERE p.state = 'pending' AND p.key = d.key AND p.seq < d.seq)
+                 ORDER BY d.seq LIMIT ?1",
+            )?;
+            let seqs: Vec<i64> = select
+                .query_map(params![limit as i64], |row| row.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut update = conn.prepare_cached(
+                "UPDATE deliveries
+                 SET state = 'running', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3
+                 WHERE seq = ?1
+                 RETURNING seq, delivery_id, event, hook_id, key, payload, attempts",
+            )?;
+            let until = now + lease.as_millis() as i64;
+            let mut claimed = Vec::with_capacity(seqs.len());
+            for seq in seqs {
+                claimed.push(update.query_row(params![seq, owner, until], |row| {
+                    Ok(Claimed {
+                        seq: row.get(0)?,
+                        delivery_id: row.get(1)?,
+                        event: row.get(2)?,
+                        hook_id: row.get(3)?,
+                        key: row.get(4)?,
+                        payload: row.get(5)?,
+                        attempt: row.get(6)?,
+                    })
+                })?);
+            }
+            Ok(claimed)
+        })
+    }
+
+    fn renew(&self, seqs: Vec<i64>, lease: Duration) -> QueueFuture<'_, ()> {
+        self.call(move |conn| {
+            let until = now_ms() + lease.as_millis() as i64;
+            let mut stmt = conn.prepare_cached(
+                "UPDATE deliveries SET lease_until = ?2 WHERE seq = ?1 AND state = 'running'",
+            )?;
+            for seq in seqs {
+                stmt.execute(params![seq, until])?;
+            }
+            Ok(())
+        })
+    }
+
+    fn complete(&self, seq: i64, c: Completion) -> QueueFuture<'_, ()> {
+        self.call(move |conn| {
+            let state = match c.state {
+                FinalState::Done => "done",
+                FinalState::Failed => "failed",
+            };
+            let delivery_id: Option<String> = conn
+                .query_row(
+                    "UPDATE deliveries
+                     SET state = ?2, finished_at = ?3, lease_owner = NULL, lease_until = NULL
+                     WHERE seq = ?1 AND state = 'running'
+                     RETURNING delivery_id",
+                    params![seq, state, now_ms()],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            // Not running any more (its lease expired and another worker took it): the other
+            // worker's completion is the one that counts, so no second summary is written.
+            if let Some(delivery_id) = delivery_id {
+                conn.execute(
+                    "INSERT INTO summaries (delivery_id, day, line) VALUES (?1, ?2, ?3)",
+                    params![delivery_id, c.day, c.summary_line],
+                )?;
+            }
+            Ok(())
+        })
+    }
+
+    fn stats(&self) -> QueueFuture<'_, QueueStats> {
+        self.call(|conn| {
+            let mut stats = QueueStats::default();
+            let mut stmt =
+                conn.prepare_cached("SELECT state, COUNT(*) FROM deliveries GROUP BY state")?;
+            let rows = stmt.query_map([], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+            })?;
+            for row in rows {
+                let (state, n) = row?;
+                let n = n as u64;
+                match state.as_str() {
+                    "pending" => stats.pending = n,
+                    "running" => stats.running = n,
+                    "done" => stats.done = n,
+                    "failed" => stats.failed = n,
+                    _ => {}
+                }
+            }
+            Ok(stats)
+        })
+    }
+
+    fn summaries_after(&self, after: i64, limit: usize) -> QueueFuture<'_, Vec<SummaryRow>> {
+        self.call(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, delivery_id, day, line FROM summaries WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![after, limit as i64], |row| {
+                Ok(SummaryRow {
+                    seq: row.get(0)?,
+                    delivery_id: row.get(1)?,
+                    day: row.get(2)?,
+                    line: row.get(3)?,
+                })
+            })?;
+            rows.collect()
+        })
+    }
+
+    fn log_cursor(&self) -> QueueFuture<'_, LogCursor> {
+        self.call(|conn| {
+            conn.query_row(
+                "SELECT upto, file, offset FROM log_cursor WHERE id = 1",
+                [],
+                |row| {
+                    Ok(LogCursor {
+                        upto: row.get(0)?,
+                        file: row.get(1)?,
+                        offset: row.get::<_, i64>(2)? as u64,
+                    })
+                },
+            )
+        })
+    }
+
+    fn advance_log_cursor(&self, cursor: LogCursor) -> QueueFuture<'_, ()> {
+        self.call(move |conn| {
+            conn.execute(
+                "UPDATE log_cursor SET upto = ?1, file = ?2, offset = ?3 WHERE id = 1",
+                params![cursor.upto, cursor.file, cursor.offset as i64],
+            )?;
+            conn.execute("DELETE FROM summaries WHERE seq <= ?1", params![cursor.upto])?;
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn delivery(id: &str, key: &str) -> NewDelivery {
+        NewDelivery {
+            delivery_id: id.into(),
+            event: "pull_request".into(),
+            hook_id: None,
+            key: key.into(),
+            repository: Some("o/r".into()),
+            action: Some("opened".into()),
+            payload: b"{}".to_vec(),
+        }
+    }
+
+    fn done(day: &str) -> Completion {
+        Completion {
+            state: FinalState::Done,
+            day: day.into(),
+            summary_line: "{}".into(),
+        }
+    }
+
+    const LEASE: Duration = Duration::from_secs(60);
+
+    #[tokio::test]
+    async fn duplicates_are_not_queued_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        assert_eq!(q.enqueue(delivery("a", "k")).await.unwrap(), Enqueued::Queued);
+        assert_eq!(
+            q.enqueue(delivery("a", "k")).await.unwrap(),
+            Enqueued::Duplicate
+        );
+        assert_eq!(q.stats().await.unwrap().pending, 1);
+    }
+
+    #[tokio::test]
+    async fn one_delivery_per_key_runs_at_a_time_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        for (id, key) in [("a1", "A"), ("b1", "B"), ("a2", "A"), ("b2", "B")] {
+            q.enqueue(delivery(id, key)).await.unwrap();
+        }
+        let first: Vec<_> = q
+            .claim("w", 10, LEASE)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.delivery_id)
+            .collect();
+        assert_eq!(first, vec!["a1", "b1"]);
+        assert!(q.claim("w", 10, LEASE).await.unwrap().is_empty());
+        let a1 = 1;
+        q.complete(a1, done("2026-01-01")).await.unwrap();
+        let next: Vec<_> = q
+            .claim("w", 10, LEASE)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.delivery_id)
+            .collect();
+        assert_eq!(next, vec!["a2"]);
+        let stats = q.stats().await.unwrap();
+        assert_eq!(
+            stats,
+            QueueStats {
+                pending: 1,
+                running: 2,
+                done: 1,
+                failed: 0
+            }
+        );
+    }
+
+    #[tokio::test]
+    async fn expired_leases_return_to_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        q.enqueue(delivery("a", "k")).await.unwrap();
+        let c = q.claim("w1", 1, Duration::ZERO).await.unwrap();
+        assert_eq!(c[0].attempt, 1);
+        std::thread::sleep(Duration::from_millis(5));
+        let again = q.claim("w2", 1, LEASE).await.unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].attempt, 2);
+    }
+
+    #[tokio::test]
+    async fn a_stale_completion_writes_no_second_summary() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        q.enqueue(delivery("a", "k")).await.unwrap();
+        let c = q.claim("w", 1, LEASE).await.unwrap();
+        q.complete(c[0].seq, done("2026-01-01")).await.unwrap();
+        q.complete(c[0].seq, done("2026-01-01")).await.unwrap();
+        assert_eq!(q.summaries_after(0, 10).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn running_deliveries_are_requeued_on_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db");
+        {
+            let q = SqliteQueue::open(&path).unwrap();
+            q.enqueue(delivery("a", "k")).await.unwrap();
+            assert_eq!(q.claim("w", 1, LEASE).await.unwrap().len(), 1);
+        }
+        let q = SqliteQueue::open(&path).unwrap();
+        assert_eq!(q.stats().await.unwrap().pending, 1);
+        let c = q.claim("w", 1, LEASE).await.unwrap();
+        assert_eq!(c[0].attempt, 2);
+    }
+
+    #[tokio::test]
+    async fn log_cursor_advances_and_drops_written_summaries() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        assert_eq!(q.log_cursor().await.unwrap(), LogCursor::default());
+        for id in ["a", "b"] {
+            q.enqueue(delivery(id, id)).await.unwrap();
+        }
+        for c in q.claim("w", 2, LEASE).await.unwrap() {
+            q.complete(c.seq, done("2026-01-01")).await.unwrap();
+        }
+        let rows = q.summaries_after(0, 10).await.unwrap();
+        assert_eq!(rows.len(), 2);
+        let cursor = LogCursor {
+            upto: rows[0].seq,
+            file: Some("webhooks_2026-01-01.json".into()),
+            offset: 3,
+        };
+        q.advance_log_cursor(cursor.clone()).await.unwrap();
+        assert_eq!(q.log_cursor().await.unwrap(), cursor);
+        let left = q.summaries_after(0, 10).await.unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].delivery_id, rows[1].delivery_id);
+    }
+}
