@@ -1,0 +1,3 @@
+//! Delivery records: the JSONL summary files (and, later, their index and the live viewer feed).
+
+pub mod writer;

@@ -1,0 +1,191 @@
+//! Workers: claim → process → complete.
+//!
+//! One dispatcher claims as many deliveries as there are free workers (`max-workers`, which
+//! may change on reload), each under a lease it renews while the delivery runs. The queue hands
+//! out at most one delivery per key, so the events of one PR never interleave.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, Semaphore, watch};
+use tokio::task::JoinSet;
+
+use crate::config::Config;
+use crate::github_webhook::GithubWebhook;
+use crate::masking::SharedMasker;
+use crate::queue::{Claimed, Completion, DeliveryQueue, FinalState};
+use crate::steps::{ErrorInfo, WebhookContext};
+
+/// How long a claim is valid without renewal; renewed every third of it.
+pub const LEASE: Duration = Duration::from_secs(60);
+/// Upper bound for one delivery. Long jobs (tox, builds) carry their own timeouts.
+pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
+/// A delivery that keeps killing its worker is given up after this many claims.
+pub const MAX_ATTEMPTS: u32 = 5;
+/// Wake-ups are signalled, but a periodic look also picks up expired leases.
+const IDLE_POLL: Duration = Duration::from_secs(1);
+
+pub struct Workers {
+    pub queue: Arc<dyn DeliveryQueue>,
+    pub config: watch::Receiver<Arc<Config>>,
+    pub masker: SharedMasker,
+    /// Signalled by intake when a delivery is stored.
+    pub wake: Arc<Notify>,
+    /// Signalled when a summary record is stored, for the log writer.
+    pub summaries: Arc<Notify>,
+    /// Lease owner name, unique per process.
+    pub owner: String,
+}
+
+impl Workers {
+    /// Runs until `shutdown` turns true, then waits up to `drain` for running deliveries.
+    /// Deliveries still running after that stay claimed and are retried on the next start.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>, drain: Duration) {
+        let this = Arc::new(self);
+        let mut capacity = this.config.borrow().server.max_workers;
+        let permits = Arc::new(Semaphore::new(capacity));
+        let running: Arc<Mutex<HashSet<i64>>> = Arc::default();
+        let mut tasks = JoinSet::new();
+        let mut renew = tokio::time::interval(LEASE / 3);
+        renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut config = this.config.clone();
+        loop {
+            capacity = resize(&permits, capacity, config.borrow().server.max_workers);
+            let free = permits.available_permits();
+            if free > 0 {
+                match this.queue.claim(&this.owner, free, LEASE).await {
+                    Ok(claimed) if !claimed.is_empty() => {
+                        for delivery in claimed {
+                            let Ok(permit) = permits.clone().try_acquire_owned() else {
+                                break;
+                            };
+                            running.lock().expect("not poisoned").insert(delivery.seq);
+                            let this = this.clone();
+                            let running = running.clone();
+                            tasks.spawn(async move {
+                                let seq = delivery.seq;
+                                this.handle(delivery).await;
+                                running.lock().expect("not poisoned").remove(&seq);
+                                drop(permit);
+                            });
+                        }
+                        continue;
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!("claiming deliveries failed: {e}"),
+                }
+            }
+            tokio::select! {
+                _ = this.wake.notified() => {}
+                _ = tokio::time::sleep(IDLE_POLL) => {}
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                _ = renew.tick() => {
+                    let seqs: Vec<i64> = running.lock().expect("not poisoned").iter().copied().collect();
+                    if !seqs.is_empty()
+                        && let Err(e) = this.queue.renew(seqs, LEASE).await
+                    {
+                        tracing::error!("renewing leases failed: {e}");
+                    }
+                }
+                Ok(()) = config.changed() => {}
+                res = shutdown.changed() => {
+                    if res.is_err() || *shutdown.borrow() { break; }
+                }
+            }
+        }
+        let in_flight = tasks.len();
+        if in_flight > 0 {
+            tracing::info!(in_flight, "waiting for running deliveries to finish");
+        }
+        let drained = tokio::time::timeout(drain, async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!(
+                left = tasks.len(),
+                "deliveries still running at shutdown; they will be retried on the next start"
+            );
+            tasks.abort_all();
+        }
+    }
+
+    async fn handle(&self, delivery: Claimed) {
+        let config = self.config.borrow().clone();
+        let mut ctx = WebhookContext::new(delivery.delivery_id.clone(), delivery.event.clone());
+        if delivery.attempt > MAX_ATTEMPTS {
+            ctx.fail(ErrorInfo::new(
+                "TooManyAttempts",
+                format!("abandoned after {} attempts", delivery.attempt - 1),
+            ));
+        } else {
+            let job_delivery = delivery.clone();
+            let mut job = tokio::spawn(async move {
+                GithubWebhook::new(config).process(&job_delivery, &mut ctx).await;
+                ctx
+            });
+            ctx = match tokio::time::timeout(DELIVERY_TIMEOUT, &mut job).await {
+                Ok(Ok(done)) => done,
+                Ok(Err(join)) => {
+                    let mut failed = WebhookContext::new(&delivery.delivery_id, &delivery.event);
+                    failed.fail(ErrorInfo::new("Panic", join.to_string()));
+                    failed
+                }
+                Err(_) => {
+                    job.abort();
+                    let mut failed = WebhookContext::new(&delivery.delivery_id, &delivery.event);
+                    failed.fail(ErrorInfo::new(
+                        "Timeout",
+                        format!("processing exceeded {}s", DELIVERY_TIMEOUT.as_secs()),
+                    ));
+                    failed
+                }
+            };
+        }
+        let summary = ctx.finish();
+        let masker = self.masker.get();
+        let line = serde_json::to_string(&summary).expect("summaries serialise");
+        let line = masker.mask(&line).into_owned();
+        tracing::info!(
+            delivery = %delivery.delivery_id,
+            repository = summary.repository_full_name.as_deref().unwrap_or("-"),
+            "[{}] {}",
+            summary.event_type,
+            summary.summary
+        );
+        let completion = Completion {
+            state: if summary.success {
+                FinalState::Done
+            } else {
+                FinalState::Failed
+            },
+            day: summary.day().to_string(),
+            summary_line: line,
+        };
+        match self.queue.complete(delivery.seq, completion).await {
+            Ok(()) => self.summaries.notify_one(),
+            Err(e) => tracing::error!(
+                delivery = %delivery.delivery_id,
+                "could not record completion, the delivery will be retried: {e}"
+            ),
+        }
+    }
+}
+
+/// Grows or shrinks the worker count to `want`; returns the new capacity.
+fn resize(permits: &Arc<Semaphore>, capacity: usize, want: usize) -> usize {
+    if want > capacity {
+        permits.add_permits(want - capacity);
+    } else if want < capacity {
+        // Shrinking takes effect as running deliveries finish and their permits are retired.
+        let permits = permits.clone();
+        let surplus = (capacity - want) as u32;
+        tokio::spawn(async move {
+            if let Ok(p) = permits.acquire_many_owned(surplus).await {
+                p.forget();
+            }
+        });
+    }
+    want
+}
