@@ -8,7 +8,11 @@ use github_webhook_server::config::{Config, ConfigError, RepoFile};
 use github_webhook_server::server::{self, StartError};
 
 #[derive(Parser)]
-#[command(name = "github-webhook-server", version, about = "GitHub automation bot: webhooks in, pull request actions out")]
+#[command(
+    name = "github-webhook-server",
+    version,
+    about = "GitHub automation bot: webhooks in, pull request actions out"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -53,7 +57,10 @@ fn main() -> ExitCode {
 }
 
 fn serve(data_dir: &Path) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -77,7 +84,12 @@ fn report(path: &Path, err: &ConfigError) {
     match err {
         ConfigError::Read { .. } => eprintln!("error: {err}"),
         ConfigError::Invalid(problems) => {
-            eprintln!("error: {} is invalid ({} problem{}):", path.display(), problems.len(), if problems.len() == 1 { "" } else { "s" });
+            eprintln!(
+                "error: {} is invalid ({} problem{}):",
+                path.display(),
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            );
             for p in problems {
                 let at = p.line.map(|l| format!(":{l}")).unwrap_or_default();
                 let key = if p.path.is_empty() { "(root)" } else { &p.path };
@@ -95,7 +107,11 @@ fn validate(file: Option<&Path>, repo_file: Option<&Path>) -> ExitCode {
                 "{}: valid ({} repositor{})",
                 path.display(),
                 config.repositories.len(),
-                if config.repositories.len() == 1 { "y" } else { "ies" }
+                if config.repositories.len() == 1 {
+                    "y"
+                } else {
+                    "ies"
+                }
             ),
             Err(e) => {
                 report(path, &e);
@@ -105,7 +121,10 @@ fn validate(file: Option<&Path>, repo_file: Option<&Path>) -> ExitCode {
     }
     if let Some(path) = repo_file {
         let result = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.to_path_buf(), source })
+            .map_err(|source| ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            })
             .and_then(|text| RepoFile::parse(&text));
         match result {
             Ok(_) => println!("{}: valid", path.display()),
@@ -115,5 +134,9 @@ fn validate(file: Option<&Path>, repo_file: Option<&Path>) -> ExitCode {
             }
         }
     }
-    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -162,7 +162,13 @@ async fn fetch_github(client: &reqwest::Client, url: &str) -> Result<Vec<IpNet>>
 }
 
 async fn fetch_cloudflare(client: &reqwest::Client, url: &str) -> Result<Vec<IpNet>> {
-    let body: serde_json::Value = client.get(url).send().await?.error_for_status()?.json().await?;
+    let body: serde_json::Value = client
+        .get(url)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
     Ok(parse_cloudflare(&body))
 }
 

@@ -73,9 +73,7 @@ pub fn triage(config: &Config, event: &str, payload: &Value) -> Triage {
         return Triage::NotConfigured(full_name.to_string());
     };
     if !entry.config.handles_event(event) {
-        return Triage::Skip(format!(
-            "`{event}` is not in the repository's events"
-        ));
+        return Triage::Skip(format!("`{event}` is not in the repository's events"));
     }
     let action = payload.get("action").and_then(Value::as_str).unwrap_or("");
     let skip = |why: String| Triage::Skip(why);
@@ -100,7 +98,11 @@ pub fn triage(config: &Config, event: &str, payload: &Value) -> Triage {
             if payload.pointer("/issue/pull_request").is_none() {
                 return skip("comment on an issue, not a pull request".into());
             }
-            if payload.pointer("/comment/user/type").and_then(Value::as_str) == Some("Bot") {
+            if payload
+                .pointer("/comment/user/type")
+                .and_then(Value::as_str)
+                == Some("Bot")
+            {
                 return skip("comment by a bot".into());
             }
             let body = str_at(payload, &["comment", "body"]).unwrap_or("");
@@ -111,20 +113,28 @@ pub fn triage(config: &Config, event: &str, payload: &Value) -> Triage {
         }
         "pull_request_review" => match action {
             "submitted" | "dismissed" | "edited" => Triage::Dispatch(Handler::PullRequestReview),
-            _ => skip(format!("pull_request_review action `{action}` is not handled")),
+            _ => skip(format!(
+                "pull_request_review action `{action}` is not handled"
+            )),
         },
         "pull_request_review_thread" => {
             if action != "resolved" && action != "unresolved" {
                 return skip(format!("review thread action `{action}` is not handled"));
             }
-            if !entry.config.branch_protection.required_conversation_resolution {
+            if !entry
+                .config
+                .branch_protection
+                .required_conversation_resolution
+            {
                 return skip("conversation resolution is not required".into());
             }
             Triage::Dispatch(Handler::MergeCheck)
         }
         "check_run" => {
             if action != "completed" {
-                return skip(format!("check_run action `{action}`: only completed runs matter"));
+                return skip(format!(
+                    "check_run action `{action}`: only completed runs matter"
+                ));
             }
             let name = str_at(payload, &["check_run", "name"]).unwrap_or("");
             let conclusion = str_at(payload, &["check_run", "conclusion"]).unwrap_or("");
@@ -177,7 +187,10 @@ impl GithubWebhook {
         ctx.start_step("webhook_routing", step_data! {"attempt": delivery.attempt});
         match triage(&self.config, &delivery.event, &payload) {
             Triage::Skip(reason) => {
-                ctx.complete_step("webhook_routing", step_data! {"decision": "skip", "reason": reason});
+                ctx.complete_step(
+                    "webhook_routing",
+                    step_data! {"decision": "skip", "reason": reason},
+                );
             }
             Triage::NotConfigured(full_name) => {
                 let error = ErrorInfo::new(
@@ -306,25 +319,47 @@ mod tests {
             triage(&c, "issue_comment", &comment("/lgtm", true, "User")),
             Triage::Dispatch(Handler::IssueComment)
         );
-        assert!(skipped(triage(&c, "issue_comment", &comment("nice", true, "User"))));
-        assert!(skipped(triage(&c, "issue_comment", &comment("/lgtm", false, "User"))));
-        assert!(skipped(triage(&c, "issue_comment", &comment("/lgtm", true, "Bot"))));
+        assert!(skipped(triage(
+            &c,
+            "issue_comment",
+            &comment("nice", true, "User")
+        )));
+        assert!(skipped(triage(
+            &c,
+            "issue_comment",
+            &comment("/lgtm", false, "User")
+        )));
+        assert!(skipped(triage(
+            &c,
+            "issue_comment",
+            &comment("/lgtm", true, "Bot")
+        )));
     }
 
     #[test]
     fn check_runs_and_statuses() {
         let c = config();
         let run = |action: &str, name: &str, conclusion: &str| {
-            repo(json!({"action": action, "check_run": {"name": name, "conclusion": conclusion,
-                        "head_sha": "abc", "pull_requests": []}}))
+            repo(
+                json!({"action": action, "check_run": {"name": name, "conclusion": conclusion,
+                        "head_sha": "abc", "pull_requests": []}}),
+            )
         };
         assert!(skipped(triage(&c, "check_run", &run("created", "tox", ""))));
-        assert!(skipped(triage(&c, "check_run", &run("completed", "can-be-merged", "failure"))));
+        assert!(skipped(triage(
+            &c,
+            "check_run",
+            &run("completed", "can-be-merged", "failure")
+        )));
         assert_eq!(
             triage(&c, "check_run", &run("completed", "tox", "success")),
             Triage::Dispatch(Handler::CheckRun)
         );
-        assert!(skipped(triage(&c, "status", &repo(json!({"state": "pending", "sha": "a"})))));
+        assert!(skipped(triage(
+            &c,
+            "status",
+            &repo(json!({"state": "pending", "sha": "a"}))
+        )));
         assert_eq!(
             triage(&c, "status", &repo(json!({"state": "success", "sha": "a"}))),
             Triage::Dispatch(Handler::MergeCheck)
@@ -334,14 +369,22 @@ mod tests {
     #[test]
     fn pushes_only_matter_for_tags() {
         let c = config();
-        assert!(skipped(triage(&c, "push", &repo(json!({"ref": "refs/heads/main"})))));
+        assert!(skipped(triage(
+            &c,
+            "push",
+            &repo(json!({"ref": "refs/heads/main"}))
+        )));
         assert!(skipped(triage(
             &c,
             "push",
             &repo(json!({"ref": "refs/tags/v1", "deleted": true}))
         )));
         assert_eq!(
-            triage(&c, "push", &repo(json!({"ref": "refs/tags/v1", "deleted": false}))),
+            triage(
+                &c,
+                "push",
+                &repo(json!({"ref": "refs/tags/v1", "deleted": false}))
+            ),
             Triage::Dispatch(Handler::Push)
         );
     }

@@ -53,19 +53,25 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// Verifies `X-Hub-Signature-256` in constant time.
-pub fn verify_signature(secret: &str, body: &[u8], signature: Option<&str>) -> Result<(), &'static str> {
+pub fn verify_signature(
+    secret: &str,
+    body: &[u8],
+    signature: Option<&str>,
+) -> Result<(), &'static str> {
     let signature = signature.ok_or("x-hub-signature-256 header is missing!")?;
     const MISMATCH: &str = "Request signatures didn't match!";
     let hex_sig = signature.strip_prefix("sha256=").ok_or(MISMATCH)?;
     let expected = hex::decode(hex_sig).map_err(|_| MISMATCH)?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(body);
     mac.verify_slice(&expected).map_err(|_| MISMATCH)
 }
 
 /// `sha256=<hex>` for `body`, as GitHub computes it.
 pub fn sign(secret: &str, body: &[u8]) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
     mac.update(body);
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
@@ -116,17 +122,28 @@ pub async fn receive(
     };
     let meta: PayloadMeta = match serde_json::from_slice(&bytes) {
         Ok(m) => m,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("Invalid JSON payload: {e}")),
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("Invalid JSON payload: {e}"),
+            );
+        }
     };
     if !REPOSITORYLESS_EVENTS.contains(&event) {
         let Some(repo) = &meta.repository else {
             return error(StatusCode::BAD_REQUEST, "Missing repository in payload");
         };
         if repo.name.is_none() {
-            return error(StatusCode::BAD_REQUEST, "Missing repository.name in payload");
+            return error(
+                StatusCode::BAD_REQUEST,
+                "Missing repository.name in payload",
+            );
         }
         if repo.full_name.is_none() {
-            return error(StatusCode::BAD_REQUEST, "Missing repository.full_name in payload");
+            return error(
+                StatusCode::BAD_REQUEST,
+                "Missing repository.full_name in payload",
+            );
         }
     }
 

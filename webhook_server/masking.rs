@@ -79,9 +79,7 @@ fn mask_token_shapes(text: &str) -> Option<String> {
     while i < bytes.len() {
         let at_word_start = i == 0 || !is_token_char(bytes[i - 1]);
         let prefix = if at_word_start {
-            TOKEN_PREFIXES
-                .iter()
-                .find(|p| text[i..].starts_with(**p))
+            TOKEN_PREFIXES.iter().find(|p| text[i..].starts_with(**p))
         } else {
             None
         };
@@ -192,10 +190,7 @@ mod tests {
     fn token_shapes_are_masked_only_when_enabled() {
         let token = format!("ghs_{}", "a1B2".repeat(9));
         let line = format!("using {token} now");
-        assert_eq!(
-            Masker::new([], true).mask(&line),
-            "using ***** now"
-        );
+        assert_eq!(Masker::new([], true).mask(&line), "using ***** now");
         assert_eq!(Masker::new([], false).mask(&line), line);
     }
 

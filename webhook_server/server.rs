@@ -124,6 +124,7 @@ pub async fn serve(data_dir: &Path) -> Result<(), StartError> {
             wake: wake.clone(),
             summaries,
             owner: format!("pid-{}", std::process::id()),
+            delivery_delay: test_delay(),
         }
         .run(shutdown_rx, SHUTDOWN_DRAIN),
     );
@@ -163,6 +164,18 @@ pub async fn serve(data_dir: &Path) -> Result<(), StartError> {
     }
     tracing::info!("stopped");
     Ok(())
+}
+
+/// See `Workers::delivery_delay`.
+fn test_delay() -> Duration {
+    let ms = std::env::var("WEBHOOK_SERVER_TEST_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if ms > 0 {
+        tracing::warn!("WEBHOOK_SERVER_TEST_DELAY_MS: every delivery is delayed by {ms} ms");
+    }
+    Duration::from_millis(ms)
 }
 
 async fn apply_reloads(

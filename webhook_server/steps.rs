@@ -11,9 +11,8 @@ use time::format_description::FormatItem;
 use time::macros::format_description;
 
 /// Python's `datetime.isoformat()` for UTC, which the log viewer and existing tooling parse.
-const ISO: &[FormatItem<'static>] = format_description!(
-    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]+00:00"
-);
+const ISO: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]+00:00");
 
 pub fn iso(t: OffsetDateTime) -> String {
     t.to_offset(time::UtcOffset::UTC)
@@ -335,7 +334,6 @@ macro_rules! step_data {
 #[cfg(test)]
 mod tests {
     use super::*;
-
 
     #[test]
     fn steps_record_status_duration_and_data() {

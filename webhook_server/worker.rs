@@ -36,6 +36,10 @@ pub struct Workers {
     pub summaries: Arc<Notify>,
     /// Lease owner name, unique per process.
     pub owner: String,
+    /// Extra time spent on every delivery. Zero in production; tests set it (through
+    /// `WEBHOOK_SERVER_TEST_DELAY_MS`) to make ordering and crash recovery observable before
+    /// handlers do real, slow GitHub work.
+    pub delivery_delay: Duration,
 }
 
 impl Workers {
@@ -98,10 +102,8 @@ impl Workers {
         if in_flight > 0 {
             tracing::info!(in_flight, "waiting for running deliveries to finish");
         }
-        let drained = tokio::time::timeout(drain, async {
-            while tasks.join_next().await.is_some() {}
-        })
-        .await;
+        let drained =
+            tokio::time::timeout(drain, async { while tasks.join_next().await.is_some() {} }).await;
         if drained.is_err() {
             tracing::warn!(
                 left = tasks.len(),
@@ -121,8 +123,12 @@ impl Workers {
             ));
         } else {
             let job_delivery = delivery.clone();
+            let delay = self.delivery_delay;
             let mut job = tokio::spawn(async move {
-                GithubWebhook::new(config).process(&job_delivery, &mut ctx).await;
+                tokio::time::sleep(delay).await;
+                GithubWebhook::new(config)
+                    .process(&job_delivery, &mut ctx)
+                    .await;
                 ctx
             });
             ctx = match tokio::time::timeout(DELIVERY_TIMEOUT, &mut job).await {

@@ -129,8 +129,12 @@ impl Config {
             for (alias, entry) in &server.repositories {
                 let (own, settings) = partition(entry, |k| entry_keys.contains_key(k));
                 let layered = layering::layer(&[&settings, &root_settings]);
-                let pointer = format!("/repositories/{}", alias.replace('~', "~0").replace('/', "~1"));
-                let Some(config) = typed::<RepoConfig>(&doc, &pointer, layered.clone(), &mut problems)
+                let pointer = format!(
+                    "/repositories/{}",
+                    alias.replace('~', "~0").replace('/', "~1")
+                );
+                let Some(config) =
+                    typed::<RepoConfig>(&doc, &pointer, layered.clone(), &mut problems)
                 else {
                     continue;
                 };
@@ -209,7 +213,9 @@ impl Config {
         if let Some(docker) = &self.server.docker {
             out.extend(docker.password.clone());
         }
-        for config in std::iter::once(&self.defaults).chain(self.repositories.iter().map(|r| &r.config)) {
+        for config in
+            std::iter::once(&self.defaults).chain(self.repositories.iter().map(|r| &r.config))
+        {
             out.extend(config.secrets());
         }
         out.sort();
@@ -255,6 +261,11 @@ impl RepoFile {
     }
 }
 
+/// YAML text as JSON, with the loader config files use (YAML 1.2 core schema, merge keys).
+pub fn parse_to_json(text: &str) -> Result<Value, ConfigError> {
+    parse_yaml(text).map(|doc| doc.value)
+}
+
 fn parse_yaml(text: &str) -> Result<yaml::Document, ConfigError> {
     yaml::parse(text).map_err(|e| {
         ConfigError::Invalid(vec![Problem {
@@ -293,7 +304,9 @@ fn typed<T: DeserializeOwned>(
         Err(e) => {
             let mut pointer = base_pointer.to_string();
             for seg in e.path().iter() {
-                if let serde_path_to_error::Segment::Map { key } | serde_path_to_error::Segment::Enum { variant: key } = seg {
+                if let serde_path_to_error::Segment::Map { key }
+                | serde_path_to_error::Segment::Enum { variant: key } = seg
+                {
                     pointer.push('/');
                     pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
                 } else if let serde_path_to_error::Segment::Seq { index } = seg {
@@ -350,7 +363,10 @@ fn check_unique_names(
     for r in repositories {
         let Some(name) = &r.full_name else { continue };
         if let Some(first) = seen.insert(name.to_ascii_lowercase(), &r.alias) {
-            let pointer = format!("/repositories/{}/name", r.alias.replace('~', "~0").replace('/', "~1"));
+            let pointer = format!(
+                "/repositories/{}/name",
+                r.alias.replace('~', "~0").replace('/', "~1")
+            );
             problems.push(Problem {
                 path: schema::dotted(&pointer),
                 line: doc.line_of(&pointer),
@@ -465,7 +481,10 @@ repositories:
         let paths: Vec<_> = err.problems().iter().map(|p| p.path.as_str()).collect();
         assert_eq!(
             paths,
-            vec!["repositories.b.name", "repositories.b.custom-check-runs[1].name"]
+            vec![
+                "repositories.b.name",
+                "repositories.b.custom-check-runs[1].name"
+            ]
         );
         assert_eq!(err.problems()[0].line, Some(5));
     }

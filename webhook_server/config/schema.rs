@@ -24,9 +24,8 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(line) => write!(f, "line {line}: ")?,
-            None => {}
+        if let Some(line) = self.line {
+            write!(f, "line {line}: ")?;
         }
         if self.path.is_empty() {
             write!(f, "(root): {}", self.message)
@@ -88,14 +87,23 @@ pub fn validate(doc: &Document, target: Target) -> Vec<Problem> {
                     ));
                 }
             }
-            _ => other.push((
-                pointer.to_string(),
-                Problem {
-                    path: dotted(pointer),
-                    line: doc.line_of(pointer),
-                    message: err.to_string(),
-                },
-            )),
+            kind => {
+                // The schema's only `not` guards reserved names (built-in check names).
+                let message = match kind {
+                    ValidationErrorKind::Not { .. } => {
+                        format!("{} is reserved for a built-in check", err.instance)
+                    }
+                    _ => err.to_string(),
+                };
+                other.push((
+                    pointer.to_string(),
+                    Problem {
+                        path: dotted(pointer),
+                        line: doc.line_of(pointer),
+                        message,
+                    },
+                ))
+            }
         }
     }
     // Under `unevaluatedProperties`, a key whose value is invalid also counts as unevaluated;

@@ -144,7 +144,10 @@ impl Builder {
                                 _ => None,
                             }));
                         }
-                        _ => self.fail(mark, "a `<<` merge key needs a mapping or a list of mappings"),
+                        _ => self.fail(
+                            mark,
+                            "a `<<` merge key needs a mapping or a list of mappings",
+                        ),
                     }
                 } else if map.insert(k.clone(), value).is_some() {
                     self.fail(mark, format!("duplicate key `{k}`"));

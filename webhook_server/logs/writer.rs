@@ -99,10 +99,7 @@ impl LogWriter {
         if lines.is_empty() {
             return Ok(cursor);
         }
-        let pending = self
-            .queue
-            .summaries_after(cursor.upto, lines.len())
-            .await?;
+        let pending = self.queue.summaries_after(cursor.upto, lines.len()).await?;
         let mut matched = 0;
         for (line, row) in lines.iter().zip(&pending) {
             if file_name(&row.day) != name || hook_id(line).as_deref() != Some(&row.delivery_id) {
@@ -118,10 +115,16 @@ impl LogWriter {
                 unexpected = lines.len() - matched,
                 "log file has lines the queue does not account for; leaving them in place"
             );
-            cursor.offset += lines[matched..].iter().map(|l| l.len() as u64 + 1).sum::<u64>();
+            cursor.offset += lines[matched..]
+                .iter()
+                .map(|l| l.len() as u64 + 1)
+                .sum::<u64>();
         }
         if matched > 0 {
-            tracing::info!(records = matched, "summary records written before the last stop were found in {name}");
+            tracing::info!(
+                records = matched,
+                "summary records written before the last stop were found in {name}"
+            );
         }
         self.queue.advance_log_cursor(cursor.clone()).await?;
         Ok(cursor)
@@ -196,7 +199,11 @@ mod tests {
             .await
             .unwrap();
         }
-        for c in q.claim("w", ids.len(), Duration::from_secs(60)).await.unwrap() {
+        for c in q
+            .claim("w", ids.len(), Duration::from_secs(60))
+            .await
+            .unwrap()
+        {
             q.complete(
                 c.seq,
                 Completion {
@@ -239,7 +246,11 @@ mod tests {
         drain(q.clone(), dir.path()).await;
         assert_eq!(
             lines(dir.path()),
-            vec![r#"{"hook_id":"a"}"#, r#"{"hook_id":"b"}"#, r#"{"hook_id":"c"}"#]
+            vec![
+                r#"{"hook_id":"a"}"#,
+                r#"{"hook_id":"b"}"#,
+                r#"{"hook_id":"c"}"#
+            ]
         );
         assert!(q.summaries_after(0, 10).await.unwrap().is_empty());
     }
@@ -266,7 +277,11 @@ mod tests {
         drain(q, dir.path()).await;
         assert_eq!(
             lines(dir.path()),
-            vec![r#"{"hook_id":"a"}"#, r#"{"hook_id":"b"}"#, r#"{"hook_id":"c"}"#]
+            vec![
+                r#"{"hook_id":"a"}"#,
+                r#"{"hook_id":"b"}"#,
+                r#"{"hook_id":"c"}"#
+            ]
         );
     }
 }

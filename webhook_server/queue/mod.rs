@@ -122,7 +122,11 @@ pub trait DeliveryQueue: Send + Sync + 'static {
 
 /// The ordering key of a delivery, from its event and payload.
 pub fn ordering_key(event: &str, delivery_id: &str, meta: &PayloadMeta) -> String {
-    let Some(repo) = meta.repository.as_ref().and_then(|r| r.full_name.as_deref()) else {
+    let Some(repo) = meta
+        .repository
+        .as_ref()
+        .and_then(|r| r.full_name.as_deref())
+    else {
         return format!("delivery:{delivery_id}");
     };
     let number = meta
@@ -153,7 +157,11 @@ pub fn ordering_key(event: &str, delivery_id: &str, meta: &PayloadMeta) -> Strin
         .check_run
         .as_ref()
         .and_then(|c| c.head_sha.as_deref())
-        .or_else(|| meta.check_suite.as_ref().and_then(|c| c.head_sha.as_deref()))
+        .or_else(|| {
+            meta.check_suite
+                .as_ref()
+                .and_then(|c| c.head_sha.as_deref())
+        })
         .or(meta.sha.as_deref());
     if let Some(sha) = sha {
         return format!("{repo}@{sha}");
@@ -210,17 +218,25 @@ mod tests {
     fn pr_scoped_events_share_the_pr_key() {
         let repo = r#""repository":{"name":"r","full_name":"o/r"}"#;
         assert_eq!(
-            key("pull_request", &format!(r#"{{"number":5,"pull_request":{{"number":5}},{repo}}}"#)),
+            key(
+                "pull_request",
+                &format!(r#"{{"number":5,"pull_request":{{"number":5}},{repo}}}"#)
+            ),
             "o/r#5"
         );
         assert_eq!(
-            key("issue_comment", &format!(r#"{{"issue":{{"number":5}},{repo}}}"#)),
+            key(
+                "issue_comment",
+                &format!(r#"{{"issue":{{"number":5}},{repo}}}"#)
+            ),
             "o/r#5"
         );
         assert_eq!(
             key(
                 "check_run",
-                &format!(r#"{{"check_run":{{"head_sha":"abc","pull_requests":[{{"number":5}}]}},{repo}}}"#)
+                &format!(
+                    r#"{{"check_run":{{"head_sha":"abc","pull_requests":[{{"number":5}}]}},{repo}}}"#
+                )
             ),
             "o/r#5"
         );
@@ -230,10 +246,16 @@ mod tests {
     fn commit_ref_and_repo_keys() {
         let repo = r#""repository":{"name":"r","full_name":"o/r"}"#;
         assert_eq!(
-            key("check_run", &format!(r#"{{"check_run":{{"head_sha":"abc","pull_requests":[]}},{repo}}}"#)),
+            key(
+                "check_run",
+                &format!(r#"{{"check_run":{{"head_sha":"abc","pull_requests":[]}},{repo}}}"#)
+            ),
             "o/r@abc"
         );
-        assert_eq!(key("status", &format!(r#"{{"sha":"def",{repo}}}"#)), "o/r@def");
+        assert_eq!(
+            key("status", &format!(r#"{{"sha":"def",{repo}}}"#)),
+            "o/r@def"
+        );
         assert_eq!(
             key("push", &format!(r#"{{"ref":"refs/tags/v1",{repo}}}"#)),
             "o/r:refs/tags/v1"

@@ -13,8 +13,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
 use super::{
-    Claimed, Completion, DeliveryQueue, Enqueued, FinalState, LogCursor, NewDelivery,
-    QueueError, QueueFuture, QueueStats, SummaryRow,
+    Claimed, Completion, DeliveryQueue, Enqueued, FinalState, LogCursor, NewDelivery, QueueError,
+    QueueFuture, QueueStats, SummaryRow,
 };
 
 type Finish = Box<dyn FnOnce(Result<(), QueueError>) + Send>;
@@ -90,7 +90,10 @@ impl SqliteQueue {
             )
             .map_err(storage)?;
         if requeued > 0 {
-            tracing::warn!(requeued, "deliveries interrupted by the previous run are queued again");
+            tracing::warn!(
+                requeued,
+                "deliveries interrupted by the previous run are queued again"
+            );
         }
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
@@ -358,7 +361,10 @@ impl DeliveryQueue for SqliteQueue {
                 "UPDATE log_cursor SET upto = ?1, file = ?2, offset = ?3 WHERE id = 1",
                 params![cursor.upto, cursor.file, cursor.offset as i64],
             )?;
-            conn.execute("DELETE FROM summaries WHERE seq <= ?1", params![cursor.upto])?;
+            conn.execute(
+                "DELETE FROM summaries WHERE seq <= ?1",
+                params![cursor.upto],
+            )?;
             Ok(())
         })
     }
@@ -394,7 +400,10 @@ mod tests {
     async fn duplicates_are_not_queued_twice() {
         let dir = tempfile::tempdir().unwrap();
         let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
-        assert_eq!(q.enqueue(delivery("a", "k")).await.unwrap(), Enqueued::Queued);
+        assert_eq!(
+            q.enqueue(delivery("a", "k")).await.unwrap(),
+            Enqueued::Queued
+        );
         assert_eq!(
             q.enqueue(delivery("a", "k")).await.unwrap(),
             Enqueued::Duplicate
