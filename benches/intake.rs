@@ -1,1 +1,579 @@
-fn main() {}
+//! Intake benchmark: this server's `POST /webhook_server` (signature check, JSON check, durable
+//! SQLite enqueue; workers and the summary writer running as in production) against a bare axum
+//! handler that reads the same request and answers 200. Same machine, same load generator, same
+//! run. Prints throughput, latency percentiles and the ratio.
+//!
+//! `cargo bench --bench intake` (add `-- --quick` for a shorter run).
+
+// serde_json::json! of a GitHub-sized payload nests deeper than the default limit.
+#![recursion_limit = "256"]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::routing::post;
+use github_webhook_server::allowlist::Allowlist;
+use github_webhook_server::app::{AppState, router};
+use github_webhook_server::config::Config;
+use github_webhook_server::intake::sign;
+use github_webhook_server::logs::writer::LogWriter;
+use github_webhook_server::masking::{Masker, SharedMasker};
+use github_webhook_server::queue::DeliveryQueue;
+use github_webhook_server::queue::sqlite::SqliteQueue;
+use github_webhook_server::worker::Workers;
+use tokio::sync::{Notify, watch};
+
+const SECRET: &str = "bench-secret";
+const CONNECTIONS: usize = 64;
+const RATE: u64 = 500;
+
+struct Settings {
+    saturate: Duration,
+    /// Saturation rounds; the targets alternate within each, and medians are reported, so a
+    /// burst of load from elsewhere on the machine does not decide the ratio.
+    rounds: usize,
+    fixed: Duration,
+}
+
+/// Deliveries are spread over this many PRs, as on a busy repository.
+const PULL_REQUESTS: u64 = 64;
+
+fn user(login: &str, id: u64) -> serde_json::Value {
+    let api = format!("https://api.github.com/users/{login}");
+    serde_json::json!({
+        "login": login, "id": id, "node_id": format!("MDQ6VXNlcj{id}"),
+        "avatar_url": format!("https://avatars.githubusercontent.com/u/{id}?v=4"),
+        "gravatar_id": "", "url": api, "html_url": format!("https://github.com/{login}"),
+        "followers_url": format!("{api}/followers"),
+        "following_url": format!("{api}/following{{/other_user}}"),
+        "gists_url": format!("{api}/gists{{/gist_id}}"),
+        "starred_url": format!("{api}/starred{{/owner}}{{/repo}}"),
+        "subscriptions_url": format!("{api}/subscriptions"),
+        "organizations_url": format!("{api}/orgs"), "repos_url": format!("{api}/repos"),
+        "events_url": format!("{api}/events{{/privacy}}"),
+        "received_events_url": format!("{api}/received_events"),
+        "type": "User", "site_admin": false,
+    })
+}
+
+/// A repository object with every field GitHub sends (three of these make up most of a
+/// pull_request payload).
+fn repo(owner: &str, name: &str, id: u64) -> serde_json::Value {
+    let api = format!("https://api.github.com/repos/{owner}/{name}");
+    let mut r = serde_json::json!({
+        "id": id, "node_id": format!("MDEwOlJlcG9zaXRvcnk{id}"), "name": name,
+        "full_name": format!("{owner}/{name}"), "private": false, "owner": user(owner, id + 7),
+        "html_url": format!("https://github.com/{owner}/{name}"),
+        "description": "Automation for pull requests", "fork": false, "url": api,
+        "created_at": "2019-05-15T15:19:25Z", "updated_at": "2019-05-15T15:19:27Z",
+        "pushed_at": "2019-05-15T15:20:32Z",
+        "git_url": format!("git://github.com/{owner}/{name}.git"),
+        "ssh_url": format!("git@github.com:{owner}/{name}.git"),
+        "clone_url": format!("https://github.com/{owner}/{name}.git"),
+        "svn_url": format!("https://github.com/{owner}/{name}"), "homepage": null,
+        "size": 0, "stargazers_count": 0, "watchers_count": 0, "language": "Rust",
+        "has_issues": true, "has_projects": true, "has_downloads": true, "has_wiki": true,
+        "has_pages": true, "forks_count": 0, "mirror_url": null, "archived": false,
+        "disabled": false, "open_issues_count": 2, "license": null, "forks": 0,
+        "open_issues": 2, "watchers": 0, "default_branch": "main",
+    });
+    for (key, path) in [
+        ("forks_url", "/forks"),
+        ("keys_url", "/keys{/key_id}"),
+        ("collaborators_url", "/collaborators{/collaborator}"),
+        ("teams_url", "/teams"),
+        ("hooks_url", "/hooks"),
+        ("issue_events_url", "/issues/events{/number}"),
+        ("events_url", "/events"),
+        ("assignees_url", "/assignees{/user}"),
+        ("branches_url", "/branches{/branch}"),
+        ("tags_url", "/tags"),
+        ("blobs_url", "/git/blobs{/sha}"),
+        ("git_tags_url", "/git/tags{/sha}"),
+        ("git_refs_url", "/git/refs{/sha}"),
+        ("trees_url", "/git/trees{/sha}"),
+        ("statuses_url", "/statuses/{sha}"),
+        ("languages_url", "/languages"),
+        ("stargazers_url", "/stargazers"),
+        ("contributors_url", "/contributors"),
+        ("subscribers_url", "/subscribers"),
+        ("subscription_url", "/subscription"),
+        ("commits_url", "/commits{/sha}"),
+        ("git_commits_url", "/git/commits{/sha}"),
+        ("comments_url", "/comments{/number}"),
+        ("issue_comment_url", "/issues/comments{/number}"),
+        ("contents_url", "/contents/{+path}"),
+        ("compare_url", "/compare/{base}...{head}"),
+        ("merges_url", "/merges"),
+        ("archive_url", "/{archive_format}{/ref}"),
+        ("downloads_url", "/downloads"),
+        ("issues_url", "/issues{/number}"),
+        ("pulls_url", "/pulls{/number}"),
+        ("milestones_url", "/milestones{/number}"),
+        (
+            "notifications_url",
+            "/notifications{?since,all,participating}",
+        ),
+        ("labels_url", "/labels{/name}"),
+        ("releases_url", "/releases{/id}"),
+        ("deployments_url", "/deployments"),
+    ] {
+        r[key] = serde_json::Value::String(format!("{api}{path}"));
+    }
+    r
+}
+
+/// Prose that compresses like a real PR description, not like one sentence repeated.
+fn description(seed: u64, bytes: usize) -> String {
+    const WORDS: &[&str] = &[
+        "the",
+        "webhook",
+        "handler",
+        "now",
+        "retries",
+        "when",
+        "GitHub",
+        "answers",
+        "with",
+        "a",
+        "secondary",
+        "rate",
+        "limit",
+        "and",
+        "we",
+        "keep",
+        "label",
+        "state",
+        "per",
+        "pull",
+        "request",
+        "so",
+        "that",
+        "replays",
+        "are",
+        "idempotent",
+        "this",
+        "change",
+        "also",
+        "fixes",
+        "flaky",
+        "tests",
+        "in",
+        "queue",
+        "ordering",
+        "see",
+        "issue",
+        "migration",
+        "config",
+        "reviewers",
+        "OWNERS",
+        "approvers",
+        "merge",
+        "conflict",
+        "rebase",
+        "branch",
+        "protection",
+        "checks",
+        "tox",
+        "container",
+        "build",
+        "release",
+    ];
+    let mut state = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut out = String::with_capacity(bytes + 16);
+    while out.len() < bytes {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        out.push_str(WORDS[(state >> 33) as usize % WORDS.len()]);
+        out.push(if (state >> 20).is_multiple_of(17) {
+            '\n'
+        } else {
+            ' '
+        });
+    }
+    out.truncate(bytes);
+    out
+}
+
+/// A `pull_request` `opened` delivery shaped like GitHub's (real ones are ~21 KB), 20 KB long.
+fn payload(number: u64) -> Vec<u8> {
+    let author = user("alice", 21031067);
+    let base_repo = repo("acme", "widgets", 186853002);
+    let head_repo = repo("alice", "widgets", 186853003);
+    let api = "https://api.github.com/repos/acme/widgets";
+    let mut v = serde_json::json!({
+        "action": "opened",
+        "number": number,
+        "pull_request": {
+            "url": format!("{api}/pulls/{number}"), "id": 279147437 + number,
+            "node_id": format!("MDExOlB1bGxSZXF1ZXN0Mjc5MTQ3NDM{number}"),
+            "html_url": format!("https://github.com/acme/widgets/pull/{number}"),
+            "diff_url": format!("https://github.com/acme/widgets/pull/{number}.diff"),
+            "patch_url": format!("https://github.com/acme/widgets/pull/{number}.patch"),
+            "issue_url": format!("{api}/issues/{number}"), "number": number,
+            "state": "open", "locked": false, "title": "feat: retry on secondary rate limits",
+            "user": author, "body": "", "created_at": "2019-05-15T15:20:33Z",
+            "updated_at": "2019-05-15T15:20:33Z", "closed_at": null, "merged_at": null,
+            "merge_commit_sha": null, "assignee": null, "assignees": [],
+            "requested_reviewers": [], "requested_teams": [], "labels": [], "milestone": null,
+            "commits_url": format!("{api}/pulls/{number}/commits"),
+            "review_comments_url": format!("{api}/pulls/{number}/comments"),
+            "review_comment_url": format!("{api}/pulls/comments{{/number}}"),
+            "comments_url": format!("{api}/issues/{number}/comments"),
+            "statuses_url": format!("{api}/statuses/ec26c3e57ca3a959ca5aad62de7213c562f8c821"),
+            "head": {"label": "alice:feature", "ref": "feature",
+                     "sha": "ec26c3e57ca3a959ca5aad62de7213c562f8c821", "user": user("alice", 21031067),
+                     "repo": head_repo},
+            "base": {"label": "acme:main", "ref": "main",
+                     "sha": "f95f852bd8fca8fcc58a9a2d6c842781e32a215e", "user": user("acme", 21031074),
+                     "repo": base_repo.clone()},
+            "_links": {
+                "self": {"href": format!("{api}/pulls/{number}")},
+                "html": {"href": format!("https://github.com/acme/widgets/pull/{number}")},
+                "issue": {"href": format!("{api}/issues/{number}")},
+                "comments": {"href": format!("{api}/issues/{number}/comments")},
+                "review_comments": {"href": format!("{api}/pulls/{number}/comments")},
+                "review_comment": {"href": format!("{api}/pulls/comments{{/number}}")},
+                "commits": {"href": format!("{api}/pulls/{number}/commits")},
+                "statuses": {"href": format!("{api}/statuses/ec26c3e57ca3a959ca5aad62de7213c562f8c821")},
+            },
+            "author_association": "CONTRIBUTOR", "draft": false, "merged": false,
+            "mergeable": null, "rebaseable": null, "mergeable_state": "unknown",
+            "merged_by": null, "comments": 0, "review_comments": 0,
+            "maintainer_can_modify": true, "commits": 3, "additions": 120, "deletions": 14,
+            "changed_files": 5,
+        },
+        "repository": base_repo,
+        "sender": user("alice", 21031067),
+    });
+    let base = serde_json::to_vec(&v).unwrap().len();
+    v["pull_request"]["body"] = serde_json::Value::String(description(number, 20 * 1024 - base));
+    let body = serde_json::to_vec(&v).unwrap();
+    assert!(body.len().abs_diff(20 * 1024) < 64, "{} bytes", body.len());
+    body
+}
+
+fn bare_router() -> Router {
+    Router::new().route("/webhook_server", post(|_body: Bytes| async { "{}" }))
+}
+
+/// The production wiring of `serve`, minus signals and the config file watcher. Without
+/// `process`, deliveries are only stored: the intake path alone.
+async fn server_router(dir: &std::path::Path, process: bool) -> Router {
+    let config = Config::parse(&format!(
+        "webhook-secret: {SECRET}\nrepositories:\n  widgets:\n    name: acme/widgets\n"
+    ))
+    .unwrap();
+    let masker = SharedMasker::new(Masker::new(config.secrets(), true));
+    let queue: Arc<dyn DeliveryQueue> =
+        Arc::new(SqliteQueue::open(&dir.join("queue.sqlite3")).unwrap());
+    let (config_tx, config_rx) = watch::channel(Arc::new(config));
+    std::mem::forget(config_tx);
+    let (stop_tx, stop_rx) = watch::channel(false);
+    std::mem::forget(stop_tx);
+    let wake = Arc::new(Notify::new());
+    let summaries = Arc::new(Notify::new());
+    if process {
+        spawn_processing(
+            queue.clone(),
+            config_rx.clone(),
+            masker,
+            wake.clone(),
+            summaries,
+            dir,
+            stop_rx,
+        );
+    }
+    router(AppState {
+        config: config_rx,
+        queue,
+        wake,
+        allowlist: Arc::new(Allowlist::default()),
+    })
+}
+
+fn spawn_processing(
+    queue: Arc<dyn DeliveryQueue>,
+    config: watch::Receiver<Arc<Config>>,
+    masker: SharedMasker,
+    wake: Arc<Notify>,
+    summaries: Arc<Notify>,
+    dir: &std::path::Path,
+    stop_rx: watch::Receiver<bool>,
+) {
+    tokio::spawn(
+        LogWriter {
+            queue: queue.clone(),
+            dir: dir.join("logs"),
+            wake: summaries.clone(),
+        }
+        .run(stop_rx.clone()),
+    );
+    tokio::spawn(
+        Workers {
+            queue,
+            config,
+            masker,
+            wake,
+            summaries,
+            owner: "bench".into(),
+            delivery_delay: Duration::ZERO,
+        }
+        .run(stop_rx, Duration::from_secs(1)),
+    );
+}
+
+/// Serves the router `make` builds on a loopback port, from its own two-thread runtime.
+fn spawn_server<F, Fut>(make: F) -> SocketAddr
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Router>,
+{
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("server")
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let router = make().await;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+struct Load {
+    url: String,
+    /// Signed bodies, one per PR.
+    bodies: Arc<Vec<(Bytes, String)>>,
+    client: reqwest::Client,
+    prefix: String,
+}
+
+impl Load {
+    async fn send(&self, n: u64) -> Duration {
+        let (body, signature) = &self.bodies[(n % PULL_REQUESTS) as usize];
+        let start = Instant::now();
+        let resp = self
+            .client
+            .post(&self.url)
+            .header("content-type", "application/json")
+            .header("x-github-event", "pull_request")
+            .header("x-github-delivery", format!("{}-{n}", self.prefix))
+            .header("x-hub-signature-256", signature)
+            .body(body.clone())
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(resp.status(), 200);
+        resp.bytes().await.unwrap();
+        start.elapsed()
+    }
+}
+
+#[derive(Debug)]
+struct Figures {
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+fn figures(mut latencies: Vec<Duration>, elapsed: Duration) -> Figures {
+    latencies.sort();
+    Figures {
+        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
+    }
+}
+
+/// Closed loop: `CONNECTIONS` clients sending back to back for `duration`.
+async fn saturate(load: Arc<Load>, duration: Duration) -> Figures {
+    // Warm up connections and caches.
+    for i in 0..200 {
+        load.send(10_000_000 + i).await;
+    }
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..CONNECTIONS as u64 {
+        let load = load.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut out = Vec::new();
+            let mut n = c;
+            while start.elapsed() < duration {
+                out.push(load.send(n).await);
+                n += CONNECTIONS as u64;
+            }
+            out
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    figures(all, start.elapsed())
+}
+
+/// Open loop: one request every 1/RATE s, latency counted from its scheduled send time so a
+/// stalled server cannot hide its queueing delay.
+async fn fixed_rate(load: Arc<Load>, duration: Duration) -> Figures {
+    let total = RATE * duration.as_secs();
+    let interval = Duration::from_secs(1) / RATE as u32;
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(total as usize);
+    for i in 0..total {
+        let due = start + interval * i as u32;
+        tokio::time::sleep_until(due.into()).await;
+        let load = load.clone();
+        tasks.push(tokio::spawn(async move {
+            load.send(20_000_000 + i).await;
+            due.elapsed()
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.push(t.await.unwrap());
+    }
+    figures(all, start.elapsed())
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let settings = if quick {
+        Settings {
+            saturate: Duration::from_secs(2),
+            rounds: 1,
+            fixed: Duration::from_secs(2),
+        }
+    } else {
+        Settings {
+            saturate: Duration::from_secs(3),
+            rounds: 3,
+            fixed: Duration::from_secs(5),
+        }
+    };
+    let bodies: Arc<Vec<(Bytes, String)>> = Arc::new(
+        (1..=PULL_REQUESTS)
+            .map(|n| {
+                let body = Bytes::from(payload(n));
+                let signature = sign(SECRET, &body);
+                (body, signature)
+            })
+            .collect(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let intake_dir = dir.path().join("intake");
+    let full_dir = dir.path().join("full");
+    std::fs::create_dir_all(&intake_dir).unwrap();
+    std::fs::create_dir_all(&full_dir).unwrap();
+
+    let bare = spawn_server(|| async { bare_router() });
+    let ours = spawn_server(move || async move { server_router(&intake_dir, false).await });
+    let full = spawn_server(move || async move { server_router(&full_dir, true).await });
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("loadgen")
+        .enable_all()
+        .build()
+        .unwrap();
+    let load = |addr: SocketAddr, prefix: &str| {
+        Arc::new(Load {
+            url: format!("http://{addr}/webhook_server"),
+            bodies: bodies.clone(),
+            client: reqwest::Client::builder()
+                .pool_max_idle_per_host(CONNECTIONS * 4)
+                .build()
+                .unwrap(),
+            prefix: prefix.to_string(),
+        })
+    };
+    let targets = [
+        ("bare axum (read body, 200)", bare),
+        ("server intake (durable enqueue)", ours),
+        ("server intake + processing", full),
+    ];
+    let (sat, fixed) = rt.block_on(async {
+        let mut sat: Vec<Vec<Figures>> = targets.iter().map(|_| Vec::new()).collect();
+        for round in 0..settings.rounds {
+            for (i, (_, addr)) in targets.iter().enumerate() {
+                let f = saturate(load(*addr, &format!("sat{round}-{i}")), settings.saturate).await;
+                sat[i].push(f);
+            }
+        }
+        let mut fixed = Vec::new();
+        for (i, (_, addr)) in targets.iter().enumerate() {
+            fixed.push(fixed_rate(load(*addr, &format!("fixed-{i}")), settings.fixed).await);
+        }
+        (sat, fixed)
+    });
+    let sat: Vec<Figures> = sat.into_iter().map(median).collect();
+    let packed = lz4_flex::compress_prepend_size(&bodies[0].0).len();
+
+    println!(
+        "intake benchmark: 20 KB signed pull_request deliveries over {PULL_REQUESTS} PRs \
+         (stored packed: {packed} bytes), loopback, one process"
+    );
+    println!(
+        "saturation ({CONNECTIONS} connections, median of {} rounds of {:?}):",
+        settings.rounds, settings.saturate
+    );
+    table(&targets, &sat);
+    println!(
+        "  ratio intake/bare throughput: {:.2} (with processing: {:.2})",
+        sat[1].per_second / sat[0].per_second,
+        sat[2].per_second / sat[0].per_second
+    );
+    println!("fixed rate ({RATE} deliveries/s for {:?}):", settings.fixed);
+    table(&targets, &fixed);
+    println!(
+        "  ratio intake/bare p99: {:.2} (with processing: {:.2})",
+        fixed[1].p99.as_secs_f64() / fixed[0].p99.as_secs_f64(),
+        fixed[2].p99.as_secs_f64() / fixed[0].p99.as_secs_f64()
+    );
+}
+
+fn median(mut runs: Vec<Figures>) -> Figures {
+    runs.sort_by(|a, b| a.per_second.total_cmp(&b.per_second));
+    runs.swap_remove(runs.len() / 2)
+}
+
+fn table(targets: &[(&str, SocketAddr)], figures: &[Figures]) {
+    println!(
+        "  {:<32} {:>14} {:>10} {:>10}",
+        "target", "deliveries/s", "p50", "p99"
+    );
+    for ((name, _), f) in targets.iter().zip(figures) {
+        println!(
+            "  {:<32} {:>14.0} {:>10} {:>10}",
+            name,
+            f.per_second,
+            ms(f.p50),
+            ms(f.p99)
+        );
+    }
+}

@@ -351,3 +351,93 @@ async fn secrets_never_reach_logs_or_summaries() {
         );
     }
 }
+
+/// Serves `{"hooks": [...]}` at `/meta`, as GitHub's meta API does; the ranges can be changed.
+async fn fake_meta(
+    hooks: Vec<&'static str>,
+) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>) {
+    use axum::routing::get;
+    let hooks = std::sync::Arc::new(std::sync::Mutex::new(hooks));
+    let shared = hooks.clone();
+    let app = axum::Router::new().route(
+        "/meta",
+        get(move || {
+            let hooks = shared.lock().unwrap().clone();
+            async move { axum::Json(json!({ "hooks": hooks })) }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (port, hooks)
+}
+
+fn allowlist_config(api_port: u16, secret_suffix: &str) -> String {
+    format!(
+        "ip-bind: 127.0.0.1\nport: 0\nwebhook-secret: {SECRET}{secret_suffix}\nverify-github-ips: true\n\
+         github-api-url: http://127.0.0.1:{api_port}\nrepositories:\n  r:\n    name: o/r\n"
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ip_allowlist_admits_only_github_hook_ranges() {
+    let (meta_port, hooks) = fake_meta(vec!["192.30.252.0/22"]).await;
+    let dir = data_dir(&allowlist_config(meta_port, ""));
+    let server = Server::start(dir.path());
+    let c = client();
+    let body = serde_json::to_vec(&pr_payload(1, "opened")).unwrap();
+    let r = deliver(&c, &server, "pull_request", "ip-1", &body, Some(SECRET)).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.body["detail"],
+        "127.0.0.1 IP is not a valid ip in allowlist IPs"
+    );
+
+    // GitHub publishes new ranges; the next refresh (here: triggered by a config change) applies them.
+    hooks.lock().unwrap().push("127.0.0.0/8");
+    let rotated = format!("{SECRET}-2");
+    std::fs::write(
+        dir.path().join("config.yaml"),
+        allowlist_config(meta_port, "-2"),
+    )
+    .unwrap();
+    server.wait_for_output("configuration reloaded", WAIT);
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let r = deliver(&c, &server, "pull_request", "ip-2", &body, Some(&rotated)).await;
+        if r.status == 200 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still refused: {}",
+            r.body
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_ip_allowlist_fails_closed_when_ranges_cannot_be_fetched() {
+    // Nothing listens on this port.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let dir = data_dir(&allowlist_config(port, ""));
+    let server = Server::start(dir.path());
+    let body = serde_json::to_vec(&pr_payload(1, "opened")).unwrap();
+    let r = deliver(
+        &client(),
+        &server,
+        "pull_request",
+        "closed-1",
+        &body,
+        Some(SECRET),
+    )
+    .await;
+    assert_eq!(r.status, 503);
+    assert_eq!(
+        r.body["detail"],
+        "IP allowlist is enabled but not loaded yet"
+    );
+}

@@ -23,6 +23,10 @@ pub const LEASE: Duration = Duration::from_secs(60);
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// A delivery that keeps killing its worker is given up after this many claims.
 pub const MAX_ATTEMPTS: u32 = 5;
+/// Finished deliveries are remembered this long, so redeliveries within it are recognised.
+/// GitHub keeps deliveries for redelivery for three days.
+pub const DEDUP_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// Wake-ups are signalled, but a periodic look also picks up expired leases.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
@@ -53,6 +57,8 @@ impl Workers {
         let mut tasks = JoinSet::new();
         let mut renew = tokio::time::interval(LEASE / 3);
         renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut prune = tokio::time::interval(PRUNE_EVERY);
+        prune.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut config = this.config.clone();
         loop {
             capacity = resize(&permits, capacity, config.borrow().server.max_workers);
@@ -90,6 +96,13 @@ impl Workers {
                         && let Err(e) = this.queue.renew(seqs, LEASE).await
                     {
                         tracing::error!("renewing leases failed: {e}");
+                    }
+                }
+                _ = prune.tick() => {
+                    match this.queue.prune(DEDUP_RETENTION).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(forgotten = n, "pruned finished deliveries"),
+                        Err(e) => tracing::error!("pruning finished deliveries failed: {e}"),
                     }
                 }
                 Ok(()) = config.changed() => {}

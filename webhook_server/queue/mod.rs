@@ -4,6 +4,7 @@
 //! completed together with its summary record in one transaction. Deliveries sharing a key
 //! (repository + PR/issue, commit or ref) run one at a time in arrival order.
 
+mod schedule;
 pub mod sqlite;
 
 use std::future::Future;
@@ -110,6 +111,10 @@ pub trait DeliveryQueue: Send + Sync + 'static {
     fn complete(&self, seq: i64, completion: Completion) -> QueueFuture<'_, ()>;
 
     fn stats(&self) -> QueueFuture<'_, QueueStats>;
+
+    /// Forgets finished deliveries older than `older_than`; returns how many. Until then their
+    /// ids deduplicate redeliveries.
+    fn prune(&self, older_than: Duration) -> QueueFuture<'_, u64>;
 
     /// Summary records after `after`, oldest first.
     fn summaries_after(&self, after: i64, limit: usize) -> QueueFuture<'_, Vec<SummaryRow>>;

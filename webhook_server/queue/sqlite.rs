@@ -3,7 +3,11 @@
 //! One thread owns the connection. Callers send it jobs; it runs every job waiting at that
 //! moment inside one transaction and answers them only after that transaction commits. Under
 //! load many enqueues share one fsync (group commit), which is what lets durable intake keep up
-//! with a bare HTTP handler.
+//! with a bare HTTP handler. Because that thread sees every change, it also keeps the
+//! scheduling index (`schedule.rs`) that makes a claim independent of the backlog's size.
+//!
+//! Payloads are stored lz4-packed: GitHub's JSON repeats itself (a 21 KB pull_request event
+//! packs to ~4 KB), and at intake rates the bytes written per delivery decide throughput.
 
 use std::path::Path;
 use std::sync::mpsc;
@@ -12,19 +16,30 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
 
+use super::schedule::Schedule;
 use super::{
     Claimed, Completion, DeliveryQueue, Enqueued, FinalState, LogCursor, NewDelivery, QueueError,
     QueueFuture, QueueStats, SummaryRow,
 };
 
 type Finish = Box<dyn FnOnce(Result<(), QueueError>) + Send>;
-type Job = Box<dyn FnOnce(&Connection) -> Finish + Send>;
+type Job = Box<dyn FnOnce(&mut Store) -> Finish + Send>;
 
 /// Enough to amortise an fsync without making any caller wait long behind a huge batch.
 const MAX_BATCH: usize = 512;
 
 pub struct SqliteQueue {
     jobs: mpsc::Sender<Job>,
+}
+
+struct Store {
+    conn: Connection,
+    schedule: Schedule,
+    /// Deliveries per state, kept as they change so `/status` costs no scan.
+    counts: QueueStats,
+    /// Set when a job or a commit failed: the schedule and counts may disagree with the
+    /// database until they are rebuilt from it.
+    stale: bool,
 }
 
 const SCHEMA: &str = "
@@ -44,8 +59,6 @@ CREATE TABLE IF NOT EXISTS deliveries (
     lease_until  INTEGER,
     finished_at  INTEGER
 );
-CREATE INDEX IF NOT EXISTS deliveries_by_state_key ON deliveries(state, key, seq);
-CREATE INDEX IF NOT EXISTS deliveries_by_state_seq ON deliveries(state, seq);
 CREATE TABLE IF NOT EXISTS summaries (
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
     delivery_id  TEXT NOT NULL,
@@ -65,11 +78,58 @@ fn storage(e: impl std::fmt::Display) -> QueueError {
     QueueError::Storage(e.to_string())
 }
 
+impl From<rusqlite::Error> for QueueError {
+    fn from(e: rusqlite::Error) -> Self {
+        storage(e)
+    }
+}
+
+impl From<std::io::Error> for QueueError {
+    fn from(e: std::io::Error) -> Self {
+        storage(e)
+    }
+}
+
 fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
         .unwrap_or(0)
+}
+
+fn count_states(conn: &Connection) -> rusqlite::Result<QueueStats> {
+    let mut stats = QueueStats::default();
+    let mut stmt = conn.prepare("SELECT state, COUNT(*) FROM deliveries GROUP BY state")?;
+    let rows = stmt.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (state, n) = row?;
+        let n = n as u64;
+        match state.as_str() {
+            "pending" => stats.pending = n,
+            "running" => stats.running = n,
+            "done" => stats.done = n,
+            "failed" => stats.failed = n,
+            _ => {}
+        }
+    }
+    Ok(stats)
+}
+
+fn load_schedule(conn: &Connection) -> rusqlite::Result<Schedule> {
+    let mut pending =
+        conn.prepare("SELECT seq, key FROM deliveries WHERE state = 'pending' ORDER BY seq")?;
+    let pending: Vec<(i64, String)> = pending
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut running = conn.prepare(
+        "SELECT seq, key, COALESCE(lease_until, 0) FROM deliveries WHERE state = 'running'",
+    )?;
+    let running: Vec<(i64, String, i64)> = running
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Schedule::rebuild(pending, running))
 }
 
 impl SqliteQueue {
@@ -78,7 +138,8 @@ impl SqliteQueue {
     pub fn open(path: &Path) -> Result<SqliteQueue, QueueError> {
         let conn = Connection::open(path).map_err(storage)?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;
+             PRAGMA cache_size = -32768;",
         )
         .map_err(storage)?;
         conn.execute_batch(SCHEMA).map_err(storage)?;
@@ -95,10 +156,18 @@ impl SqliteQueue {
                 "deliveries interrupted by the previous run are queued again"
             );
         }
+        let schedule = load_schedule(&conn)?;
+        let counts = count_states(&conn)?;
+        let store = Store {
+            conn,
+            schedule,
+            counts,
+            stale: false,
+        };
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("sqlite-queue".into())
-            .spawn(move || run(conn, rx))
+            .spawn(move || run(store, rx))
             .map_err(storage)?;
         Ok(SqliteQueue { jobs: tx })
     }
@@ -106,11 +175,14 @@ impl SqliteQueue {
     fn call<T, F>(&self, f: F) -> QueueFuture<'_, T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+        F: FnOnce(&mut Store) -> Result<T, QueueError> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel::<Result<T, QueueError>>();
-        let job: Job = Box::new(move |conn| {
-            let result = in_savepoint(conn, f);
+        let job: Job = Box::new(move |store| {
+            let result = f(store);
+            if result.is_err() {
+                store.stale = true;
+            }
             Box::new(move |commit| {
                 let _ = tx.send(commit.and(result));
             })
@@ -123,25 +195,20 @@ impl SqliteQueue {
     }
 }
 
-/// A failing job must not undo the other jobs of its batch.
-fn in_savepoint<T>(
-    conn: &Connection,
-    f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
-) -> Result<T, QueueError> {
-    conn.execute_batch("SAVEPOINT job").map_err(storage)?;
-    match f(conn) {
-        Ok(v) => {
-            conn.execute_batch("RELEASE job").map_err(storage)?;
-            Ok(v)
-        }
-        Err(e) => {
-            let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
-            Err(storage(e))
-        }
-    }
+fn begin(store: &mut Store) -> Result<(), QueueError> {
+    Ok(store.conn.execute_batch("BEGIN IMMEDIATE")?)
 }
 
-fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
+fn commit(store: &mut Store) -> Result<(), QueueError> {
+    let result = store.conn.execute_batch("COMMIT");
+    if result.is_err() {
+        let _ = store.conn.execute_batch("ROLLBACK");
+        store.stale = true;
+    }
+    Ok(result?)
+}
+
+fn run(mut store: Store, rx: mpsc::Receiver<Job>) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_BATCH {
@@ -150,27 +217,33 @@ fn run(conn: Connection, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let outcome = match conn.execute_batch("BEGIN IMMEDIATE") {
+        let (finishes, commit): (Vec<Finish>, _) = match begin(&mut store) {
             Ok(()) => {
-                let finishes: Vec<Finish> = jobs.into_iter().map(|job| job(&conn)).collect();
-                let commit = conn.execute_batch("COMMIT").map_err(storage);
-                if commit.is_err() {
-                    let _ = conn.execute_batch("ROLLBACK");
-                }
-                (finishes, commit)
+                let finishes = jobs.into_iter().map(|job| job(&mut store)).collect();
+                (finishes, commit(&mut store))
             }
-            Err(e) => {
-                let err = storage(e);
-                // Nothing ran in a transaction; answer every caller with the error.
-                let finishes: Vec<Finish> = jobs
+            Err(err) => {
+                tracing::error!("queue transaction could not start: {err}");
+                // Nothing ran; every caller gets the error.
+                let finishes = jobs
                     .into_iter()
                     .map(|_| -> Finish { Box::new(|_| {}) })
                     .collect();
-                tracing::error!("queue transaction could not start: {err}");
                 (finishes, Err(err))
             }
         };
-        let (finishes, commit) = outcome;
+        // A failed job leaves the statements that succeeded (each is atomic) for the batch to
+        // commit with the others; the in-memory view is then rebuilt from what was stored.
+        if store.stale {
+            match load_schedule(&store.conn).and_then(|s| Ok((s, count_states(&store.conn)?))) {
+                Ok((schedule, counts)) => {
+                    store.schedule = schedule;
+                    store.counts = counts;
+                    store.stale = false;
+                }
+                Err(e) => tracing::error!("rebuilding the queue schedule: {e}"),
+            }
+        }
         for finish in finishes {
             finish(commit.clone());
         }
@@ -188,143 +261,161 @@ impl Clone for QueueError {
 
 impl DeliveryQueue for SqliteQueue {
     fn enqueue(&self, d: NewDelivery) -> QueueFuture<'_, Enqueued> {
-        self.call(move |conn| {
-            let inserted = conn.execute(
-                "INSERT OR IGNORE INTO deliveries
-                   (delivery_id, event, hook_id, key, repository, action, payload, received_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
+        // Packed on the caller's task, so the queue thread only stores bytes.
+        let packed = lz4_flex::compress_prepend_size(&d.payload);
+        self.call(move |store| {
+            let inserted = store
+                .conn
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO deliveries
+                       (delivery_id, event, hook_id, key, repository, action, payload, received_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?
+                .execute(params![
                     d.delivery_id,
                     d.event,
                     d.hook_id,
                     d.key,
                     d.repository,
                     d.action,
-                    d.payload,
+                    packed,
                     now_ms()
-                ],
-            )?;
-            Ok(if inserted == 1 {
-                Enqueued::Queued
-            } else {
-                Enqueued::Duplicate
-            })
+                ])?;
+            if inserted == 0 {
+                return Ok(Enqueued::Duplicate);
+            }
+            store.counts.pending += 1;
+            store.schedule.push(store.conn.last_insert_rowid(), &d.key);
+            Ok(Enqueued::Queued)
         })
     }
 
     fn claim(&self, owner: &str, limit: usize, lease: Duration) -> QueueFuture<'_, Vec<Claimed>> {
         let owner = owner.to_string();
-        self.call(move |conn| {
+        self.call(move |store| {
             let now = now_ms();
-            conn.execute(
-                "UPDATE deliveries SET state = 'pending', lease_owner = NULL, lease_until = NULL
-                 WHERE state = 'running' AND lease_until < ?1",
-                params![now],
-            )?;
-            let mut select = conn.prepare_cached(
-                "SELECT d.seq FROM deliveries d
-                 WHERE d.state = 'pending'
-                   AND NOT EXISTS (SELECT 1 FROM deliveries r
-                                   WHERE r.state = 'running' AND r.key = d.key)
-                   AND NOT EXISTS (SELECT 1 FROM deliveries p
-                                   WHERE p.state = 'pending' AND p.key = d.key AND p.seq < d.seq)
-                 ORDER BY d.seq LIMIT ?1",
-            )?;
-            let seqs: Vec<i64> = select
-                .query_map(params![limit as i64], |row| row.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut update = conn.prepare_cached(
-                "UPDATE deliveries
-                 SET state = 'running', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3
-                 WHERE seq = ?1
-                 RETURNING seq, delivery_id, event, hook_id, key, payload, attempts",
-            )?;
+            for seq in store.schedule.expired(now) {
+                store
+                    .conn
+                    .prepare_cached(
+                        "UPDATE deliveries SET state = 'pending', lease_owner = NULL, lease_until = NULL
+                         WHERE seq = ?1",
+                    )?
+                    .execute(params![seq])?;
+                store.schedule.requeue(seq);
+                store.counts.running = store.counts.running.saturating_sub(1);
+                store.counts.pending += 1;
+            }
             let until = now + lease.as_millis() as i64;
-            let mut claimed = Vec::with_capacity(seqs.len());
-            for seq in seqs {
-                claimed.push(update.query_row(params![seq, owner, until], |row| {
-                    Ok(Claimed {
-                        seq: row.get(0)?,
-                        delivery_id: row.get(1)?,
-                        event: row.get(2)?,
-                        hook_id: row.get(3)?,
-                        key: row.get(4)?,
-                        payload: row.get(5)?,
-                        attempt: row.get(6)?,
-                    })
-                })?);
+            let mut claimed = Vec::new();
+            for (seq, key) in store.schedule.peek(limit) {
+                let (mut delivery, packed): (Claimed, Vec<u8>) = store
+                    .conn
+                    .prepare_cached(
+                        "UPDATE deliveries
+                         SET state = 'running', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3
+                         WHERE seq = ?1
+                         RETURNING seq, delivery_id, event, hook_id, key, attempts, payload",
+                    )?
+                    .query_row(params![seq, owner, until], |row| {
+                        Ok((
+                            Claimed {
+                                seq: row.get(0)?,
+                                delivery_id: row.get(1)?,
+                                event: row.get(2)?,
+                                hook_id: row.get(3)?,
+                                key: row.get(4)?,
+                                attempt: row.get(5)?,
+                                payload: Vec::new(),
+                            },
+                            row.get(6)?,
+                        ))
+                    })?;
+                delivery.payload = lz4_flex::decompress_size_prepended(&packed)
+                    .map_err(|e| storage(format!("payload of delivery {seq} is corrupt: {e}")))?;
+                store.schedule.start(seq, &key, until);
+                store.counts.pending = store.counts.pending.saturating_sub(1);
+                store.counts.running += 1;
+                claimed.push(delivery);
             }
             Ok(claimed)
         })
     }
 
     fn renew(&self, seqs: Vec<i64>, lease: Duration) -> QueueFuture<'_, ()> {
-        self.call(move |conn| {
+        self.call(move |store| {
             let until = now_ms() + lease.as_millis() as i64;
-            let mut stmt = conn.prepare_cached(
-                "UPDATE deliveries SET lease_until = ?2 WHERE seq = ?1 AND state = 'running'",
-            )?;
             for seq in seqs {
-                stmt.execute(params![seq, until])?;
+                store
+                    .conn
+                    .prepare_cached(
+                        "UPDATE deliveries SET lease_until = ?2 WHERE seq = ?1 AND state = 'running'",
+                    )?
+                    .execute(params![seq, until])?;
+                store.schedule.renew(seq, until);
             }
             Ok(())
         })
     }
 
     fn complete(&self, seq: i64, c: Completion) -> QueueFuture<'_, ()> {
-        self.call(move |conn| {
+        self.call(move |store| {
+            let conn = &store.conn;
             let state = match c.state {
                 FinalState::Done => "done",
                 FinalState::Failed => "failed",
             };
             let delivery_id: Option<String> = conn
-                .query_row(
+                .prepare_cached(
                     "UPDATE deliveries
                      SET state = ?2, finished_at = ?3, lease_owner = NULL, lease_until = NULL
                      WHERE seq = ?1 AND state = 'running'
                      RETURNING delivery_id",
-                    params![seq, state, now_ms()],
-                    |row| row.get(0),
-                )
+                )?
+                .query_row(params![seq, state, now_ms()], |row| row.get(0))
                 .optional()?;
             // Not running any more (its lease expired and another worker took it): the other
             // worker's completion is the one that counts, so no second summary is written.
             if let Some(delivery_id) = delivery_id {
-                conn.execute(
+                conn.prepare_cached(
                     "INSERT INTO summaries (delivery_id, day, line) VALUES (?1, ?2, ?3)",
-                    params![delivery_id, c.day, c.summary_line],
-                )?;
+                )?
+                .execute(params![delivery_id, c.day, c.summary_line])?;
+                store.schedule.finish(seq);
+                store.counts.running = store.counts.running.saturating_sub(1);
+                match c.state {
+                    FinalState::Done => store.counts.done += 1,
+                    FinalState::Failed => store.counts.failed += 1,
+                }
             }
             Ok(())
         })
     }
 
     fn stats(&self) -> QueueFuture<'_, QueueStats> {
-        self.call(|conn| {
-            let mut stats = QueueStats::default();
-            let mut stmt =
-                conn.prepare_cached("SELECT state, COUNT(*) FROM deliveries GROUP BY state")?;
-            let rows = stmt.query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-            })?;
-            for row in rows {
-                let (state, n) = row?;
-                let n = n as u64;
-                match state.as_str() {
-                    "pending" => stats.pending = n,
-                    "running" => stats.running = n,
-                    "done" => stats.done = n,
-                    "failed" => stats.failed = n,
-                    _ => {}
-                }
-            }
-            Ok(stats)
+        self.call(|store| Ok(store.counts))
+    }
+
+    fn prune(&self, older_than: Duration) -> QueueFuture<'_, u64> {
+        self.call(move |store| {
+            let cutoff = now_ms() - older_than.as_millis() as i64;
+            let forget = |state: &str| {
+                store.conn.execute(
+                    "DELETE FROM deliveries WHERE state = ?1 AND finished_at < ?2",
+                    params![state, cutoff],
+                )
+            };
+            let done = forget("done")? as u64;
+            let failed = forget("failed")? as u64;
+            store.counts.done = store.counts.done.saturating_sub(done);
+            store.counts.failed = store.counts.failed.saturating_sub(failed);
+            Ok(done + failed)
         })
     }
 
     fn summaries_after(&self, after: i64, limit: usize) -> QueueFuture<'_, Vec<SummaryRow>> {
-        self.call(move |conn| {
-            let mut stmt = conn.prepare_cached(
+        self.call(move |store| {
+            let mut stmt = store.conn.prepare_cached(
                 "SELECT seq, delivery_id, day, line FROM summaries WHERE seq > ?1 ORDER BY seq LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![after, limit as i64], |row| {
@@ -335,13 +426,13 @@ impl DeliveryQueue for SqliteQueue {
                     line: row.get(3)?,
                 })
             })?;
-            rows.collect()
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
 
     fn log_cursor(&self) -> QueueFuture<'_, LogCursor> {
-        self.call(|conn| {
-            conn.query_row(
+        self.call(|store| {
+            Ok(store.conn.query_row(
                 "SELECT upto, file, offset FROM log_cursor WHERE id = 1",
                 [],
                 |row| {
@@ -351,17 +442,17 @@ impl DeliveryQueue for SqliteQueue {
                         offset: row.get::<_, i64>(2)? as u64,
                     })
                 },
-            )
+            )?)
         })
     }
 
     fn advance_log_cursor(&self, cursor: LogCursor) -> QueueFuture<'_, ()> {
-        self.call(move |conn| {
-            conn.execute(
+        self.call(move |store| {
+            store.conn.execute(
                 "UPDATE log_cursor SET upto = ?1, file = ?2, offset = ?3 WHERE id = 1",
                 params![cursor.upto, cursor.file, cursor.offset as i64],
             )?;
-            conn.execute(
+            store.conn.execute(
                 "DELETE FROM summaries WHERE seq <= ?1",
                 params![cursor.upto],
             )?;
@@ -409,6 +500,18 @@ mod tests {
             Enqueued::Duplicate
         );
         assert_eq!(q.stats().await.unwrap().pending, 1);
+    }
+
+    #[tokio::test]
+    async fn payloads_come_back_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        let payload: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        let mut d = delivery("a", "k");
+        d.payload = payload.clone();
+        q.enqueue(d).await.unwrap();
+        let c = q.claim("w", 1, LEASE).await.unwrap();
+        assert_eq!(c[0].payload, payload);
     }
 
     #[tokio::test]
@@ -471,6 +574,26 @@ mod tests {
         q.complete(c[0].seq, done("2026-01-01")).await.unwrap();
         q.complete(c[0].seq, done("2026-01-01")).await.unwrap();
         assert_eq!(q.summaries_after(0, 10).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn pruning_forgets_only_old_finished_deliveries() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        for id in ["done", "pending"] {
+            q.enqueue(delivery(id, id)).await.unwrap();
+        }
+        let c = q.claim("w", 1, LEASE).await.unwrap();
+        q.complete(c[0].seq, done("2026-01-01")).await.unwrap();
+        assert_eq!(q.prune(Duration::from_secs(3600)).await.unwrap(), 0);
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(q.prune(Duration::ZERO).await.unwrap(), 1);
+        // The id is forgotten, so it is accepted again; the pending one was kept.
+        assert_eq!(
+            q.enqueue(delivery("done", "done")).await.unwrap(),
+            Enqueued::Queued
+        );
+        assert_eq!(q.stats().await.unwrap().pending, 2);
     }
 
     #[tokio::test]

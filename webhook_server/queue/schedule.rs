@@ -1,0 +1,163 @@
+//! Which delivery may run next: the in-memory scheduling index of the embedded queue.
+//!
+//! Per key, pending deliveries wait in arrival order; a key with a running delivery has none
+//! ready. `ready` holds, for every other key with work, its oldest delivery, so a claim is a
+//! pop from an ordered set whatever the backlog. The database stays the record of truth: the
+//! index is rebuilt from it at start-up and whenever a transaction fails.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+
+#[derive(Debug, Default)]
+pub struct Schedule {
+    pending: HashMap<String, VecDeque<i64>>,
+    /// Running deliveries: seq → (key, lease deadline in ms).
+    running: HashMap<i64, (String, i64)>,
+    /// (oldest pending seq, key) of every key that has pending work and nothing running.
+    ready: BTreeSet<(i64, String)>,
+}
+
+impl Schedule {
+    /// A new pending delivery, arriving after every other of its key.
+    pub fn push(&mut self, seq: i64, key: &str) {
+        let queue = self.pending.entry(key.to_string()).or_default();
+        queue.push_back(seq);
+        if queue.len() == 1 && !self.key_running(key) {
+            self.ready.insert((seq, key.to_string()));
+        }
+    }
+
+    /// Up to `limit` deliveries that may start now, oldest first; at most one per key.
+    pub fn peek(&self, limit: usize) -> Vec<(i64, String)> {
+        self.ready.iter().take(limit).cloned().collect()
+    }
+
+    /// Moves a ready delivery (from `peek`) to running.
+    pub fn start(&mut self, seq: i64, key: &str, lease_until: i64) {
+        self.ready.remove(&(seq, key.to_string()));
+        if let Some(queue) = self.pending.get_mut(key) {
+            if queue.front() == Some(&seq) {
+                queue.pop_front();
+            }
+            if queue.is_empty() {
+                self.pending.remove(key);
+            }
+        }
+        self.running.insert(seq, (key.to_string(), lease_until));
+    }
+
+    pub fn renew(&mut self, seq: i64, lease_until: i64) {
+        if let Some(entry) = self.running.get_mut(&seq) {
+            entry.1 = lease_until;
+        }
+    }
+
+    /// A running delivery ended; its key's next delivery becomes ready. Returns whether it
+    /// was running.
+    pub fn finish(&mut self, seq: i64) -> bool {
+        let Some((key, _)) = self.running.remove(&seq) else {
+            return false;
+        };
+        if let Some(&head) = self.pending.get(&key).and_then(|q| q.front()) {
+            self.ready.insert((head, key));
+        }
+        true
+    }
+
+    /// Running deliveries whose lease ended before `now`.
+    pub fn expired(&self, now: i64) -> Vec<i64> {
+        let mut seqs: Vec<i64> = self
+            .running
+            .iter()
+            .filter(|(_, (_, until))| *until < now)
+            .map(|(seq, _)| *seq)
+            .collect();
+        seqs.sort();
+        seqs
+    }
+
+    /// Returns a running delivery to pending, ahead of the rest of its key (it was their head).
+    pub fn requeue(&mut self, seq: i64) {
+        let Some((key, _)) = self.running.remove(&seq) else {
+            return;
+        };
+        let queue = self.pending.entry(key.clone()).or_default();
+        if let Some(&old_head) = queue.front() {
+            self.ready.remove(&(old_head, key.clone()));
+        }
+        queue.push_front(seq);
+        self.ready.insert((seq, key));
+    }
+
+    fn key_running(&self, key: &str) -> bool {
+        self.running.values().any(|(k, _)| k == key)
+    }
+
+    /// Rebuilds from the database's pending rows (in seq order) and running rows.
+    pub fn rebuild(
+        pending: impl IntoIterator<Item = (i64, String)>,
+        running: impl IntoIterator<Item = (i64, String, i64)>,
+    ) -> Schedule {
+        let mut s = Schedule::default();
+        for (seq, key, until) in running {
+            s.running.insert(seq, (key, until));
+        }
+        for (seq, key) in pending {
+            s.push(seq, &key);
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seqs(v: Vec<(i64, String)>) -> Vec<i64> {
+        v.into_iter().map(|(s, _)| s).collect()
+    }
+
+    #[test]
+    fn one_per_key_in_arrival_order() {
+        let mut s = Schedule::default();
+        for (seq, key) in [(1, "a"), (2, "b"), (3, "a"), (4, "c"), (5, "b")] {
+            s.push(seq, key);
+        }
+        assert_eq!(seqs(s.peek(10)), vec![1, 2, 4]);
+        assert_eq!(seqs(s.peek(2)), vec![1, 2]);
+        s.start(1, "a", 100);
+        assert_eq!(seqs(s.peek(10)), vec![2, 4]);
+        s.push(6, "a");
+        assert_eq!(seqs(s.peek(10)), vec![2, 4]);
+        assert!(s.finish(1));
+        assert_eq!(seqs(s.peek(10)), vec![2, 3, 4]);
+        assert!(!s.finish(1));
+    }
+
+    #[test]
+    fn expired_leases_go_back_to_the_front_of_their_key() {
+        let mut s = Schedule::default();
+        s.push(1, "a");
+        s.push(2, "a");
+        s.start(1, "a", 50);
+        s.renew(1, 80);
+        assert!(s.expired(70).is_empty());
+        assert_eq!(s.expired(90), vec![1]);
+        s.requeue(1);
+        assert_eq!(seqs(s.peek(10)), vec![1]);
+        s.start(1, "a", 200);
+        assert!(s.finish(1));
+        assert_eq!(seqs(s.peek(10)), vec![2]);
+    }
+
+    #[test]
+    fn rebuild_respects_running_keys() {
+        let s = Schedule::rebuild(
+            vec![(2, "a".to_string()), (3, "b".to_string())],
+            vec![(1, "a".to_string(), 10)],
+        );
+        let mut s = s;
+        assert_eq!(seqs(s.peek(10)), vec![3]);
+        assert!(s.finish(1));
+        assert_eq!(seqs(s.peek(10)), vec![2, 3]);
+    }
+}
