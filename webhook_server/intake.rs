@@ -151,7 +151,7 @@ pub async fn receive(
         Some(id) => id.to_string(),
         None => {
             // Without an id there is nothing to deduplicate on; give it a unique one.
-            let id = format!("local-{}", random_hex());
+            let id = local_delivery_id();
             tracing::warn!(delivery = %id, "delivery without X-GitHub-Delivery; assigned an id");
             id
         }
@@ -197,14 +197,18 @@ pub async fn receive(
     }
 }
 
-fn random_hex() -> String {
+/// Unique within this server's lifetime and across restarts (the clock moves on).
+fn local_delivery_id() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    format!("{nanos:x}-{}", COUNTER.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "local-{nanos:x}-{}",
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 #[cfg(test)]

@@ -144,21 +144,21 @@ impl Workers {
                     .await;
                 ctx
             });
+            // The job owned the context; when it dies, the record starts afresh with the cause.
+            let failed = |error: ErrorInfo| {
+                let mut ctx = WebhookContext::new(&delivery.delivery_id, &delivery.event);
+                ctx.fail(error);
+                ctx
+            };
             ctx = match tokio::time::timeout(DELIVERY_TIMEOUT, &mut job).await {
                 Ok(Ok(done)) => done,
-                Ok(Err(join)) => {
-                    let mut failed = WebhookContext::new(&delivery.delivery_id, &delivery.event);
-                    failed.fail(ErrorInfo::new("Panic", join.to_string()));
-                    failed
-                }
+                Ok(Err(join)) => failed(ErrorInfo::new("Panic", join.to_string())),
                 Err(_) => {
                     job.abort();
-                    let mut failed = WebhookContext::new(&delivery.delivery_id, &delivery.event);
-                    failed.fail(ErrorInfo::new(
+                    failed(ErrorInfo::new(
                         "Timeout",
                         format!("processing exceeded {}s", DELIVERY_TIMEOUT.as_secs()),
-                    ));
-                    failed
+                    ))
                 }
             };
         }

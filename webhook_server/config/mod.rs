@@ -129,10 +129,7 @@ impl Config {
             for (alias, entry) in &server.repositories {
                 let (own, settings) = partition(entry, |k| entry_keys.contains_key(k));
                 let layered = layering::layer(&[&settings, &root_settings]);
-                let pointer = format!(
-                    "/repositories/{}",
-                    alias.replace('~', "~0").replace('/', "~1")
-                );
+                let pointer = format!("/repositories/{}", yaml::escape_pointer(alias));
                 let Some(config) =
                     typed::<RepoConfig>(&doc, &pointer, layered.clone(), &mut problems)
                 else {
@@ -308,7 +305,7 @@ fn typed<T: DeserializeOwned>(
                 | serde_path_to_error::Segment::Enum { variant: key } = seg
                 {
                     pointer.push('/');
-                    pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                    pointer.push_str(&yaml::escape_pointer(key));
                 } else if let serde_path_to_error::Segment::Seq { index } = seg {
                     pointer.push_str(&format!("/{index}"));
                 }
@@ -363,10 +360,7 @@ fn check_unique_names(
     for r in repositories {
         let Some(name) = &r.full_name else { continue };
         if let Some(first) = seen.insert(name.to_ascii_lowercase(), &r.alias) {
-            let pointer = format!(
-                "/repositories/{}/name",
-                r.alias.replace('~', "~0").replace('/', "~1")
-            );
+            let pointer = format!("/repositories/{}/name", yaml::escape_pointer(&r.alias));
             problems.push(Problem {
                 path: schema::dotted(&pointer),
                 line: doc.line_of(&pointer),

@@ -81,10 +81,7 @@ pub fn validate(doc: &Document, target: Target) -> Vec<Problem> {
             ValidationErrorKind::UnevaluatedProperties { unexpected }
             | ValidationErrorKind::AdditionalProperties { unexpected } => {
                 for key in unexpected {
-                    unknown.push(format!(
-                        "{pointer}/{}",
-                        key.replace('~', "~0").replace('/', "~1")
-                    ));
+                    unknown.push(format!("{pointer}/{}", yaml::escape_pointer(key)));
                 }
             }
             kind => {

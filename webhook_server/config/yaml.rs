@@ -266,7 +266,8 @@ impl MarkedEventReceiver for Builder {
     }
 }
 
-fn escape_pointer(segment: &str) -> String {
+/// Escapes one JSON-pointer segment (RFC 6901).
+pub fn escape_pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 

@@ -250,15 +250,6 @@ fn run(mut store: Store, rx: mpsc::Receiver<Job>) {
     }
 }
 
-impl Clone for QueueError {
-    fn clone(&self) -> Self {
-        match self {
-            QueueError::Storage(s) => QueueError::Storage(s.clone()),
-            QueueError::Closed => QueueError::Closed,
-        }
-    }
-}
-
 impl DeliveryQueue for SqliteQueue {
     fn enqueue(&self, d: NewDelivery) -> QueueFuture<'_, Enqueued> {
         // Packed on the caller's task, so the queue thread only stores bytes.
