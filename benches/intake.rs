@@ -518,16 +518,18 @@ fn main() {
         ("server intake + processing", full),
     ];
     let (sat, fixed) = rt.block_on(async {
+        // Fixed rate first: after saturation the processing target still works off its
+        // backlog, which would load the machine under the other targets' latency runs.
+        let mut fixed = Vec::new();
+        for (i, (_, addr)) in targets.iter().enumerate() {
+            fixed.push(fixed_rate(load(*addr, &format!("fixed-{i}")), settings.fixed).await);
+        }
         let mut sat: Vec<Vec<Figures>> = targets.iter().map(|_| Vec::new()).collect();
         for round in 0..settings.rounds {
             for (i, (_, addr)) in targets.iter().enumerate() {
                 let f = saturate(load(*addr, &format!("sat{round}-{i}")), settings.saturate).await;
                 sat[i].push(f);
             }
-        }
-        let mut fixed = Vec::new();
-        for (i, (_, addr)) in targets.iter().enumerate() {
-            fixed.push(fixed_rate(load(*addr, &format!("fixed-{i}")), settings.fixed).await);
         }
         (sat, fixed)
     });
