@@ -26,6 +26,14 @@ enum Command {
         #[arg(long, env = "WEBHOOK_SERVER_DATA_DIR", default_value = server::DEFAULT_DATA_DIR)]
         data_dir: PathBuf,
     },
+    /// Run the GitHub simulator: REST, git hosting and webhooks for offline use.
+    Simulator {
+        #[arg(long, default_value_t = 8765)]
+        port: u16,
+        /// Where repositories are kept.
+        #[arg(long, default_value = "simulator-state")]
+        state_dir: PathBuf,
+    },
     /// Check config.yaml and/or a repository's .github-webhook-server.yaml; exit 1 on any error.
     ValidateConfig {
         /// config.yaml to check [default: <data-dir>/config.yaml, unless only --repo-file is given]
@@ -40,6 +48,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { data_dir } => serve(&data_dir),
+        Command::Simulator { port, state_dir } => simulator(port, &state_dir),
         Command::ValidateConfig { file, repo_file } => {
             let file = match (file, &repo_file) {
                 (Some(f), _) => Some(f),
@@ -78,6 +87,36 @@ fn serve(data_dir: &Path) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn simulator(port: u16, state_dir: &Path) -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async {
+        let listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        match github_webhook_server::simulator::Simulator::start(state_dir, listen).await {
+            Ok(sim) => {
+                println!("simulator listening on {}", sim.url());
+                sim.wait().await;
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                ExitCode::FAILURE
+            }
+        }
+    })
 }
 
 fn report(path: &Path, err: &ConfigError) {

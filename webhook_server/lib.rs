@@ -1,5 +1,8 @@
 //! github-webhook-server: a self-hosted GitHub automation bot. See DESIGN.md for the architecture.
 
+// serde_json::json! of GitHub-sized objects (simulator payloads) nests past the default limit.
+#![recursion_limit = "256"]
+
 pub mod allowlist;
 pub mod app;
 pub mod commands;
@@ -11,5 +14,6 @@ pub mod logs;
 pub mod masking;
 pub mod queue;
 pub mod server;
+pub mod simulator;
 pub mod steps;
 pub mod worker;

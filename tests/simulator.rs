@@ -1,0 +1,361 @@
+//! The GitHub simulator driven through its admin API, read back through REST, with every
+//! webhook delivery received and its signature checked.
+
+use std::net::SocketAddr;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use base64::Engine;
+use github_webhook_server::intake::verify_signature;
+use github_webhook_server::simulator::Simulator;
+use serde_json::{Value, json};
+
+const HOOK_SECRET: &str = "simulator-hook-secret";
+const BOT_TOKEN: &str = "ghp_simulatorbottoken000000000000000000";
+
+#[derive(Clone, Debug)]
+struct Received {
+    event: String,
+    delivery: String,
+    body: Value,
+}
+
+/// A webhook receiver that checks every signature and keeps what it got.
+async fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
+    let got: Arc<Mutex<Vec<Received>>> = Arc::default();
+    let sink = got.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
+            let sink = sink.clone();
+            async move {
+                let header = |n: &str| {
+                    headers
+                        .get(n)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string)
+                };
+                verify_signature(HOOK_SECRET, &body, header("x-hub-signature-256").as_deref())
+                    .expect("every delivery is signed with the hook secret");
+                assert!(header("x-github-hook-id").is_some());
+                sink.lock().unwrap().push(Received {
+                    event: header("x-github-event").unwrap(),
+                    delivery: header("x-github-delivery").unwrap(),
+                    body: serde_json::from_slice(&body).unwrap(),
+                });
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}/hook"), got)
+}
+
+async fn wait_for(got: &Arc<Mutex<Vec<Received>>>, n: usize) -> Vec<Received> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let v = got.lock().unwrap().clone();
+        if v.len() >= n {
+            return v;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {n} deliveries",
+            v.len()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+struct Api {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Api {
+    async fn admin(&self, path: &str, body: Value) -> Value {
+        let resp = self
+            .http
+            .post(format!("{}/_simulator{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "{path}: {}", resp.status());
+        resp.json().await.unwrap_or(Value::Null)
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> (u16, HeaderMap, Value) {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.header("authorization", format!("token {t}"));
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        (status, headers, resp.json().await.unwrap_or(Value::Null))
+    }
+}
+
+async fn start() -> (tempfile::TempDir, Simulator, Api) {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Simulator::start(dir.path(), SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let api = Api {
+        base: sim.url(),
+        http: reqwest::Client::new(),
+    };
+    (dir, sim, api)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pull_request_lifecycle_is_delivered_signed_and_readable_through_rest() {
+    let (_dir, _sim, api) = start().await;
+    let (hook_url, got) = receiver().await;
+    api.admin("/tokens", json!({"token": BOT_TOKEN, "login": "gws-bot"}))
+        .await;
+    let repo = api
+        .admin(
+            "/repos",
+            json!({
+                "full_name": "acme/widgets",
+                "files": {"README.md": "# widgets\n", "OWNERS": "approvers:\n  - alice\nreviewers:\n  - bob\n"},
+                "collaborators": {"alice": "admin", "bob": "write"},
+            }),
+        )
+        .await;
+    assert_eq!(repo["full_name"], "acme/widgets");
+    api.admin(
+        "/hooks",
+        json!({"repo": "acme/widgets", "url": hook_url, "secret": HOOK_SECRET}),
+    )
+    .await;
+
+    // A PR opened by bob.
+    let pr = api
+        .admin(
+            "/repos/acme/widgets/pulls",
+            json!({"author": "bob", "title": "feat: add lib", "head": "feature",
+                   "files": {"src/lib.rs": "pub fn f() {}\n", "README.md": "# widgets\nmore\n"}}),
+        )
+        .await;
+    assert_eq!(pr["number"], 1);
+    let head_sha = pr["head_sha"].as_str().unwrap().to_string();
+    let d = wait_for(&got, 1).await;
+    assert_eq!(d[0].event, "pull_request");
+    assert_eq!(d[0].body["action"], "opened");
+    assert_eq!(d[0].body["number"], 1);
+    assert_eq!(d[0].body["pull_request"]["head"]["sha"], head_sha.as_str());
+    assert_eq!(d[0].body["repository"]["full_name"], "acme/widgets");
+    assert_eq!(d[0].body["sender"]["login"], "bob");
+
+    // Read back through REST, with what git says about it.
+    let (status, headers, pull) = api
+        .get("/repos/acme/widgets/pulls/1", Some(BOT_TOKEN))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(pull["state"], "open");
+    assert_eq!(pull["mergeable"], true);
+    assert_eq!(pull["mergeable_state"], "clean");
+    assert_eq!(pull["changed_files"], 2);
+    assert_eq!(pull["additions"], 2);
+    assert_eq!(pull["base"]["ref"], "main");
+    assert_eq!(pull["user"]["login"], "bob");
+    assert_eq!(headers["x-ratelimit-limit"], "5000");
+    assert!(headers.contains_key("x-ratelimit-remaining"));
+
+    // OWNERS through the contents API.
+    let (_, _, owners) = api
+        .get("/repos/acme/widgets/contents/OWNERS", Some(BOT_TOKEN))
+        .await;
+    let text = base64::engine::general_purpose::STANDARD
+        .decode(owners["content"].as_str().unwrap())
+        .unwrap();
+    assert!(String::from_utf8(text).unwrap().contains("alice"));
+
+    // A comment by a person, then one by the bot through REST: both are delivered.
+    api.admin(
+        "/repos/acme/widgets/issues/1/comments",
+        json!({"author": "alice", "body": "/lgtm"}),
+    )
+    .await;
+    let resp = api
+        .http
+        .post(format!("{}/repos/acme/widgets/issues/1/comments", api.base))
+        .header("authorization", format!("token {BOT_TOKEN}"))
+        .json(&json!({"body": "Thanks for the PR"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let d = wait_for(&got, 3).await;
+    assert_eq!(d[1].event, "issue_comment");
+    assert_eq!(d[1].body["comment"]["body"], "/lgtm");
+    assert_eq!(
+        d[1].body["issue"]["pull_request"]["url"]
+            .as_str()
+            .map(|u| u.ends_with("/pulls/1")),
+        Some(true)
+    );
+    assert_eq!(d[2].body["sender"]["login"], "gws-bot");
+    let (_, _, comments) = api
+        .get("/repos/acme/widgets/issues/1/comments", Some(BOT_TOKEN))
+        .await;
+    let bodies: Vec<_> = comments
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, vec!["/lgtm", "Thanks for the PR"]);
+
+    // A new commit: synchronize with before and after.
+    let pushed = api
+        .admin(
+            "/repos/acme/widgets/pulls/1/commits",
+            json!({"author": "bob", "files": {"src/lib.rs": "pub fn g() {}\n"}}),
+        )
+        .await;
+    let d = wait_for(&got, 4).await;
+    assert_eq!(d[3].body["action"], "synchronize");
+    assert_eq!(d[3].body["before"], head_sha.as_str());
+    assert_eq!(d[3].body["after"], pushed["head_sha"]);
+
+    // Each delivery has its own id, and the simulator logged them with the hook's answer.
+    let ids: std::collections::BTreeSet<_> = d.iter().map(|r| r.delivery.clone()).collect();
+    assert_eq!(ids.len(), 4);
+    let (_, _, log) = api.get("/_simulator/deliveries", None).await;
+    assert!(
+        log.as_array().unwrap().iter().all(|r| r["status"] == 200),
+        "{log}"
+    );
+    let (_, _, requests) = api.get("/_simulator/requests", None).await;
+    let first = &requests[0];
+    assert_eq!(first["method"], "GET");
+    assert_eq!(first["path"], "/repos/acme/widgets/pulls/1");
+    assert_eq!(first["login"], "gws-bot");
+    assert_eq!(first["status"], 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clone_url_is_a_real_git_repository_with_pull_refs() {
+    let (dir, _sim, api) = start().await;
+    let repo = api
+        .admin(
+            "/repos",
+            json!({"full_name": "acme/widgets", "files": {"README.md": "hi\n"}}),
+        )
+        .await;
+    let pr = api
+        .admin(
+            "/repos/acme/widgets/pulls",
+            json!({"author": "bob", "title": "t", "head": "feature", "files": {"a.txt": "A\n"}}),
+        )
+        .await;
+    let work = dir.path().join("work");
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&[
+        "clone",
+        "--quiet",
+        repo["clone_url"].as_str().unwrap(),
+        work.to_str().unwrap(),
+    ]);
+    let w = work.to_str().unwrap();
+    git(&[
+        "-C",
+        w,
+        "fetch",
+        "--quiet",
+        "origin",
+        "refs/pull/1/head:pr-1",
+    ]);
+    assert_eq!(
+        git(&["-C", w, "rev-parse", "pr-1"]),
+        pr["head_sha"].as_str().unwrap()
+    );
+    assert_eq!(git(&["-C", w, "show", "pr-1:a.txt"]), "A");
+    assert_eq!(
+        std::fs::read_to_string(work.join("README.md")).unwrap(),
+        "hi\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn conflicts_are_computed_with_git() {
+    let (_dir, _sim, api) = start().await;
+    api.admin(
+        "/repos",
+        json!({"full_name": "acme/w", "files": {"f.txt": "base\n"}}),
+    )
+    .await;
+    for (head, content) in [("one", "one\n"), ("two", "two\n")] {
+        api.admin(
+            "/repos/acme/w/pulls",
+            json!({"author": "bob", "title": head, "head": head, "files": {"f.txt": content}}),
+        )
+        .await;
+    }
+    // Land PR 1 by moving main to its head, as a merge would.
+    let (_, _, one) = api.get("/repos/acme/w/pulls/1", None).await;
+    assert_eq!(one["mergeable"], true);
+    let sha = one["head"]["sha"].as_str().unwrap();
+    let (_, _, repo) = api.get("/repos/acme/w", None).await;
+    let git_dir = repo["clone_url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("file://")
+        .to_string();
+    let out = Command::new("git")
+        .args(["--git-dir", &git_dir, "update-ref", "refs/heads/main", sha])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (_, _, two) = api.get("/repos/acme/w/pulls/2", None).await;
+    assert_eq!(two["mergeable"], false);
+    assert_eq!(two["mergeable_state"], "dirty");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_tokens_private_repositories_and_unknown_routes() {
+    let (_dir, _sim, api) = start().await;
+    api.admin("/tokens", json!({"token": BOT_TOKEN, "login": "gws-bot"}))
+        .await;
+    api.admin(
+        "/repos",
+        json!({"full_name": "acme/secret", "private": true, "collaborators": {"gws-bot": "write"}}),
+    )
+    .await;
+    let (status, _, body) = api.get("/repos/acme/secret", Some("ghp_wrong")).await;
+    assert_eq!(status, 401);
+    assert_eq!(body["message"], "Bad credentials");
+    assert_eq!(api.get("/repos/acme/secret", None).await.0, 404);
+    assert_eq!(api.get("/repos/acme/secret", Some(BOT_TOKEN)).await.0, 200);
+    assert_eq!(
+        api.get("/repos/acme/secret/pulls/9", Some(BOT_TOKEN))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(api.get("/no/such/route", Some(BOT_TOKEN)).await.0, 404);
+    let (status, _, me) = api.get("/user", Some(BOT_TOKEN)).await;
+    assert_eq!(status, 200);
+    assert_eq!(me["login"], "gws-bot");
+}

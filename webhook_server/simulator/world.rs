@@ -1,0 +1,431 @@
+//! The simulator's state: users, tokens, repositories with their issues, pull requests,
+//! comments and labels, registered hooks, and the logs of requests and deliveries. Rendered
+//! to JSON in GitHub's shapes; what git knows (SHAs, mergeability, files) is read from git.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::git::BareRepo;
+use crate::steps::iso;
+
+pub fn now() -> String {
+    // GitHub timestamps have second precision and a `Z`.
+    let t = time::OffsetDateTime::now_utc();
+    format!("{}Z", &iso(t)[..19])
+}
+
+pub struct World {
+    pub state_dir: PathBuf,
+    /// Where the API is served, for the `url` fields.
+    pub api_base: String,
+    pub users: BTreeMap<String, u64>,
+    pub tokens: HashMap<String, String>,
+    /// By lower-cased full name.
+    pub repos: BTreeMap<String, Repo>,
+    pub hooks: Vec<Hook>,
+    pub requests: Vec<RequestRecord>,
+    pub deliveries: Vec<DeliveryRecord>,
+    next_id: u64,
+}
+
+pub struct Repo {
+    pub id: u64,
+    pub owner: String,
+    pub name: String,
+    pub default_branch: String,
+    pub private: bool,
+    pub created_at: String,
+    /// login → permission (admin, maintain, write, triage, read)
+    pub collaborators: BTreeMap<String, String>,
+    pub labels: BTreeMap<String, Label>,
+    /// Issues and pull requests share numbers, as on GitHub.
+    pub issues: BTreeMap<u64, Issue>,
+    pub comments: BTreeMap<u64, Comment>,
+    pub next_number: u64,
+    pub git: BareRepo,
+}
+
+#[derive(Clone)]
+pub struct Label {
+    pub id: u64,
+    pub name: String,
+    pub color: String,
+    pub description: Option<String>,
+}
+
+pub struct Issue {
+    pub id: u64,
+    pub number: u64,
+    pub title: String,
+    pub body: Option<String>,
+    pub user: String,
+    pub state: &'static str,
+    pub labels: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub closed_at: Option<String>,
+    pub pull: Option<Pull>,
+}
+
+pub struct Pull {
+    pub head_ref: String,
+    pub base_ref: String,
+    pub draft: bool,
+    pub merged_at: Option<String>,
+    pub merge_commit_sha: Option<String>,
+    pub merged_by: Option<String>,
+}
+
+pub struct Comment {
+    pub id: u64,
+    pub issue: u64,
+    pub user: String,
+    pub body: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Clone)]
+pub struct Hook {
+    pub id: u64,
+    /// Lower-cased full name.
+    pub repo: String,
+    pub url: String,
+    pub secret: Option<String>,
+    /// Empty or `*`: every event.
+    pub events: Vec<String>,
+    pub active: bool,
+}
+
+impl Hook {
+    pub fn wants(&self, event: &str) -> bool {
+        self.active
+            && (self.events.is_empty() || self.events.iter().any(|e| e == "*" || e == event))
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestRecord {
+    pub id: u64,
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub status: u16,
+    pub login: Option<String>,
+    pub operation: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryRecord {
+    pub id: u64,
+    pub delivery_id: String,
+    pub hook_id: u64,
+    pub event: String,
+    pub action: Option<String>,
+    /// None until the hook answered (or failed: 0).
+    pub status: Option<u16>,
+}
+
+impl World {
+    pub fn new(state_dir: PathBuf, api_base: String) -> World {
+        World {
+            state_dir,
+            api_base,
+            users: BTreeMap::new(),
+            tokens: HashMap::new(),
+            repos: BTreeMap::new(),
+            hooks: Vec::new(),
+            requests: Vec::new(),
+            deliveries: Vec::new(),
+            next_id: 1000,
+        }
+    }
+
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// The id of `login`, creating the user on first sight.
+    pub fn user_id(&mut self, login: &str) -> u64 {
+        if let Some(id) = self.users.get(login) {
+            return *id;
+        }
+        let id = self.next_id();
+        self.users.insert(login.to_string(), id);
+        id
+    }
+
+    pub fn user_json(&self, login: &str) -> Value {
+        let id = self.users.get(login).copied().unwrap_or(0);
+        let api = format!("{}/users/{login}", self.api_base);
+        let kind = if login.ends_with("[bot]") {
+            "Bot"
+        } else {
+            "User"
+        };
+        json!({
+            "login": login, "id": id, "node_id": node_id("U", id),
+            "avatar_url": format!("{}/avatars/{login}", self.api_base), "gravatar_id": "",
+            "url": api, "html_url": format!("{}/{login}", self.api_base),
+            "followers_url": format!("{api}/followers"),
+            "following_url": format!("{api}/following{{/other_user}}"),
+            "gists_url": format!("{api}/gists{{/gist_id}}"),
+            "starred_url": format!("{api}/starred{{/owner}}{{/repo}}"),
+            "subscriptions_url": format!("{api}/subscriptions"),
+            "organizations_url": format!("{api}/orgs"), "repos_url": format!("{api}/repos"),
+            "events_url": format!("{api}/events{{/privacy}}"),
+            "received_events_url": format!("{api}/received_events"),
+            "type": kind, "site_admin": false,
+        })
+    }
+
+    pub fn repo_json(&self, repo: &Repo) -> Value {
+        let full = format!("{}/{}", repo.owner, repo.name);
+        let api = format!("{}/repos/{full}", self.api_base);
+        let mut v = json!({
+            "id": repo.id, "node_id": node_id("R", repo.id), "name": repo.name,
+            "full_name": full, "private": repo.private, "owner": self.user_json(&repo.owner),
+            "html_url": format!("{}/{full}", self.api_base), "description": null,
+            "fork": false, "url": api,
+            "created_at": repo.created_at, "updated_at": repo.created_at,
+            "pushed_at": repo.created_at,
+            "git_url": format!("file://{}", repo.git.path().display()),
+            "ssh_url": format!("file://{}", repo.git.path().display()),
+            "clone_url": format!("file://{}", repo.git.path().display()),
+            "svn_url": format!("{}/{full}", self.api_base), "homepage": null, "size": 0,
+            "stargazers_count": 0, "watchers_count": 0, "language": null,
+            "has_issues": true, "has_projects": false, "has_downloads": true,
+            "has_wiki": false, "has_pages": false, "has_discussions": false,
+            "forks_count": 0, "mirror_url": null, "archived": false, "disabled": false,
+            "open_issues_count": repo.issues.values().filter(|i| i.state == "open").count(),
+            "license": null, "allow_forking": true, "is_template": false,
+            "web_commit_signoff_required": false, "topics": [],
+            "visibility": if repo.private { "private" } else { "public" },
+            "forks": 0, "open_issues": repo.issues.values().filter(|i| i.state == "open").count(),
+            "watchers": 0, "default_branch": repo.default_branch,
+        });
+        for (key, path) in REPO_URLS {
+            v[*key] = Value::String(format!("{api}{path}"));
+        }
+        v
+    }
+
+    pub fn label_json(&self, repo: &Repo, label: &Label) -> Value {
+        json!({
+            "id": label.id, "node_id": node_id("L", label.id),
+            "url": format!("{}/repos/{}/{}/labels/{}", self.api_base, repo.owner, repo.name, label.name),
+            "name": label.name, "color": label.color, "default": false,
+            "description": label.description,
+        })
+    }
+
+    fn labels_json(&self, repo: &Repo, names: &[String]) -> Value {
+        Value::Array(
+            names
+                .iter()
+                .filter_map(|n| repo.labels.get(n))
+                .map(|l| self.label_json(repo, l))
+                .collect(),
+        )
+    }
+
+    pub fn issue_json(&self, repo: &Repo, issue: &Issue) -> Value {
+        let api = format!("{}/repos/{}/{}", self.api_base, repo.owner, repo.name);
+        let html = format!("{}/{}/{}", self.api_base, repo.owner, repo.name);
+        let n = issue.number;
+        let comments = repo.comments.values().filter(|c| c.issue == n).count();
+        let mut v = json!({
+            "id": issue.id, "node_id": node_id("I", issue.id),
+            "url": format!("{api}/issues/{n}"),
+            "repository_url": api,
+            "labels_url": format!("{api}/issues/{n}/labels{{/name}}"),
+            "comments_url": format!("{api}/issues/{n}/comments"),
+            "events_url": format!("{api}/issues/{n}/events"),
+            "html_url": format!("{html}/issues/{n}"),
+            "number": n, "state": issue.state, "state_reason": null, "title": issue.title,
+            "body": issue.body, "user": self.user_json(&issue.user),
+            "labels": self.labels_json(repo, &issue.labels),
+            "assignee": null, "assignees": [], "milestone": null, "locked": false,
+            "active_lock_reason": null, "comments": comments,
+            "closed_at": issue.closed_at, "created_at": issue.created_at,
+            "updated_at": issue.updated_at, "author_association": association(repo, &issue.user),
+            "reactions": reactions(&format!("{api}/issues/{n}/reactions")),
+            "timeline_url": format!("{api}/issues/{n}/timeline"),
+            "performed_via_github_app": null,
+        });
+        if let Some(pull) = &issue.pull {
+            v["pull_request"] = json!({
+                "url": format!("{api}/pulls/{n}"), "html_url": format!("{html}/pull/{n}"),
+                "diff_url": format!("{html}/pull/{n}.diff"),
+                "patch_url": format!("{html}/pull/{n}.patch"),
+                "merged_at": pull.merged_at,
+            });
+            v["draft"] = Value::Bool(pull.draft);
+        }
+        v
+    }
+
+    pub fn comment_json(&self, repo: &Repo, comment: &Comment) -> Value {
+        let api = format!("{}/repos/{}/{}", self.api_base, repo.owner, repo.name);
+        let html = format!("{}/{}/{}", self.api_base, repo.owner, repo.name);
+        json!({
+            "id": comment.id, "node_id": node_id("IC", comment.id),
+            "url": format!("{api}/issues/comments/{}", comment.id),
+            "html_url": format!("{html}/issues/{}#issuecomment-{}", comment.issue, comment.id),
+            "issue_url": format!("{api}/issues/{}", comment.issue),
+            "body": comment.body, "user": self.user_json(&comment.user),
+            "created_at": comment.created_at, "updated_at": comment.updated_at,
+            "author_association": association(repo, &comment.user),
+            "reactions": reactions(&format!("{api}/issues/comments/{}/reactions", comment.id)),
+            "performed_via_github_app": null,
+        })
+    }
+
+    /// A pull request, with what git says about it now.
+    pub fn pull_json(&self, repo: &Repo, issue: &Issue) -> Value {
+        let pull = issue.pull.as_ref().expect("pull_json takes a pull request");
+        let n = issue.number;
+        let api = format!("{}/repos/{}/{}", self.api_base, repo.owner, repo.name);
+        let html = format!("{}/{}/{}", self.api_base, repo.owner, repo.name);
+        let head_sha = repo
+            .git
+            .resolve(&format!("refs/pull/{n}/head"))
+            .unwrap_or_default();
+        let base_sha = repo
+            .git
+            .resolve(&format!("refs/heads/{}", pull.base_ref))
+            .unwrap_or_default();
+        let files = repo
+            .git
+            .changed_files(&base_sha, &head_sha)
+            .unwrap_or_default();
+        let (mergeable, state) = if issue.state != "open" {
+            (Value::Null, "unknown")
+        } else {
+            match repo.git.merge_tree(&base_sha, &head_sha) {
+                Ok(Some(_)) => {
+                    let behind = repo.git.count_between(&head_sha, &base_sha).unwrap_or(0);
+                    (
+                        Value::Bool(true),
+                        if behind > 0 { "behind" } else { "clean" },
+                    )
+                }
+                Ok(None) => (Value::Bool(false), "dirty"),
+                Err(_) => (Value::Null, "unknown"),
+            }
+        };
+        let commits = repo.git.count_between(&base_sha, &head_sha).unwrap_or(0);
+        let branch = |r: &str, sha: &str| {
+            json!({
+                "label": format!("{}:{r}", repo.owner), "ref": r, "sha": sha,
+                "user": self.user_json(&repo.owner), "repo": self.repo_json(repo),
+            })
+        };
+        json!({
+            "url": format!("{api}/pulls/{n}"), "id": issue.id, "node_id": node_id("PR", issue.id),
+            "html_url": format!("{html}/pull/{n}"), "diff_url": format!("{html}/pull/{n}.diff"),
+            "patch_url": format!("{html}/pull/{n}.patch"),
+            "issue_url": format!("{api}/issues/{n}"),
+            "commits_url": format!("{api}/pulls/{n}/commits"),
+            "review_comments_url": format!("{api}/pulls/{n}/comments"),
+            "review_comment_url": format!("{api}/pulls/comments{{/number}}"),
+            "comments_url": format!("{api}/issues/{n}/comments"),
+            "statuses_url": format!("{api}/statuses/{head_sha}"),
+            "number": n, "state": issue.state, "locked": false, "title": issue.title,
+            "user": self.user_json(&issue.user), "body": issue.body,
+            "labels": self.labels_json(repo, &issue.labels), "milestone": null,
+            "active_lock_reason": null, "created_at": issue.created_at,
+            "updated_at": issue.updated_at, "closed_at": issue.closed_at,
+            "merged_at": pull.merged_at, "merge_commit_sha": pull.merge_commit_sha,
+            "assignee": null, "assignees": [], "requested_reviewers": [],
+            "requested_teams": [],
+            "head": branch(&pull.head_ref, &head_sha),
+            "base": branch(&pull.base_ref, &base_sha),
+            "_links": {
+                "self": {"href": format!("{api}/pulls/{n}")},
+                "html": {"href": format!("{html}/pull/{n}")},
+                "issue": {"href": format!("{api}/issues/{n}")},
+                "comments": {"href": format!("{api}/issues/{n}/comments")},
+                "review_comments": {"href": format!("{api}/pulls/{n}/comments")},
+                "review_comment": {"href": format!("{api}/pulls/comments{{/number}}")},
+                "commits": {"href": format!("{api}/pulls/{n}/commits")},
+                "statuses": {"href": format!("{api}/statuses/{head_sha}")},
+            },
+            "author_association": association(repo, &issue.user),
+            "auto_merge": null, "draft": pull.draft,
+            "merged": pull.merged_at.is_some(), "mergeable": mergeable,
+            "rebaseable": mergeable, "mergeable_state": state,
+            "merged_by": pull.merged_by.as_ref().map(|u| self.user_json(u)),
+            "comments": repo.comments.values().filter(|c| c.issue == n).count(),
+            "review_comments": 0, "maintainer_can_modify": false, "commits": commits,
+            "additions": files.iter().map(|f| f.additions).sum::<u64>(),
+            "deletions": files.iter().map(|f| f.deletions).sum::<u64>(),
+            "changed_files": files.len(),
+        })
+    }
+}
+
+fn node_id(kind: &str, id: u64) -> String {
+    format!("{kind}_sim{id}")
+}
+
+fn association(repo: &Repo, login: &str) -> &'static str {
+    if login == repo.owner {
+        "OWNER"
+    } else if repo.collaborators.contains_key(login) {
+        "COLLABORATOR"
+    } else {
+        "NONE"
+    }
+}
+
+fn reactions(url: &str) -> Value {
+    json!({"url": url, "total_count": 0, "+1": 0, "-1": 0, "laugh": 0, "hooray": 0,
+           "confused": 0, "heart": 0, "rocket": 0, "eyes": 0})
+}
+
+const REPO_URLS: &[(&str, &str)] = &[
+    ("forks_url", "/forks"),
+    ("keys_url", "/keys{/key_id}"),
+    ("collaborators_url", "/collaborators{/collaborator}"),
+    ("teams_url", "/teams"),
+    ("hooks_url", "/hooks"),
+    ("issue_events_url", "/issues/events{/number}"),
+    ("events_url", "/events"),
+    ("assignees_url", "/assignees{/user}"),
+    ("branches_url", "/branches{/branch}"),
+    ("tags_url", "/tags"),
+    ("blobs_url", "/git/blobs{/sha}"),
+    ("git_tags_url", "/git/tags{/sha}"),
+    ("git_refs_url", "/git/refs{/sha}"),
+    ("trees_url", "/git/trees{/sha}"),
+    ("statuses_url", "/statuses/{sha}"),
+    ("languages_url", "/languages"),
+    ("stargazers_url", "/stargazers"),
+    ("contributors_url", "/contributors"),
+    ("subscribers_url", "/subscribers"),
+    ("subscription_url", "/subscription"),
+    ("commits_url", "/commits{/sha}"),
+    ("git_commits_url", "/git/commits{/sha}"),
+    ("comments_url", "/comments{/number}"),
+    ("issue_comment_url", "/issues/comments{/number}"),
+    ("contents_url", "/contents/{+path}"),
+    ("compare_url", "/compare/{base}...{head}"),
+    ("merges_url", "/merges"),
+    ("archive_url", "/{archive_format}{/ref}"),
+    ("downloads_url", "/downloads"),
+    ("issues_url", "/issues{/number}"),
+    ("pulls_url", "/pulls{/number}"),
+    ("milestones_url", "/milestones{/number}"),
+    (
+        "notifications_url",
+        "/notifications{?since,all,participating}",
+    ),
+    ("labels_url", "/labels{/name}"),
+    ("releases_url", "/releases{/id}"),
+    ("deployments_url", "/deployments"),
+];
