@@ -215,21 +215,23 @@ async fn a_pull_request_lifecycle_is_delivered_signed_and_readable_through_rest(
         .collect();
     assert_eq!(bodies, vec!["/lgtm", "Thanks for the PR"]);
 
-    // A new commit: synchronize with before and after.
+    // A new commit: a push to the branch, then synchronize with before and after.
     let pushed = api
         .admin(
             "/repos/acme/widgets/pulls/1/commits",
             json!({"author": "bob", "files": {"src/lib.rs": "pub fn g() {}\n"}}),
         )
         .await;
-    let d = wait_for(&got, 4).await;
-    assert_eq!(d[3].body["action"], "synchronize");
-    assert_eq!(d[3].body["before"], head_sha.as_str());
-    assert_eq!(d[3].body["after"], pushed["head_sha"]);
+    let d = wait_for(&got, 5).await;
+    assert_eq!(d[3].event, "push");
+    assert_eq!(d[3].body["ref"], "refs/heads/feature");
+    assert_eq!(d[4].body["action"], "synchronize");
+    assert_eq!(d[4].body["before"], head_sha.as_str());
+    assert_eq!(d[4].body["after"], pushed["head_sha"]);
 
     // Each delivery has its own id, and the simulator logged them with the hook's answer.
     let ids: std::collections::BTreeSet<_> = d.iter().map(|r| r.delivery.clone()).collect();
-    assert_eq!(ids.len(), 4);
+    assert_eq!(ids.len(), 5);
     let (_, _, log) = api.get("/_simulator/deliveries", None).await;
     assert!(
         log.as_array().unwrap().iter().all(|r| r["status"] == 200),
@@ -358,4 +360,205 @@ async fn bad_tokens_private_repositories_and_unknown_routes() {
     let (status, _, me) = api.get("/user", Some(BOT_TOKEN)).await;
     assert_eq!(status, 200);
     assert_eq!(me["login"], "gws-bot");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn review_check_runs_labels_merge_and_tag_are_delivered_and_readable() {
+    let (_dir, _sim, api) = start().await;
+    let (hook_url, got) = receiver().await;
+    api.admin("/tokens", json!({"token": BOT_TOKEN, "login": "gws-bot"}))
+        .await;
+    api.admin(
+        "/tokens",
+        json!({"token": "ghs_apptoken", "login": "gws-app[bot]"}),
+    )
+    .await;
+    api.admin(
+        "/repos",
+        json!({"full_name": "acme/widgets", "files": {"OWNERS": "approvers: [alice]\n"},
+               "collaborators": {"alice": "admin", "bob": "write", "gws-bot": "write"}}),
+    )
+    .await;
+    api.admin(
+        "/hooks",
+        json!({"repo": "acme/widgets", "url": hook_url, "secret": HOOK_SECRET}),
+    )
+    .await;
+    let pr = api
+        .admin(
+            "/repos/acme/widgets/pulls",
+            json!({"author": "bob", "title": "fix: thing", "head": "fix", "files": {"x.txt": "x\n"}}),
+        )
+        .await;
+    let head = pr["head_sha"].as_str().unwrap().to_string();
+
+    // A review by alice.
+    api.admin(
+        "/repos/acme/widgets/pulls/1/reviews",
+        json!({"author": "alice", "state": "APPROVED"}),
+    )
+    .await;
+    let (_, _, reviews) = api
+        .get("/repos/acme/widgets/pulls/1/reviews", Some(BOT_TOKEN))
+        .await;
+    assert_eq!(reviews[0]["state"], "APPROVED");
+    assert_eq!(reviews[0]["user"]["login"], "alice");
+    assert_eq!(reviews[0]["commit_id"], head.as_str());
+
+    // A third-party CI app reports, then the bot labels the PR and removes a label.
+    api.admin(
+        "/repos/acme/widgets/check-runs",
+        json!({"app": "ci", "name": "build", "head_sha": head, "status": "completed", "conclusion": "success"}),
+    )
+    .await;
+    let add = api
+        .http
+        .post(format!("{}/repos/acme/widgets/issues/1/labels", api.base))
+        .header("authorization", format!("token {BOT_TOKEN}"))
+        .json(&json!({"labels": ["size/XS", "lgtm-alice"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(add.status(), 200);
+    let del = api
+        .http
+        .delete(format!(
+            "{}/repos/acme/widgets/issues/1/labels/lgtm-alice",
+            api.base
+        ))
+        .header("authorization", format!("token {BOT_TOKEN}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), 200);
+    let (_, _, labels) = api
+        .get("/repos/acme/widgets/issues/1/labels", Some(BOT_TOKEN))
+        .await;
+    assert_eq!(labels.as_array().unwrap().len(), 1);
+    assert_eq!(labels[0]["name"], "size/XS");
+
+    // The bot's App writes its own check run and updates it in place; a PAT may not.
+    let pat = api
+        .http
+        .post(format!("{}/repos/acme/widgets/check-runs", api.base))
+        .header("authorization", format!("token {BOT_TOKEN}"))
+        .json(&json!({"name": "tox", "head_sha": head}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(pat.status(), 403);
+    let created: Value = api
+        .http
+        .post(format!("{}/repos/acme/widgets/check-runs", api.base))
+        .header("authorization", "token ghs_apptoken")
+        .json(&json!({"name": "can-be-merged", "head_sha": head, "status": "in_progress"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let run_id = created["id"].as_u64().unwrap();
+    let updated = api
+        .http
+        .patch(format!(
+            "{}/repos/acme/widgets/check-runs/{run_id}",
+            api.base
+        ))
+        .header("authorization", "token ghs_apptoken")
+        .json(&json!({"conclusion": "success", "output": {"title": "ok", "summary": "all good"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.status(), 200);
+    let (_, _, runs) = api
+        .get(
+            &format!("/repos/acme/widgets/commits/{head}/check-runs"),
+            Some(BOT_TOKEN),
+        )
+        .await;
+    assert_eq!(runs["total_count"], 2);
+    let ours = runs["check_runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "can-be-merged")
+        .unwrap();
+    assert_eq!(ours["status"], "completed");
+    assert_eq!(ours["conclusion"], "success");
+    assert_eq!(ours["output"]["summary"], "all good");
+    assert_eq!(ours["app"]["slug"], "gws-app");
+    assert_eq!(ours["pull_requests"][0]["number"], 1);
+
+    // Merging with a stale head is refused; with the right one it lands.
+    let stale = api
+        .http
+        .put(format!("{}/repos/acme/widgets/pulls/1/merge", api.base))
+        .header("authorization", format!("token {BOT_TOKEN}"))
+        .json(&json!({"merge_method": "squash", "sha": "0".repeat(40)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status(), 409);
+    let merged: Value = api
+        .http
+        .put(format!("{}/repos/acme/widgets/pulls/1/merge", api.base))
+        .header("authorization", format!("token {BOT_TOKEN}"))
+        .json(&json!({"merge_method": "squash", "sha": head}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(merged["merged"], true);
+    let (_, _, pull) = api
+        .get("/repos/acme/widgets/pulls/1", Some(BOT_TOKEN))
+        .await;
+    assert_eq!(pull["state"], "closed");
+    assert_eq!(pull["merged"], true);
+    assert_eq!(pull["merged_by"]["login"], "gws-bot");
+    assert_eq!(pull["merge_commit_sha"], merged["sha"]);
+
+    // A release tag on the merge commit.
+    api.admin(
+        "/repos/acme/widgets/tags",
+        json!({"name": "v1.0.0", "from": "main"}),
+    )
+    .await;
+
+    let events: Vec<(String, Option<String>)> = wait_for(&got, 13)
+        .await
+        .iter()
+        .map(|d| {
+            (
+                d.event.clone(),
+                d.body["action"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    let expect = |e: &str, a: Option<&str>| (e.to_string(), a.map(str::to_string));
+    assert_eq!(
+        events,
+        vec![
+            expect("pull_request", Some("opened")),
+            expect("pull_request_review", Some("submitted")),
+            expect("check_run", Some("created")),
+            expect("check_run", Some("completed")),
+            expect("pull_request", Some("labeled")),
+            expect("pull_request", Some("labeled")),
+            expect("pull_request", Some("unlabeled")),
+            expect("check_run", Some("created")),
+            expect("check_run", Some("completed")),
+            expect("pull_request", Some("closed")),
+            expect("push", None),
+            expect("create", None),
+            expect("push", None),
+        ]
+    );
+    let all = wait_for(&got, 13).await;
+    assert_eq!(all[12].event, "push");
+    assert_eq!(all[12].body["ref"], "refs/tags/v1.0.0");
+    assert_eq!(all[12].body["after"], merged["sha"]);
+    assert_eq!(all[9].body["pull_request"]["merged"], true);
 }

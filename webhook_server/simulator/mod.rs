@@ -2,9 +2,12 @@
 //! `file://` URLs, signed webhook deliveries for every change, and an admin API under
 //! `/_simulator/` to drive scenarios. Tests, benchmarks and `demo` run against it.
 
+mod actions;
+mod admin;
 mod api;
 pub mod git;
 mod hooks;
+mod rest;
 mod world;
 
 use std::net::SocketAddr;

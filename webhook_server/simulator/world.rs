@@ -44,6 +44,8 @@ pub struct Repo {
     /// Issues and pull requests share numbers, as on GitHub.
     pub issues: BTreeMap<u64, Issue>,
     pub comments: BTreeMap<u64, Comment>,
+    pub reviews: BTreeMap<u64, Review>,
+    pub check_runs: BTreeMap<u64, CheckRun>,
     pub next_number: u64,
     pub git: BareRepo,
 }
@@ -86,6 +88,33 @@ pub struct Comment {
     pub body: String,
     pub created_at: String,
     pub updated_at: String,
+}
+
+pub struct Review {
+    pub id: u64,
+    pub pull: u64,
+    pub user: String,
+    /// APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED
+    pub state: String,
+    pub body: String,
+    pub commit_id: String,
+    pub submitted_at: String,
+}
+
+pub struct CheckRun {
+    pub id: u64,
+    pub name: String,
+    pub head_sha: String,
+    /// queued, in_progress, completed
+    pub status: String,
+    pub conclusion: Option<String>,
+    /// Slug of the app that owns the run.
+    pub app: String,
+    pub started_at: String,
+    pub completed_at: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub text: Option<String>,
 }
 
 #[derive(Clone)]
@@ -365,6 +394,85 @@ impl World {
             "additions": files.iter().map(|f| f.additions).sum::<u64>(),
             "deletions": files.iter().map(|f| f.deletions).sum::<u64>(),
             "changed_files": files.len(),
+        })
+    }
+}
+
+impl World {
+    pub fn review_json(&self, repo: &Repo, review: &Review) -> Value {
+        let api = format!("{}/repos/{}/{}", self.api_base, repo.owner, repo.name);
+        let html = format!("{}/{}/{}", self.api_base, repo.owner, repo.name);
+        json!({
+            "id": review.id, "node_id": node_id("PRR", review.id),
+            "user": self.user_json(&review.user), "body": review.body,
+            "state": review.state,
+            "html_url": format!("{html}/pull/{}#pullrequestreview-{}", review.pull, review.id),
+            "pull_request_url": format!("{api}/pulls/{}", review.pull),
+            "author_association": association(repo, &review.user),
+            "_links": {
+                "html": {"href": format!("{html}/pull/{}#pullrequestreview-{}", review.pull, review.id)},
+                "pull_request": {"href": format!("{api}/pulls/{}", review.pull)},
+            },
+            "submitted_at": review.submitted_at, "commit_id": review.commit_id,
+        })
+    }
+
+    /// The app a check run belongs to, in the `integration` shape.
+    fn app_json(&self, slug: &str) -> Value {
+        let id = self
+            .users
+            .get(&format!("{slug}[bot]"))
+            .copied()
+            .unwrap_or(0);
+        json!({
+            "id": id, "slug": slug, "node_id": node_id("A", id), "name": slug,
+            "owner": self.user_json(slug), "description": null,
+            "external_url": format!("{}/apps/{slug}", self.api_base),
+            "html_url": format!("{}/apps/{slug}", self.api_base),
+            "created_at": "2020-01-01T00:00:00Z", "updated_at": "2020-01-01T00:00:00Z",
+            "permissions": {"checks": "write", "contents": "read", "pull_requests": "write"},
+            "events": ["check_run", "pull_request"],
+        })
+    }
+
+    pub fn check_run_json(&self, repo: &Repo, run: &CheckRun) -> Value {
+        let api = format!("{}/repos/{}/{}", self.api_base, repo.owner, repo.name);
+        let html = format!("{}/{}/{}", self.api_base, repo.owner, repo.name);
+        let pulls: Vec<Value> = repo
+            .issues
+            .values()
+            .filter(|i| i.state == "open")
+            .filter_map(|i| i.pull.as_ref().map(|p| (i, p)))
+            .filter(|(i, _)| {
+                repo.git.resolve(&format!("refs/pull/{}/head", i.number)).as_deref()
+                    == Some(run.head_sha.as_str())
+            })
+            .map(|(i, p)| {
+                let mini = json!({"id": repo.id, "url": api, "name": repo.name});
+                json!({
+                    "id": i.id, "number": i.number, "url": format!("{api}/pulls/{}", i.number),
+                    "head": {"ref": p.head_ref, "sha": run.head_sha, "repo": mini.clone()},
+                    "base": {"ref": p.base_ref,
+                             "sha": repo.git.resolve(&format!("refs/heads/{}", p.base_ref)).unwrap_or_default(),
+                             "repo": mini},
+                })
+            })
+            .collect();
+        json!({
+            "id": run.id, "node_id": node_id("CR", run.id), "head_sha": run.head_sha,
+            "external_id": "", "url": format!("{api}/check-runs/{}", run.id),
+            "html_url": format!("{html}/runs/{}", run.id), "details_url": null,
+            "status": run.status, "conclusion": run.conclusion,
+            "started_at": run.started_at, "completed_at": run.completed_at,
+            "output": {
+                "title": run.title, "summary": run.summary, "text": run.text,
+                "annotations_count": 0,
+                "annotations_url": format!("{api}/check-runs/{}/annotations", run.id),
+            },
+            "name": run.name,
+            "check_suite": {"id": run.id},
+            "app": self.app_json(&run.app),
+            "pull_requests": pulls,
         })
     }
 }

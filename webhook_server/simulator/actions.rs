@@ -1,0 +1,628 @@
+//! State changes shared by the admin API (people acting) and REST (the bot acting). Each one
+//! emits the deliveries GitHub would send, so the bot's own writes come back as webhooks too.
+
+use serde_json::{Value, json};
+
+use super::api::{Sim, repo_key};
+use super::git::Changes;
+use super::hooks::{Outgoing, emit};
+use super::world::{CheckRun, Comment, Label, Review, World, now};
+
+#[derive(Debug)]
+pub(super) enum Refusal {
+    /// 401: no token.
+    Unauthenticated,
+    /// 403, with GitHub's message.
+    Forbidden(String),
+    NotFound,
+    /// 422, with GitHub's message.
+    Invalid(String),
+    /// 405: not mergeable.
+    NotAllowed(String),
+    /// 409: the head moved.
+    Conflict(String),
+}
+
+type Outcome<T> = Result<T, Refusal>;
+
+/// Runs `f` under the lock, then sends what it emitted once the lock is released.
+fn act<T>(sim: &Sim, f: impl FnOnce(&mut World, &mut Vec<Outgoing>) -> Outcome<T>) -> Outcome<T> {
+    let mut out = Vec::new();
+    let result = {
+        let mut w = sim.lock();
+        f(&mut w, &mut out)
+    };
+    sim.send(out);
+    result
+}
+
+fn internal(e: anyhow::Error) -> Refusal {
+    Refusal::Invalid(format!("{e:#}"))
+}
+
+pub(super) fn add_comment(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    number: u64,
+    author: &str,
+    body: String,
+) -> Outcome<Value> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        let id = w.next_id();
+        w.user_id(author);
+        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+        if !r.issues.contains_key(&number) {
+            return Err(Refusal::NotFound);
+        }
+        let at = now();
+        r.comments.insert(
+            id,
+            Comment {
+                id,
+                issue: number,
+                user: author.to_string(),
+                body,
+                created_at: at.clone(),
+                updated_at: at,
+            },
+        );
+        let r = &w.repos[&key];
+        let comment = w.comment_json(r, &r.comments[&id]);
+        let issue = w.issue_json(r, &r.issues[&number]);
+        out.extend(emit(
+            w,
+            &key,
+            "issue_comment",
+            author,
+            json!({"action": "created", "issue": issue, "comment": comment}),
+        ));
+        Ok(comment)
+    })
+}
+
+/// GitHub's default colour for labels created by being applied.
+const NEW_LABEL_COLOR: &str = "ededed";
+
+/// Adds labels (creating unknown ones, as GitHub does); returns the issue's labels.
+pub(super) fn add_labels(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    number: u64,
+    actor: &str,
+    names: Vec<String>,
+) -> Outcome<Value> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        w.user_id(actor);
+        if !w
+            .repos
+            .get(&key)
+            .ok_or(Refusal::NotFound)?
+            .issues
+            .contains_key(&number)
+        {
+            return Err(Refusal::NotFound);
+        }
+        for name in names {
+            let id = w.next_id();
+            let r = w.repos.get_mut(&key).expect("checked above");
+            r.labels.entry(name.clone()).or_insert(Label {
+                id,
+                name: name.clone(),
+                color: NEW_LABEL_COLOR.to_string(),
+                description: None,
+            });
+            let issue = r.issues.get_mut(&number).expect("checked above");
+            if issue.labels.contains(&name) {
+                continue;
+            }
+            issue.labels.push(name.clone());
+            issue.updated_at = now();
+            label_event(w, out, &key, number, actor, "labeled", &name);
+        }
+        let r = &w.repos[&key];
+        Ok(w.issue_json(r, &r.issues[&number])["labels"].clone())
+    })
+}
+
+pub(super) fn remove_label(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    number: u64,
+    actor: &str,
+    name: &str,
+) -> Outcome<Value> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        w.user_id(actor);
+        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+        let issue = r.issues.get_mut(&number).ok_or(Refusal::NotFound)?;
+        let Some(pos) = issue.labels.iter().position(|l| l == name) else {
+            return Err(Refusal::NotFound);
+        };
+        issue.labels.remove(pos);
+        issue.updated_at = now();
+        label_event(w, out, &key, number, actor, "unlabeled", name);
+        let r = &w.repos[&key];
+        Ok(w.issue_json(r, &r.issues[&number])["labels"].clone())
+    })
+}
+
+/// `pull_request` labeled/unlabeled for pull requests, `issues` for plain issues.
+fn label_event(
+    w: &mut World,
+    out: &mut Vec<Outgoing>,
+    key: &str,
+    number: u64,
+    actor: &str,
+    action: &str,
+    name: &str,
+) {
+    let r = &w.repos[key];
+    let issue = &r.issues[&number];
+    let label = r.labels.get(name).map(|l| w.label_json(r, l));
+    let payload = if issue.pull.is_some() {
+        json!({"action": action, "number": number, "label": label,
+               "pull_request": w.pull_json(r, issue)})
+    } else {
+        json!({"action": action, "label": label, "issue": w.issue_json(r, issue)})
+    };
+    let event = if issue.pull.is_some() {
+        "pull_request"
+    } else {
+        "issues"
+    };
+    out.extend(emit(w, key, event, actor, payload));
+}
+
+pub(super) fn submit_review(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    number: u64,
+    actor: &str,
+    state: &str,
+    body: String,
+) -> Outcome<Value> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        let id = w.next_id();
+        w.user_id(actor);
+        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+        let issue = r.issues.get(&number).ok_or(Refusal::NotFound)?;
+        if issue.pull.is_none() {
+            return Err(Refusal::NotFound);
+        }
+        if issue.user == actor && state != "COMMENTED" {
+            return Err(Refusal::Invalid(
+                "Can not approve or request changes on your own pull request".into(),
+            ));
+        }
+        let commit_id = r
+            .git
+            .resolve(&format!("refs/pull/{number}/head"))
+            .unwrap_or_default();
+        r.reviews.insert(
+            id,
+            Review {
+                id,
+                pull: number,
+                user: actor.to_string(),
+                state: state.to_string(),
+                body,
+                commit_id,
+                submitted_at: now(),
+            },
+        );
+        let r = &w.repos[&key];
+        let review = w.review_json(r, &r.reviews[&id]);
+        let pull = w.pull_json(r, &r.issues[&number]);
+        out.extend(emit(
+            w,
+            &key,
+            "pull_request_review",
+            actor,
+            json!({"action": "submitted", "review": review, "pull_request": pull}),
+        ));
+        Ok(review)
+    })
+}
+
+/// What a check-run write may set.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct CheckRunFields {
+    pub name: Option<String>,
+    pub head_sha: Option<String>,
+    pub status: Option<String>,
+    pub conclusion: Option<String>,
+    pub output: Option<CheckRunOutput>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct CheckRunOutput {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub text: Option<String>,
+}
+
+const CONCLUSIONS: &[&str] = &[
+    "action_required",
+    "cancelled",
+    "failure",
+    "neutral",
+    "success",
+    "skipped",
+    "stale",
+    "timed_out",
+];
+
+/// Creates (no `id`) or updates a check run owned by `app`.
+pub(super) fn write_check_run(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    app: &str,
+    id: Option<u64>,
+    fields: CheckRunFields,
+) -> Outcome<Value> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        let new_id = w.next_id();
+        w.user_id(&format!("{app}[bot]"));
+        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+        if let Some(c) = &fields.conclusion
+            && !CONCLUSIONS.contains(&c.as_str())
+        {
+            return Err(Refusal::Invalid(format!("Invalid conclusion `{c}`")));
+        }
+        let (run_id, created) = match id {
+            Some(id) => {
+                if !r.check_runs.contains_key(&id) {
+                    return Err(Refusal::NotFound);
+                }
+                (id, false)
+            }
+            None => {
+                let (Some(name), Some(head_sha)) = (&fields.name, &fields.head_sha) else {
+                    return Err(Refusal::Invalid("name and head_sha are required".into()));
+                };
+                let head = r
+                    .git
+                    .resolve(head_sha)
+                    .ok_or_else(|| Refusal::Invalid("No commit found for SHA".into()))?;
+                r.check_runs.insert(
+                    new_id,
+                    CheckRun {
+                        id: new_id,
+                        name: name.clone(),
+                        head_sha: head,
+                        status: "queued".into(),
+                        conclusion: None,
+                        app: app.to_string(),
+                        started_at: now(),
+                        completed_at: None,
+                        title: None,
+                        summary: None,
+                        text: None,
+                    },
+                );
+                (new_id, true)
+            }
+        };
+        let run = r.check_runs.get_mut(&run_id).expect("present");
+        let was_completed = run.status == "completed";
+        if let Some(name) = fields.name {
+            run.name = name;
+        }
+        if let Some(status) = fields.status {
+            run.status = status;
+        }
+        if let Some(conclusion) = fields.conclusion {
+            // A conclusion completes the run, as on GitHub.
+            run.conclusion = Some(conclusion);
+            run.status = "completed".into();
+        }
+        if run.status == "completed" && run.completed_at.is_none() {
+            run.completed_at = Some(now());
+        }
+        if let Some(o) = fields.output {
+            run.title = o.title.or(run.title.take());
+            run.summary = o.summary.or(run.summary.take());
+            run.text = o.text.or(run.text.take());
+        }
+        let completed_now = run.status == "completed" && !was_completed;
+        let r = &w.repos[&key];
+        let json = w.check_run_json(r, &r.check_runs[&run_id]);
+        let sender = format!("{app}[bot]");
+        if created {
+            out.extend(emit(
+                w,
+                &key,
+                "check_run",
+                &sender,
+                json!({"action": "created", "check_run": json.clone()}),
+            ));
+        }
+        if completed_now {
+            out.extend(emit(
+                w,
+                &key,
+                "check_run",
+                &sender,
+                json!({"action": "completed", "check_run": json.clone()}),
+            ));
+        }
+        Ok(json)
+    })
+}
+
+/// Merges a pull request into its base; `sha`, when given, must be the current head.
+pub(super) fn merge_pull(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    number: u64,
+    actor: &str,
+    method: &str,
+    sha: Option<&str>,
+) -> Outcome<Value> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        w.user_id(actor);
+        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+        let issue = r.issues.get(&number).ok_or(Refusal::NotFound)?;
+        let pull = issue.pull.as_ref().ok_or(Refusal::NotFound)?;
+        if issue.state != "open" {
+            return Err(Refusal::NotAllowed("Pull Request is not mergeable".into()));
+        }
+        let head = r
+            .git
+            .resolve(&format!("refs/pull/{number}/head"))
+            .ok_or(Refusal::NotFound)?;
+        if let Some(expected) = sha
+            && expected != head
+        {
+            return Err(Refusal::Conflict(
+                "Head branch was modified. Review and try the merge again.".into(),
+            ));
+        }
+        let base_ref = pull.base_ref.clone();
+        let title = issue.title.clone();
+        let base = r
+            .git
+            .resolve(&format!("refs/heads/{base_ref}"))
+            .ok_or(Refusal::NotFound)?;
+        let tree = r
+            .git
+            .merge_tree(&base, &head)
+            .map_err(internal)?
+            .ok_or_else(|| Refusal::NotAllowed("Pull Request is not mergeable".into()))?;
+        let message = format!("{title} (#{number})");
+        let merged = match method {
+            "merge" => r.git.commit_tree(&tree, &[&base, &head], &message, actor),
+            "squash" | "rebase" => r.git.commit_tree(&tree, &[&base], &message, actor),
+            other => return Err(Refusal::Invalid(format!("Invalid merge_method `{other}`"))),
+        }
+        .map_err(internal)?;
+        r.git
+            .set_ref(&format!("refs/heads/{base_ref}"), &merged)
+            .map_err(internal)?;
+        let at = now();
+        let issue = r.issues.get_mut(&number).expect("present");
+        issue.state = "closed";
+        issue.closed_at = Some(at.clone());
+        issue.updated_at = at.clone();
+        let pull = issue.pull.as_mut().expect("present");
+        pull.merged_at = Some(at);
+        pull.merge_commit_sha = Some(merged.clone());
+        pull.merged_by = Some(actor.to_string());
+        let r = &w.repos[&key];
+        let pull = w.pull_json(r, &r.issues[&number]);
+        out.extend(emit(
+            w,
+            &key,
+            "pull_request",
+            actor,
+            json!({"action": "closed", "number": number, "pull_request": pull}),
+        ));
+        push_event(
+            w,
+            out,
+            &key,
+            &format!("refs/heads/{base_ref}"),
+            &base,
+            &merged,
+            actor,
+        );
+        Ok(json!({"sha": merged, "merged": true, "message": "Pull Request successfully merged"}))
+    })
+}
+
+pub(super) fn close_pull(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    number: u64,
+    actor: &str,
+) -> Outcome<()> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        w.user_id(actor);
+        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+        let issue = r.issues.get_mut(&number).ok_or(Refusal::NotFound)?;
+        if issue.state == "closed" {
+            return Ok(());
+        }
+        let at = now();
+        issue.state = "closed";
+        issue.closed_at = Some(at.clone());
+        issue.updated_at = at;
+        let r = &w.repos[&key];
+        let issue = &r.issues[&number];
+        let (event, payload) = if issue.pull.is_some() {
+            (
+                "pull_request",
+                json!({"action": "closed", "number": number, "pull_request": w.pull_json(r, issue)}),
+            )
+        } else {
+            (
+                "issues",
+                json!({"action": "closed", "issue": w.issue_json(r, issue)}),
+            )
+        };
+        out.extend(emit(w, &key, event, actor, payload));
+        Ok(())
+    })
+}
+
+/// Points `refs/{heads|tags}/name` at `from` (a ref or sha): `create` and `push` events.
+pub(super) fn create_ref(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    actor: &str,
+    kind: &str,
+    name: &str,
+    from: &str,
+) -> Outcome<String> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        w.user_id(actor);
+        let r = w.repos.get(&key).ok_or(Refusal::NotFound)?;
+        let full = format!(
+            "refs/{}/{name}",
+            if kind == "tag" { "tags" } else { "heads" }
+        );
+        if r.git.resolve(&full).is_some() {
+            return Err(Refusal::Invalid("Reference already exists".into()));
+        }
+        let sha = r
+            .git
+            .resolve(from)
+            .ok_or_else(|| Refusal::Invalid(format!("No commit found for `{from}`")))?;
+        r.git.set_ref(&full, &sha).map_err(internal)?;
+        let default_branch = r.default_branch.clone();
+        out.extend(emit(
+            w,
+            &key,
+            "create",
+            actor,
+            json!({
+                "ref": name, "ref_type": kind, "master_branch": default_branch,
+                "description": null, "pusher_type": "user",
+            }),
+        ));
+        push_event(w, out, &key, &full, &"0".repeat(40), &sha, actor);
+        Ok(sha)
+    })
+}
+
+/// A commit on a branch, as if pushed: `push`, and `synchronize` for PRs whose head it is.
+pub(super) fn commit_to_branch(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    actor: &str,
+    branch: &str,
+    files: &Changes,
+    message: &str,
+) -> Outcome<String> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        w.user_id(actor);
+        let r = w.repos.get(&key).ok_or(Refusal::NotFound)?;
+        let full = format!("refs/heads/{branch}");
+        let before = r.git.resolve(&full).ok_or(Refusal::NotFound)?;
+        let after = r
+            .git
+            .commit(Some(&before), files, message, actor)
+            .map_err(internal)?;
+        r.git.set_ref(&full, &after).map_err(internal)?;
+        push_event(w, out, &key, &full, &before, &after, actor);
+        synchronize_heads(w, out, &key, branch, &before, &after, actor);
+        Ok(after)
+    })
+}
+
+/// Moves `refs/pull/N/head` of open PRs from `branch` to `after` and emits `synchronize`.
+pub(super) fn synchronize_heads(
+    w: &mut World,
+    out: &mut Vec<Outgoing>,
+    key: &str,
+    branch: &str,
+    before: &str,
+    after: &str,
+    actor: &str,
+) {
+    let numbers: Vec<u64> = w.repos[key]
+        .issues
+        .values()
+        .filter(|i| i.state == "open")
+        .filter(|i| i.pull.as_ref().is_some_and(|p| p.head_ref == branch))
+        .map(|i| i.number)
+        .collect();
+    for n in numbers {
+        let r = w.repos.get_mut(key).expect("present");
+        if r.git
+            .set_ref(&format!("refs/pull/{n}/head"), after)
+            .is_err()
+        {
+            continue;
+        }
+        if let Some(issue) = r.issues.get_mut(&n) {
+            issue.updated_at = now();
+        }
+        let r = &w.repos[key];
+        let pull = w.pull_json(r, &r.issues[&n]);
+        out.extend(emit(
+            w,
+            key,
+            "pull_request",
+            actor,
+            json!({
+                "action": "synchronize", "number": n, "before": before, "after": after,
+                "pull_request": pull,
+            }),
+        ));
+    }
+}
+
+fn push_event(
+    w: &mut World,
+    out: &mut Vec<Outgoing>,
+    key: &str,
+    full_ref: &str,
+    before: &str,
+    after: &str,
+    actor: &str,
+) {
+    let r = &w.repos[key];
+    let html = format!("{}/{}/{}", w.api_base, r.owner, r.name);
+    let email = format!("{actor}@users.noreply.github.com");
+    let created = before.bytes().all(|b| b == b'0');
+    let head_commit = json!({
+        "id": after, "tree_id": r.git.tree_of(after).unwrap_or_default(), "distinct": true,
+        "message": "", "timestamp": now(), "url": format!("{html}/commit/{after}"),
+        "author": {"name": actor, "email": email, "username": actor},
+        "committer": {"name": actor, "email": email, "username": actor},
+        "added": [], "removed": [], "modified": [],
+    });
+    out.extend(emit(
+        w,
+        key,
+        "push",
+        actor,
+        json!({
+            "ref": full_ref, "before": before, "after": after, "created": created,
+            "deleted": false, "forced": false, "base_ref": null,
+            "compare": format!("{html}/compare/{before}...{after}"),
+            "commits": if created { json!([]) } else { json!([head_commit.clone()]) },
+            "head_commit": head_commit,
+            "pusher": {"name": actor, "email": email},
+        }),
+    ));
+}

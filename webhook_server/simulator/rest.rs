@@ -1,0 +1,405 @@
+//! GitHub REST operations, answered from the simulator's state in GitHub's shapes.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::actions::{self, CheckRunFields, Refusal};
+use super::api::{Caller, Sim, gh_error, not_found, rest_refusal, visible};
+
+pub(super) async fn get_user(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+) -> Response {
+    let Some(login) = caller.0 else {
+        return gh_error(StatusCode::UNAUTHORIZED, "Requires authentication");
+    };
+    Json(sim.lock().user_json(&login)).into_response()
+}
+
+pub(super) async fn get_repo(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo)): Path<(String, String)>,
+) -> Response {
+    let w = sim.lock();
+    match visible(&w, &caller, &owner, &repo) {
+        Some(r) => Json(w.repo_json(r)).into_response(),
+        None => not_found(),
+    }
+}
+
+pub(super) async fn list_collaborators(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo)): Path<(String, String)>,
+) -> Response {
+    let w = sim.lock();
+    let Some(r) = visible(&w, &caller, &owner, &repo) else {
+        return not_found();
+    };
+    let list: Vec<Value> = r
+        .collaborators
+        .iter()
+        .map(|(login, permission)| {
+            let mut u = w.user_json(login);
+            let level = |p: &str| {
+                ["read", "triage", "write", "maintain", "admin"]
+                    .iter()
+                    .position(|x| *x == p)
+            };
+            let mine = level(permission).unwrap_or(0);
+            u["permissions"] = json!({
+                "pull": true, "triage": mine >= 1, "push": mine >= 2,
+                "maintain": mine >= 3, "admin": mine >= 4,
+            });
+            u["role_name"] = Value::String(permission.clone());
+            u
+        })
+        .collect();
+    Json(list).into_response()
+}
+
+pub(super) async fn get_pull(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+) -> Response {
+    let w = sim.lock();
+    let Some(r) = visible(&w, &caller, &owner, &repo) else {
+        return not_found();
+    };
+    match r.issues.get(&number).filter(|i| i.pull.is_some()) {
+        Some(issue) => Json(w.pull_json(r, issue)).into_response(),
+        None => not_found(),
+    }
+}
+
+pub(super) async fn get_issue(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+) -> Response {
+    let w = sim.lock();
+    let Some(r) = visible(&w, &caller, &owner, &repo) else {
+        return not_found();
+    };
+    match r.issues.get(&number) {
+        Some(issue) => Json(w.issue_json(r, issue)).into_response(),
+        None => not_found(),
+    }
+}
+
+pub(super) async fn list_comments(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+) -> Response {
+    let w = sim.lock();
+    let Some(r) = visible(&w, &caller, &owner, &repo) else {
+        return not_found();
+    };
+    if !r.issues.contains_key(&number) {
+        return not_found();
+    }
+    let list: Vec<Value> = r
+        .comments
+        .values()
+        .filter(|c| c.issue == number)
+        .map(|c| w.comment_json(r, c))
+        .collect();
+    Json(list).into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct CommentBody {
+    body: String,
+}
+
+pub(super) async fn create_comment(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Json(body): Json<CommentBody>,
+) -> Response {
+    let Some(login) = caller.0 else {
+        return gh_error(StatusCode::UNAUTHORIZED, "Requires authentication");
+    };
+    {
+        let w = sim.lock();
+        if visible(&w, &Caller(Some(login.clone())), &owner, &repo).is_none() {
+            return not_found();
+        }
+    }
+    match actions::add_comment(&sim, &owner, &repo, number, &login, body.body) {
+        Ok(comment) => (StatusCode::CREATED, Json(comment)).into_response(),
+        Err(refusal) => rest_refusal(refusal),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct RefQuery {
+    #[serde(rename = "ref")]
+    git_ref: Option<String>,
+}
+
+pub(super) async fn get_contents(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, path)): Path<(String, String, String)>,
+    Query(q): Query<RefQuery>,
+    _headers: HeaderMap,
+) -> Response {
+    let w = sim.lock();
+    let Some(r) = visible(&w, &caller, &owner, &repo) else {
+        return not_found();
+    };
+    let git_ref = q.git_ref.unwrap_or_else(|| r.default_branch.clone());
+    let Some(content) = r.git.read_file(&git_ref, &path) else {
+        return not_found();
+    };
+    let api = format!("{}/repos/{}/{}", w.api_base, r.owner, r.name);
+    let name = path.rsplit('/').next().unwrap_or(&path).to_string();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&content);
+    Json(json!({
+        "type": "file", "encoding": "base64", "size": content.len(), "name": name,
+        "path": path, "content": encoded, "sha": "",
+        "url": format!("{api}/contents/{path}?ref={git_ref}"),
+        "git_url": null, "html_url": null, "download_url": null,
+        "_links": {"self": format!("{api}/contents/{path}"), "git": null, "html": null},
+    }))
+    .into_response()
+}
+
+/// The caller, who must be able to see the repository; or the response refusing them.
+fn writer(sim: &Sim, caller: &Caller, owner: &str, repo: &str) -> Result<String, Refusal> {
+    let login = caller.0.clone().ok_or(Refusal::Unauthenticated)?;
+    let w = sim.lock();
+    if visible(&w, &Caller(Some(login.clone())), owner, repo).is_none() {
+        return Err(Refusal::NotFound);
+    }
+    Ok(login)
+}
+
+pub(super) async fn list_issue_labels(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+) -> Response {
+    let w = sim.lock();
+    let Some(r) = visible(&w, &caller, &owner, &repo) else {
+        return not_found();
+    };
+    match r.issues.get(&number) {
+        Some(issue) => Json(w.issue_json(r, issue)["labels"].clone()).into_response(),
+        None => not_found(),
+    }
+}
+
+/// `{"labels": [...]}` or a bare array, both of which GitHub accepts.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum LabelNames {
+    Wrapped { labels: Vec<String> },
+    Bare(Vec<String>),
+}
+
+pub(super) async fn add_issue_labels(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Json(body): Json<LabelNames>,
+) -> Response {
+    let login = match writer(&sim, &caller, &owner, &repo) {
+        Ok(l) => l,
+        Err(refusal) => return rest_refusal(refusal),
+    };
+    let names = match body {
+        LabelNames::Wrapped { labels } | LabelNames::Bare(labels) => labels,
+    };
+    match actions::add_labels(&sim, &owner, &repo, number, &login, names) {
+        Ok(labels) => Json(labels).into_response(),
+        Err(refusal) => rest_refusal(refusal),
+    }
+}
+
+pub(super) async fn remove_issue_label(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, number, name)): Path<(String, String, u64, String)>,
+) -> Response {
+    let login = match writer(&sim, &caller, &owner, &repo) {
+        Ok(l) => l,
+        Err(refusal) => return rest_refusal(refusal),
+    };
+    match actions::remove_label(&sim, &owner, &repo, number, &login, &name) {
+        Ok(labels) => Json(labels).into_response(),
+        Err(Refusal::NotFound) => gh_error(StatusCode::NOT_FOUND, "Label does not exist"),
+        Err(refusal) => rest_refusal(refusal),
+    }
+}
+
+pub(super) async fn list_reviews(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+) -> Response {
+    let w = sim.lock();
+    let Some(r) = visible(&w, &caller, &owner, &repo) else {
+        return not_found();
+    };
+    if r.issues.get(&number).is_none_or(|i| i.pull.is_none()) {
+        return not_found();
+    }
+    let list: Vec<Value> = r
+        .reviews
+        .values()
+        .filter(|rv| rv.pull == number)
+        .map(|rv| w.review_json(r, rv))
+        .collect();
+    Json(list).into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct ReviewBody {
+    event: Option<String>,
+    #[serde(default)]
+    body: String,
+}
+
+pub(super) async fn create_review(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Json(body): Json<ReviewBody>,
+) -> Response {
+    let login = match writer(&sim, &caller, &owner, &repo) {
+        Ok(l) => l,
+        Err(refusal) => return rest_refusal(refusal),
+    };
+    let state = match body.event.as_deref() {
+        Some("APPROVE") => "APPROVED",
+        Some("REQUEST_CHANGES") => "CHANGES_REQUESTED",
+        Some("COMMENT") => "COMMENTED",
+        _ => {
+            return gh_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "event must be APPROVE, REQUEST_CHANGES or COMMENT",
+            );
+        }
+    };
+    match actions::submit_review(&sim, &owner, &repo, number, &login, state, body.body) {
+        Ok(review) => Json(review).into_response(),
+        Err(refusal) => rest_refusal(refusal),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct MergeBody {
+    merge_method: Option<String>,
+    sha: Option<String>,
+}
+
+pub(super) async fn merge_pull(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    body: Option<Json<MergeBody>>,
+) -> Response {
+    let login = match writer(&sim, &caller, &owner, &repo) {
+        Ok(l) => l,
+        Err(refusal) => return rest_refusal(refusal),
+    };
+    let (method, sha) = match body {
+        Some(Json(b)) => (b.merge_method, b.sha),
+        None => (None, None),
+    };
+    let method = method.unwrap_or_else(|| "merge".to_string());
+    match actions::merge_pull(&sim, &owner, &repo, number, &login, &method, sha.as_deref()) {
+        Ok(v) => Json(v).into_response(),
+        Err(refusal) => rest_refusal(refusal),
+    }
+}
+
+/// Only a GitHub App may write check runs; its installation acts as `<slug>[bot]`.
+fn app_slug(caller: &Caller) -> Result<String, Refusal> {
+    match caller.0.as_deref().and_then(|l| l.strip_suffix("[bot]")) {
+        Some(slug) => Ok(slug.to_string()),
+        None => Err(Refusal::Forbidden(
+            "You must authenticate via a GitHub App.".into(),
+        )),
+    }
+}
+
+pub(super) async fn create_check_run(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo)): Path<(String, String)>,
+    Json(fields): Json<CheckRunFields>,
+) -> Response {
+    let slug = match app_slug(&caller) {
+        Ok(s) => s,
+        Err(refusal) => return rest_refusal(refusal),
+    };
+    match actions::write_check_run(&sim, &owner, &repo, &slug, None, fields) {
+        Ok(run) => (StatusCode::CREATED, Json(run)).into_response(),
+        Err(refusal) => rest_refusal(refusal),
+    }
+}
+
+pub(super) async fn update_check_run(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, id)): Path<(String, String, u64)>,
+    Json(fields): Json<CheckRunFields>,
+) -> Response {
+    let slug = match app_slug(&caller) {
+        Ok(s) => s,
+        Err(refusal) => return rest_refusal(refusal),
+    };
+    let owned = {
+        let w = sim.lock();
+        w.repos
+            .get(&super::api::repo_key(&owner, &repo))
+            .and_then(|r| r.check_runs.get(&id))
+            .map(|run| run.app == slug)
+    };
+    match owned {
+        None => not_found(),
+        Some(false) => gh_error(
+            StatusCode::FORBIDDEN,
+            "Resource not accessible by integration",
+        ),
+        Some(true) => {
+            match actions::write_check_run(&sim, &owner, &repo, &slug, Some(id), fields) {
+                Ok(run) => Json(run).into_response(),
+                Err(refusal) => rest_refusal(refusal),
+            }
+        }
+    }
+}
+
+pub(super) async fn list_check_runs(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, git_ref)): Path<(String, String, String)>,
+) -> Response {
+    let w = sim.lock();
+    let Some(r) = visible(&w, &caller, &owner, &repo) else {
+        return not_found();
+    };
+    let Some(sha) = r.git.resolve(&git_ref) else {
+        return gh_error(StatusCode::UNPROCESSABLE_ENTITY, "No commit found for SHA");
+    };
+    let runs: Vec<Value> = r
+        .check_runs
+        .values()
+        .filter(|c| c.head_sha == sha)
+        .map(|c| w.check_run_json(r, c))
+        .collect();
+    Json(json!({"total_count": runs.len(), "check_runs": runs})).into_response()
+}
