@@ -185,7 +185,7 @@ pub(super) struct Caller(pub(super) Option<String>);
 
 const RATE_LIMIT: u64 = 5000;
 
-async fn authenticate(State(sim): State<Sim>, mut req: Request, next: Next) -> Response {
+async fn authenticate(State(sim): State<Sim>, req: Request, next: Next) -> Response {
     let token = req
         .headers()
         .get("authorization")
@@ -198,14 +198,22 @@ async fn authenticate(State(sim): State<Sim>, mut req: Request, next: Next) -> R
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
+    // Bodies are kept (request and response) for the OpenAPI fidelity check.
+    let (parts, body) = req.into_parts();
+    let Ok(request_bytes) = axum::body::to_bytes(body, MAX_REQUEST).await else {
+        return gh_error(StatusCode::PAYLOAD_TOO_LARGE, "Request body too large");
+    };
+    let request_json = serde_json::from_slice(&request_bytes).ok();
+    let mut req = Request::from_parts(parts, axum::body::Body::from(request_bytes));
     let login = match &token {
         None => None,
         Some(t) => {
             // Bound first: the guard must be gone before `record` locks again.
             let known = sim.lock().tokens.get(t).cloned();
             if known.is_none() {
-                record(&sim, method, path, query, 401, None);
-                return gh_error(StatusCode::UNAUTHORIZED, "Bad credentials");
+                let resp = gh_error(StatusCode::UNAUTHORIZED, "Bad credentials");
+                let exchange = (method, path, query, request_json);
+                return record(&sim, exchange, None, resp).await;
             }
             known
         }
@@ -231,29 +239,42 @@ async fn authenticate(State(sim): State<Sim>, mut req: Request, next: Next) -> R
         "x-ratelimit-reset",
         (time::OffsetDateTime::now_utc().unix_timestamp() + 3600).into(),
     );
-    record(&sim, method, path, query, resp.status().as_u16(), login);
-    resp
+    record(&sim, (method, path, query, request_json), login, resp).await
 }
 
-fn record(
-    sim: &Sim,
-    method: String,
-    path: String,
-    query: Option<String>,
-    status: u16,
-    login: Option<String>,
-) {
+const MAX_REQUEST: usize = 32 * 1024 * 1024;
+
+type Seen = (String, String, Option<String>, Option<serde_json::Value>);
+
+/// Logs the request, and the whole exchange for the fidelity check; returns the response.
+async fn record(sim: &Sim, seen: Seen, login: Option<String>, resp: Response) -> Response {
+    let (method, path, query, request) = seen;
+    let status = resp.status().as_u16();
+    let (parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let response = serde_json::from_slice(&bytes).ok();
     let mut w = sim.lock();
     let id = w.requests.len() as u64 + 1;
     w.requests.push(super::world::RequestRecord {
         id,
-        method,
-        path,
-        query,
+        method: method.clone(),
+        path: path.clone(),
+        query: query.clone(),
         status,
         login,
         operation: None,
     });
+    w.exchanges.push(super::world::Exchange {
+        method,
+        path,
+        query,
+        request,
+        status,
+        response,
+    });
+    Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 pub(super) fn repo_key(owner: &str, repo: &str) -> String {

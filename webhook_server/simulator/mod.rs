@@ -5,10 +5,17 @@
 mod actions;
 mod admin;
 mod api;
+pub mod fidelity;
 pub mod git;
 mod hooks;
 mod rest;
 mod world;
+
+pub use world::Exchange;
+
+/// When set, each simulator writes the REST exchanges it served into this directory when it
+/// stops, for `fidelity::Spec` to check against GitHub's OpenAPI description.
+pub const FIDELITY_DIR_ENV: &str = "GWS_FIDELITY_DIR";
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -22,6 +29,7 @@ use tokio::sync::mpsc;
 pub struct Simulator {
     pub addr: SocketAddr,
     server: tokio::task::JoinHandle<()>,
+    world: Arc<Mutex<world::World>>,
 }
 
 impl Simulator {
@@ -43,13 +51,20 @@ impl Simulator {
             .build()
             .context("building the delivery client")?;
         tokio::spawn(hooks::deliver(deliveries, world.clone(), http));
-        let router = api::router(api::Sim { world, outbox });
+        let router = api::router(api::Sim {
+            world: world.clone(),
+            outbox,
+        });
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {
                 tracing::error!("simulator stopped: {e}");
             }
         });
-        Ok(Simulator { addr, server })
+        Ok(Simulator {
+            addr,
+            server,
+            world,
+        })
     }
 
     pub fn url(&self) -> String {
@@ -65,5 +80,34 @@ impl Simulator {
 impl Drop for Simulator {
     fn drop(&mut self) {
         self.server.abort();
+        if let Some(dir) = std::env::var_os(FIDELITY_DIR_ENV)
+            && let Err(e) = self.write_exchanges(Path::new(&dir))
+        {
+            eprintln!("simulator: could not record exchanges for the fidelity check: {e:#}");
+        }
+    }
+}
+
+impl Simulator {
+    fn write_exchanges(&self, dir: &Path) -> Result<()> {
+        use std::io::Write;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let w = self.world.lock().unwrap_or_else(|e| e.into_inner());
+        if w.exchanges.is_empty() {
+            return Ok(());
+        }
+        std::fs::create_dir_all(dir)?;
+        let name = format!(
+            "exchanges-{}-{}.jsonl",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut file = std::fs::File::create(dir.join(name))?;
+        for ex in &w.exchanges {
+            serde_json::to_writer(&mut file, ex)?;
+            file.write_all(b"\n")?;
+        }
+        Ok(())
     }
 }

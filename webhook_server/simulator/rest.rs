@@ -18,7 +18,7 @@ pub(super) async fn get_user(
     let Some(login) = caller.0 else {
         return gh_error(StatusCode::UNAUTHORIZED, "Requires authentication");
     };
-    Json(sim.lock().user_json(&login)).into_response()
+    Json(sim.lock().profile_json(&login)).into_response()
 }
 
 pub(super) async fn get_repo(

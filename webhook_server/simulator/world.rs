@@ -27,6 +27,8 @@ pub struct World {
     pub repos: BTreeMap<String, Repo>,
     pub hooks: Vec<Hook>,
     pub requests: Vec<RequestRecord>,
+    /// Every REST request with its response, for the OpenAPI fidelity check.
+    pub exchanges: Vec<Exchange>,
     pub deliveries: Vec<DeliveryRecord>,
     next_id: u64,
 }
@@ -147,6 +149,16 @@ pub struct RequestRecord {
     pub operation: Option<String>,
 }
 
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Exchange {
+    pub method: String,
+    pub path: String,
+    pub query: Option<String>,
+    pub request: Option<Value>,
+    pub status: u16,
+    pub response: Option<Value>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DeliveryRecord {
     pub id: u64,
@@ -168,6 +180,7 @@ impl World {
             repos: BTreeMap::new(),
             hooks: Vec::new(),
             requests: Vec::new(),
+            exchanges: Vec::new(),
             deliveries: Vec::new(),
             next_id: 1000,
         }
@@ -212,6 +225,29 @@ impl World {
         })
     }
 
+    /// `GET /user`: the public profile of the token's user.
+    pub fn profile_json(&self, login: &str) -> Value {
+        let mut v = self.user_json(login);
+        for (key, value) in [
+            ("name", Value::Null),
+            ("company", Value::Null),
+            ("blog", json!("")),
+            ("location", Value::Null),
+            ("email", Value::Null),
+            ("hireable", Value::Null),
+            ("bio", Value::Null),
+            ("public_repos", json!(0)),
+            ("public_gists", json!(0)),
+            ("followers", json!(0)),
+            ("following", json!(0)),
+            ("created_at", json!("2020-01-01T00:00:00Z")),
+            ("updated_at", json!("2020-01-01T00:00:00Z")),
+        ] {
+            v[key] = value;
+        }
+        v
+    }
+
     pub fn repo_json(&self, repo: &Repo) -> Value {
         let full = format!("{}/{}", repo.owner, repo.name);
         let api = format!("{}/repos/{full}", self.api_base);
@@ -236,6 +272,7 @@ impl World {
             "visibility": if repo.private { "private" } else { "public" },
             "forks": 0, "open_issues": repo.issues.values().filter(|i| i.state == "open").count(),
             "watchers": 0, "default_branch": repo.default_branch,
+            "network_count": 0, "subscribers_count": 0,
         });
         for (key, path) in REPO_URLS {
             v[*key] = Value::String(format!("{api}{path}"));
