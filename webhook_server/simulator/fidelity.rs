@@ -1,8 +1,9 @@
-//! Checks recorded REST exchanges against GitHub's published OpenAPI description
-//! (npm `@octokit/openapi`, `generated/api.github.com.json`): each request must match an
-//! operation (method and path template), its JSON body must be valid for that operation, and
-//! the response must be a documented status with a valid body. Mismatches name the operation
-//! and the JSON path.
+//! Checks what the simulator served and sent against GitHub's published descriptions:
+//! REST exchanges against npm `@octokit/openapi` (`generated/api.github.com.json`): each
+//! request must match an operation (method and path template), its JSON body must be valid for
+//! that operation, and the response must be a documented status with a valid body; and webhook
+//! payloads against npm `@octokit/openapi-webhooks`. Mismatches name the operation or event and
+//! the JSON path.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -11,7 +12,7 @@ use anyhow::{Context, Result};
 use jsonschema::{Draft, Validator};
 use serde_json::{Map, Value, json};
 
-use super::world::Exchange;
+use super::world::{Emitted, Exchange};
 
 /// Statuses GitHub may answer on any operation, with its `basic-error` body, even where the
 /// description does not list them.
@@ -34,6 +35,8 @@ struct Operation {
 
 pub struct Spec {
     doc: Value,
+    /// OpenAPI 3.0 schemas are draft 4 with `nullable`; 3.1 schemas are draft 2020-12.
+    draft: Draft,
     operations: Vec<Operation>,
     validators: HashMap<String, Validator>,
 }
@@ -74,7 +77,15 @@ impl Spec {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let mut doc: Value = serde_json::from_str(&text).context("parsing the OpenAPI JSON")?;
-        convert_nullable(&mut doc);
+        let draft = if doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.0"))
+        {
+            convert_nullable(&mut doc);
+            Draft::Draft4
+        } else {
+            Draft::Draft202012
+        };
         let mut operations = Vec::new();
         if let Some(Value::Object(paths)) = doc.get("paths") {
             for (template, item) in paths {
@@ -120,6 +131,7 @@ impl Spec {
         }
         Ok(Spec {
             doc,
+            draft,
             operations,
             validators: HashMap::new(),
         })
@@ -151,7 +163,7 @@ impl Spec {
             root.insert("allOf".into(), json!([schema]));
             root.insert("components".into(), self.doc["components"].clone());
             let validator = jsonschema::options()
-                .with_draft(Draft::Draft4)
+                .with_draft(self.draft)
                 .build(&Value::Object(root))
                 .map_err(|e| anyhow::anyhow!("compiling {schema_pointer}: {e}"))?;
             self.validators
@@ -237,6 +249,39 @@ impl Spec {
     }
 }
 
+impl Spec {
+    /// How `emitted` departs from the webhook description of its event and action.
+    pub fn check_payload(&mut self, emitted: &Emitted) -> Vec<String> {
+        let event = emitted.event.replace('_', "-");
+        let action = emitted.payload.get("action").and_then(Value::as_str);
+        let keys: Vec<String> = match action {
+            Some(a) => vec![format!("{event}-{}", a.replace('_', "-")), event.clone()],
+            None => vec![event.clone()],
+        };
+        let Some(key) = keys.iter().find(|k| {
+            self.doc
+                .pointer(&format!("/webhooks/{}", escape(k)))
+                .is_some()
+        }) else {
+            return vec![format!(
+                "{}: no webhook `{}` in the description",
+                emitted.event, keys[0]
+            )];
+        };
+        let schema = format!(
+            "/webhooks/{}/post/requestBody/content/application~1json/schema",
+            escape(key)
+        );
+        match self.validate(&schema, &emitted.payload) {
+            Ok(errors) => errors
+                .into_iter()
+                .map(|e| format!("webhook {key} {e}"))
+                .collect(),
+            Err(e) => vec![format!("webhook {key}: {e:#}")],
+        }
+    }
+}
+
 fn matches(segments: &[Segment], parts: &[&str]) -> bool {
     let mut i = 0;
     for seg in segments {
@@ -250,12 +295,26 @@ fn matches(segments: &[Segment], parts: &[&str]) -> bool {
     i == parts.len()
 }
 
-/// All exchanges recorded under `dir` (one JSON object a line, any number of files).
+/// All REST exchanges recorded under `dir`.
 pub fn read_exchanges(dir: &Path) -> Result<Vec<Exchange>> {
+    read_records(dir, "exchanges-")
+}
+
+/// All webhook payloads recorded under `dir`.
+pub fn read_payloads(dir: &Path) -> Result<Vec<Emitted>> {
+    read_records(dir, "payloads-")
+}
+
+/// One JSON object a line, from every `<prefix>*.jsonl` file in `dir`.
+fn read_records<T: serde::de::DeserializeOwned>(dir: &Path, prefix: &str) -> Result<Vec<T>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
         let path = entry?.path();
-        if path.extension().and_then(|e| e.to_str()) != Some("jsonl") {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if !name.starts_with(prefix) || !name.ends_with(".jsonl") {
             continue;
         }
         for line in std::fs::read_to_string(&path)?.lines() {
@@ -270,7 +329,8 @@ mod tests {
     use super::*;
 
     fn spec() -> Spec {
-        let mut doc = json!({
+        let doc = json!({
+            "openapi": "3.0.3",
             "paths": {
                 "/repos/{owner}/{repo}": {"get": {"operationId": "repos/get", "responses": {
                     "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/repo"}}}}}}},
@@ -289,7 +349,6 @@ mod tests {
                 "basic-error": {"type": "object", "properties": {"message": {"type": "string"}}},
             }},
         });
-        convert_nullable(&mut doc);
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("spec.json");
         std::fs::write(&path, doc.to_string()).unwrap();

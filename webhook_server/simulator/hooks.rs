@@ -49,6 +49,10 @@ pub fn emit(
         .and_then(Value::as_str)
         .map(str::to_string);
     let body = serde_json::to_vec(&payload).expect("payloads serialise");
+    world.payloads.push(super::world::Emitted {
+        event: event.to_string(),
+        payload,
+    });
     let mut out = Vec::new();
     for hook in hooks {
         let record = world.next_id();

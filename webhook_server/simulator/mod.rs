@@ -11,7 +11,7 @@ mod hooks;
 mod rest;
 mod world;
 
-pub use world::Exchange;
+pub use world::{Emitted, Exchange};
 
 /// When set, each simulator writes the REST exchanges it served into this directory when it
 /// stops, for `fidelity::Spec` to check against GitHub's OpenAPI description.
@@ -93,21 +93,22 @@ impl Simulator {
         use std::io::Write;
         use std::sync::atomic::{AtomicU64, Ordering};
         static NEXT: AtomicU64 = AtomicU64::new(0);
+        fn write<T: serde::Serialize>(dir: &Path, kind: &str, n: u64, items: &[T]) -> Result<()> {
+            if items.is_empty() {
+                return Ok(());
+            }
+            let name = format!("{kind}-{}-{n}.jsonl", std::process::id());
+            let mut file = std::fs::File::create(dir.join(name))?;
+            for item in items {
+                serde_json::to_writer(&mut file, item)?;
+                file.write_all(b"\n")?;
+            }
+            Ok(())
+        }
         let w = self.world.lock().unwrap_or_else(|e| e.into_inner());
-        if w.exchanges.is_empty() {
-            return Ok(());
-        }
         std::fs::create_dir_all(dir)?;
-        let name = format!(
-            "exchanges-{}-{}.jsonl",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let mut file = std::fs::File::create(dir.join(name))?;
-        for ex in &w.exchanges {
-            serde_json::to_writer(&mut file, ex)?;
-            file.write_all(b"\n")?;
-        }
-        Ok(())
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        write(dir, "exchanges", n, &w.exchanges)?;
+        write(dir, "payloads", n, &w.payloads)
     }
 }

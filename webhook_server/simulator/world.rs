@@ -29,6 +29,8 @@ pub struct World {
     pub requests: Vec<RequestRecord>,
     /// Every REST request with its response, for the OpenAPI fidelity check.
     pub exchanges: Vec<Exchange>,
+    /// Every webhook payload emitted, for the webhook schema check.
+    pub payloads: Vec<Emitted>,
     pub deliveries: Vec<DeliveryRecord>,
     next_id: u64,
 }
@@ -159,6 +161,12 @@ pub struct Exchange {
     pub response: Option<Value>,
 }
 
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Emitted {
+    pub event: String,
+    pub payload: Value,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct DeliveryRecord {
     pub id: u64,
@@ -181,6 +189,7 @@ impl World {
             hooks: Vec::new(),
             requests: Vec::new(),
             exchanges: Vec::new(),
+            payloads: Vec::new(),
             deliveries: Vec::new(),
             next_id: 1000,
         }
@@ -498,7 +507,9 @@ impl World {
         json!({
             "id": run.id, "node_id": node_id("CR", run.id), "head_sha": run.head_sha,
             "external_id": "", "url": format!("{api}/check-runs/{}", run.id),
-            "html_url": format!("{html}/runs/{}", run.id), "details_url": null,
+            "html_url": format!("{html}/runs/{}", run.id),
+            // GitHub falls back to the run's page when the app gives no details URL.
+            "details_url": format!("{html}/runs/{}", run.id),
             "status": run.status, "conclusion": run.conclusion,
             "started_at": run.started_at, "completed_at": run.completed_at,
             "output": {
