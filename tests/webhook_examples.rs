@@ -1,0 +1,138 @@
+//! GitHub's own example payloads (npm `@octokit/webhooks-examples`) through the real intake
+//! on loopback, then triage and processing: none may be refused or fail. `.ci/run` sets
+//! `GWS_WEBHOOK_EXAMPLES` to the package's `api.github.com/index.json`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use github_webhook_server::allowlist::Allowlist;
+use github_webhook_server::app::{AppState, router};
+use github_webhook_server::config::Config;
+use github_webhook_server::github_webhook::GithubWebhook;
+use github_webhook_server::intake::sign;
+use github_webhook_server::queue::sqlite::SqliteQueue;
+use github_webhook_server::queue::{Claimed, DeliveryQueue};
+use github_webhook_server::steps::WebhookContext;
+use serde_json::Value;
+use tokio::sync::{Notify, watch};
+
+const SECRET: &str = "examples-secret";
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "run by .ci/run with GWS_WEBHOOK_EXAMPLES set"]
+async fn every_github_example_payload_is_accepted_triaged_and_processed() {
+    let path = PathBuf::from(
+        std::env::var_os("GWS_WEBHOOK_EXAMPLES").expect("GWS_WEBHOOK_EXAMPLES names index.json"),
+    );
+    let index: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    // The examples' repositories are configured, so triage goes past "not configured".
+    let mut names: Vec<String> = index
+        .iter()
+        .flat_map(|e| e["examples"].as_array().unwrap().iter())
+        .filter_map(|x| x.pointer("/repository/full_name").and_then(Value::as_str))
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names.dedup();
+    let mut yaml = format!("webhook-secret: {SECRET}\nrepositories:\n");
+    for (i, name) in names.iter().enumerate() {
+        yaml.push_str(&format!("  r{i}:\n    name: {name}\n"));
+    }
+    let config = Arc::new(Config::parse(&yaml).unwrap());
+
+    let dir = tempfile::tempdir().unwrap();
+    let queue: Arc<dyn DeliveryQueue> =
+        Arc::new(SqliteQueue::open(&dir.path().join("queue.sqlite3")).unwrap());
+    let (_config_tx, config_rx) = watch::channel(config.clone());
+    let app = router(AppState {
+        config: config_rx,
+        queue: queue.clone(),
+        wake: Arc::new(Notify::new()),
+        allowlist: Arc::new(Allowlist::default()),
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
+
+    let http = reqwest::Client::new();
+    let mut sent = 0;
+    let mut refused = Vec::new();
+    for event in &index {
+        let name = event["name"].as_str().unwrap();
+        for (i, example) in event["examples"].as_array().unwrap().iter().enumerate() {
+            let body = serde_json::to_vec(example).unwrap();
+            let resp = http
+                .post(format!("http://{addr}/webhook_server"))
+                .header("x-github-event", name)
+                .header("x-github-delivery", format!("{name}-{i}"))
+                .header("x-hub-signature-256", sign(SECRET, &body))
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            if resp.status() != 200 {
+                refused.push(format!(
+                    "{name}[{i}]: {} {}",
+                    resp.status(),
+                    resp.text().await.unwrap()
+                ));
+            }
+            sent += 1;
+        }
+    }
+    assert!(
+        refused.is_empty(),
+        "refused by intake:\n{}",
+        refused.join("\n")
+    );
+    assert!(sent > 300, "only {sent} examples");
+
+    // Everything stored is processed by the orchestrator without failing.
+    let mut failed = Vec::new();
+    let mut processed = 0;
+    loop {
+        let claimed: Vec<Claimed> = queue
+            .claim("examples", 64, std::time::Duration::from_secs(60))
+            .await
+            .unwrap();
+        if claimed.is_empty() {
+            break;
+        }
+        for delivery in claimed {
+            let mut ctx = WebhookContext::new(&delivery.delivery_id, &delivery.event);
+            GithubWebhook::new(config.clone())
+                .process(&delivery, &mut ctx)
+                .await;
+            let summary = ctx.finish();
+            if !summary.success {
+                failed.push(format!("{}: {:?}", delivery.delivery_id, summary.error));
+            }
+            queue
+                .complete(
+                    delivery.seq,
+                    github_webhook_server::queue::Completion {
+                        state: github_webhook_server::queue::FinalState::Done,
+                        day: summary.day().to_string(),
+                        summary_line: String::new(),
+                    },
+                )
+                .await
+                .unwrap();
+            processed += 1;
+        }
+    }
+    assert_eq!(processed, sent);
+    assert!(
+        failed.is_empty(),
+        "failed in processing:\n{}",
+        failed.join("\n")
+    );
+}
