@@ -562,3 +562,78 @@ async fn review_check_runs_labels_merge_and_tag_are_delivered_and_readable() {
     assert_eq!(all[12].body["after"], merged["sha"]);
     assert_eq!(all[9].body["pull_request"]["merged"], true);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fault_injection_is_deterministic_for_a_seed() {
+    let (_dir, _sim, api) = start().await;
+    api.admin("/tokens", json!({"token": BOT_TOKEN, "login": "gws-bot"}))
+        .await;
+    api.admin("/repos", json!({"full_name": "acme/w"})).await;
+    let mut runs = Vec::new();
+    for _ in 0..2 {
+        api.admin(
+            "/faults",
+            json!({"error_rate": 0.3, "statuses": [500, 502, 503], "seed": 42}),
+        )
+        .await;
+        let mut statuses = Vec::new();
+        for _ in 0..40 {
+            statuses.push(api.get("/repos/acme/w", Some(BOT_TOKEN)).await.0);
+        }
+        runs.push(statuses);
+    }
+    assert_eq!(runs[0], runs[1], "same seed, same sequence");
+    let failures = runs[0].iter().filter(|s| **s != 200).count();
+    assert!(
+        (4..=24).contains(&failures),
+        "{failures} of 40 failed at rate 0.3"
+    );
+    assert!(runs[0].iter().all(|s| [200, 500, 502, 503].contains(s)));
+    api.admin("/faults", json!({"error_rate": 0.0})).await;
+    assert_eq!(api.get("/repos/acme/w", Some(BOT_TOKEN)).await.0, 200);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_exhausted_token_gets_403_with_retry_after_and_others_go_on() {
+    let (_dir, _sim, api) = start().await;
+    api.admin("/tokens", json!({"token": BOT_TOKEN, "login": "gws-bot"}))
+        .await;
+    api.admin(
+        "/tokens",
+        json!({"token": "ghp_second", "login": "gws-bot"}),
+    )
+    .await;
+    api.admin("/repos", json!({"full_name": "acme/w"})).await;
+    api.admin(
+        "/rate-limit",
+        json!({"token": BOT_TOKEN, "limit": 100, "remaining": 2}),
+    )
+    .await;
+    let (s1, h1, _) = api.get("/repos/acme/w", Some(BOT_TOKEN)).await;
+    assert_eq!(
+        (s1, &h1["x-ratelimit-remaining"]),
+        (200, &"1".parse().unwrap())
+    );
+    assert_eq!(h1["x-ratelimit-limit"], "100");
+    assert_eq!(api.get("/repos/acme/w", Some(BOT_TOKEN)).await.0, 200);
+    let (s3, h3, body) = api.get("/repos/acme/w", Some(BOT_TOKEN)).await;
+    assert_eq!(s3, 403);
+    assert_eq!(h3["x-ratelimit-remaining"], "0");
+    let retry: i64 = h3["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry > 0);
+    assert!(body["message"].as_str().unwrap().contains("rate limit"));
+    let (s4, h4, _) = api.get("/repos/acme/w", Some("ghp_second")).await;
+    assert_eq!(s4, 200);
+    assert_eq!(h4["x-ratelimit-limit"], "5000");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn injected_latency_delays_every_rest_answer() {
+    let (_dir, _sim, api) = start().await;
+    api.admin("/repos", json!({"full_name": "acme/w"})).await;
+    api.admin("/latency", json!({"ms": 150})).await;
+    let started = Instant::now();
+    assert_eq!(api.get("/repos/acme/w", None).await.0, 200);
+    // A lower bound only: the answer cannot come before the injected delay.
+    assert!(started.elapsed() >= Duration::from_millis(150));
+}

@@ -14,7 +14,7 @@ use super::actions::{self, CheckRunFields};
 use super::api::{Sim, admin_error, admin_refusal, repo_key};
 use super::git::{BareRepo, Changes};
 use super::hooks::emit;
-use super::world::{Hook, Issue, Pull, Repo, World, now};
+use super::world::{Faults, Hook, Issue, Pull, Quota, Repo, World, now};
 
 #[derive(Deserialize)]
 pub(super) struct NewRepo {
@@ -516,4 +516,69 @@ pub(super) async fn commit(
         Ok(sha) => (StatusCode::CREATED, Json(json!({"sha": sha}))).into_response(),
         Err(refusal) => admin_refusal(refusal),
     }
+}
+
+#[derive(Deserialize)]
+pub(super) struct Latency {
+    ms: u64,
+}
+
+pub(super) async fn latency(State(sim): State<Sim>, Json(body): Json<Latency>) -> Response {
+    sim.lock().latency_ms = body.ms;
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct FaultSettings {
+    error_rate: f64,
+    #[serde(default)]
+    statuses: Vec<u16>,
+    #[serde(default)]
+    seed: u64,
+}
+
+pub(super) async fn faults(State(sim): State<Sim>, Json(body): Json<FaultSettings>) -> Response {
+    if !(0.0..=1.0).contains(&body.error_rate) {
+        return admin_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "error_rate must be within 0..=1",
+        );
+    }
+    let statuses = if body.statuses.is_empty() {
+        vec![500]
+    } else {
+        body.statuses
+    };
+    sim.lock().faults =
+        (body.error_rate > 0.0).then(|| Faults::new(body.error_rate, statuses, body.seed));
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct RateLimit {
+    token: Option<String>,
+    limit: u64,
+    remaining: Option<u64>,
+}
+
+pub(super) async fn rate_limit(State(sim): State<Sim>, Json(body): Json<RateLimit>) -> Response {
+    let mut w = sim.lock();
+    let reset = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
+    let quota = Quota {
+        limit: body.limit,
+        remaining: body.remaining.unwrap_or(body.limit).min(body.limit),
+        reset,
+    };
+    match body.token {
+        Some(token) => {
+            w.limits.insert(token, quota);
+        }
+        None => {
+            w.default_limit = body.limit;
+            for q in w.limits.values_mut() {
+                *q = quota;
+            }
+        }
+    }
+    StatusCode::NO_CONTENT.into_response()
 }

@@ -125,7 +125,10 @@ pub fn router(sim: Sim) -> Router {
             "/_simulator/repos/{owner}/{repo}/commits",
             post(admin::commit),
         )
-        .route("/_simulator/repos/{owner}/{repo}/tags", post(admin::tag));
+        .route("/_simulator/repos/{owner}/{repo}/tags", post(admin::tag))
+        .route("/_simulator/latency", post(admin::latency))
+        .route("/_simulator/faults", post(admin::faults))
+        .route("/_simulator/rate-limit", post(admin::rate_limit));
     let rest = Router::new()
         .route("/user", get(rest::get_user))
         .route("/repos/{owner}/{repo}", get(rest::get_repo))
@@ -183,8 +186,6 @@ pub fn router(sim: Sim) -> Router {
 #[derive(Clone)]
 pub(super) struct Caller(pub(super) Option<String>);
 
-const RATE_LIMIT: u64 = 5000;
-
 async fn authenticate(State(sim): State<Sim>, req: Request, next: Next) -> Response {
     let token = req
         .headers()
@@ -219,26 +220,40 @@ async fn authenticate(State(sim): State<Sim>, req: Request, next: Next) -> Respo
         }
     };
     req.extensions_mut().insert(Caller(login.clone()));
-    let mut resp = next.run(req).await;
-    let used = {
-        let w = sim.lock();
-        w.requests.iter().filter(|r| r.login == login).count() as u64 + 1
+    let (latency, fault, quota, allowed) = {
+        let mut w = sim.lock();
+        let fault = w.faults.as_mut().and_then(|f| f.draw());
+        let key = token.clone().unwrap_or_else(|| "anonymous".to_string());
+        let (quota, allowed) = w.charge(&key);
+        (w.latency_ms, fault, quota, allowed)
+    };
+    if latency > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
+    }
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let mut resp = if !allowed {
+        let mut r = gh_error(
+            StatusCode::FORBIDDEN,
+            "API rate limit exceeded for this token.",
+        );
+        r.headers_mut()
+            .insert("retry-after", (quota.reset - now).max(1).into());
+        r
+    } else if let Some(status) = fault {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        gh_error(status, "Simulated fault")
+    } else {
+        next.run(req).await
     };
     let h = resp.headers_mut();
-    h.insert("x-ratelimit-limit", RATE_LIMIT.into());
-    h.insert(
-        "x-ratelimit-remaining",
-        RATE_LIMIT.saturating_sub(used).into(),
-    );
-    h.insert("x-ratelimit-used", used.into());
+    h.insert("x-ratelimit-limit", quota.limit.into());
+    h.insert("x-ratelimit-remaining", quota.remaining.into());
+    h.insert("x-ratelimit-used", (quota.limit - quota.remaining).into());
     h.insert(
         "x-ratelimit-resource",
         "core".parse().expect("static header"),
     );
-    h.insert(
-        "x-ratelimit-reset",
-        (time::OffsetDateTime::now_utc().unix_timestamp() + 3600).into(),
-    );
+    h.insert("x-ratelimit-reset", quota.reset.into());
     record(&sim, (method, path, query, request_json), login, resp).await
 }
 

@@ -16,7 +16,7 @@ use super::world::{Emitted, Exchange};
 
 /// Statuses GitHub may answer on any operation, with its `basic-error` body, even where the
 /// description does not list them.
-const GENERIC_ERRORS: &[u16] = &[401, 403, 404, 409, 422, 429, 500, 503];
+const GENERIC_ERRORS: &[u16] = &[401, 403, 404, 409, 422, 429, 500, 502, 503, 504];
 
 enum Segment {
     Literal(String),

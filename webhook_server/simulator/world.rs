@@ -32,7 +32,59 @@ pub struct World {
     /// Every webhook payload emitted, for the webhook schema check.
     pub payloads: Vec<Emitted>,
     pub deliveries: Vec<DeliveryRecord>,
+    /// Added before every REST answer.
+    pub latency_ms: u64,
+    pub faults: Option<Faults>,
+    /// Quota of a token that has no entry in `limits`.
+    pub default_limit: u64,
+    /// Per token (or `anonymous`): the quota and what is left of it this hour.
+    pub limits: HashMap<String, Quota>,
     next_id: u64,
+}
+
+/// Injected failures: each REST request fails with probability `error_rate`, drawing from a
+/// seeded generator so a run can be repeated exactly.
+pub struct Faults {
+    pub error_rate: f64,
+    pub statuses: Vec<u16>,
+    state: u64,
+}
+
+impl Faults {
+    pub fn new(error_rate: f64, statuses: Vec<u16>, seed: u64) -> Faults {
+        Faults {
+            error_rate,
+            statuses,
+            state: seed,
+        }
+    }
+
+    /// splitmix64: tiny, fast and the same on every machine.
+    fn next(&mut self) -> u64 {
+        self.state = self.state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// The status to fail the next request with, if it is to fail.
+    pub fn draw(&mut self) -> Option<u16> {
+        let roll = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
+        if roll >= self.error_rate || self.statuses.is_empty() {
+            return None;
+        }
+        let pick = self.next() as usize % self.statuses.len();
+        Some(self.statuses[pick])
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Quota {
+    pub limit: u64,
+    pub remaining: u64,
+    /// Unix time the quota refills.
+    pub reset: i64,
 }
 
 pub struct Repo {
@@ -191,8 +243,32 @@ impl World {
             exchanges: Vec::new(),
             payloads: Vec::new(),
             deliveries: Vec::new(),
+            latency_ms: 0,
+            faults: None,
+            default_limit: 5000,
+            limits: HashMap::new(),
             next_id: 1000,
         }
+    }
+
+    /// Charges one request to `key`'s quota; `None` when it is exhausted.
+    pub fn charge(&mut self, key: &str) -> (Quota, bool) {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let default = self.default_limit;
+        let quota = self.limits.entry(key.to_string()).or_insert(Quota {
+            limit: default,
+            remaining: default,
+            reset: now + 3600,
+        });
+        if now >= quota.reset {
+            quota.remaining = quota.limit;
+            quota.reset = now + 3600;
+        }
+        if quota.remaining == 0 {
+            return (*quota, false);
+        }
+        quota.remaining -= 1;
+        (*quota, true)
     }
 
     pub fn next_id(&mut self) -> u64 {
