@@ -637,3 +637,70 @@ async fn injected_latency_delays_every_rest_answer() {
     // A lower bound only: the answer cannot come before the injected delay.
     assert!(started.elapsed() >= Duration::from_millis(150));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lists_are_paginated_with_link_headers() {
+    let (_dir, _sim, api) = start().await;
+    api.admin("/repos", json!({"full_name": "acme/w"})).await;
+    api.admin(
+        "/repos/acme/w/pulls",
+        json!({"author": "bob", "title": "t", "head": "f", "files": {"a": "a\n"}}),
+    )
+    .await;
+    for i in 0..35 {
+        api.admin(
+            "/repos/acme/w/issues/1/comments",
+            json!({"author": "bob", "body": format!("c{i}")}),
+        )
+        .await;
+    }
+    let (_, headers, first) = api.get("/repos/acme/w/issues/1/comments", None).await;
+    assert_eq!(first.as_array().unwrap().len(), 30);
+    let link = headers["link"].to_str().unwrap();
+    assert!(
+        link.contains("rel=\"next\"") && link.contains("rel=\"last\""),
+        "{link}"
+    );
+    assert!(!link.contains("rel=\"prev\""), "{link}");
+
+    // Following `next` yields everything once, in order.
+    let mut url = format!("{}/repos/acme/w/issues/1/comments?per_page=10", api.base);
+    let mut bodies = Vec::new();
+    let mut pages = 0;
+    loop {
+        let resp = api.http.get(&url).send().await.unwrap();
+        let next = resp
+            .headers()
+            .get("link")
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| {
+                l.split(", ")
+                    .find(|p| p.ends_with("rel=\"next\""))
+                    .map(|p| p[1..p.find('>').unwrap()].to_string())
+            });
+        let page: Value = resp.json().await.unwrap();
+        bodies.extend(
+            page.as_array()
+                .unwrap()
+                .iter()
+                .map(|c| c["body"].as_str().unwrap().to_string()),
+        );
+        pages += 1;
+        match next {
+            Some(n) => url = n,
+            None => break,
+        }
+    }
+    assert_eq!(pages, 4);
+    let expected: Vec<String> = (0..35).map(|i| format!("c{i}")).collect();
+    assert_eq!(bodies, expected);
+    let (_, headers, last) = api
+        .get("/repos/acme/w/issues/1/comments?per_page=10&page=4", None)
+        .await;
+    assert_eq!(last.as_array().unwrap().len(), 5);
+    let link = headers["link"].to_str().unwrap();
+    assert!(
+        link.contains("rel=\"prev\"") && !link.contains("rel=\"next\""),
+        "{link}"
+    );
+}

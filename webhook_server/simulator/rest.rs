@@ -11,6 +11,52 @@ use serde_json::{Value, json};
 use super::actions::{self, CheckRunFields, Refusal};
 use super::api::{Caller, Sim, gh_error, not_found, rest_refusal, visible};
 
+/// `?per_page=&page=`, GitHub's pagination (30 by default, at most 100).
+#[derive(Deserialize, Default)]
+pub(super) struct Page {
+    per_page: Option<usize>,
+    page: Option<usize>,
+}
+
+/// One page of `items` with GitHub's `Link` header (`next`, `last`, `first`, `prev`).
+fn paginate(
+    base: &str,
+    path: &str,
+    page: &Page,
+    items: Vec<Value>,
+) -> (Vec<Value>, Option<String>) {
+    let per_page = page.per_page.unwrap_or(30).clamp(1, 100);
+    let current = page.page.unwrap_or(1).max(1);
+    let last = items.len().div_ceil(per_page).max(1);
+    let slice = items
+        .into_iter()
+        .skip((current - 1) * per_page)
+        .take(per_page)
+        .collect();
+    let link =
+        |n: usize, rel: &str| format!("<{base}{path}?per_page={per_page}&page={n}>; rel=\"{rel}\"");
+    let mut links = Vec::new();
+    if current < last {
+        links.push(link(current + 1, "next"));
+        links.push(link(last, "last"));
+    }
+    if current > 1 {
+        links.push(link(1, "first"));
+        links.push(link(current - 1, "prev"));
+    }
+    (slice, (!links.is_empty()).then(|| links.join(", ")))
+}
+
+fn page_response(body: Value, link: Option<String>) -> Response {
+    let mut resp = Json(body).into_response();
+    if let Some(link) = link
+        && let Ok(value) = link.parse()
+    {
+        resp.headers_mut().insert("link", value);
+    }
+    resp
+}
+
 pub(super) async fn get_user(
     State(sim): State<Sim>,
     axum::Extension(caller): axum::Extension<Caller>,
@@ -37,6 +83,7 @@ pub(super) async fn list_collaborators(
     State(sim): State<Sim>,
     axum::Extension(caller): axum::Extension<Caller>,
     Path((owner, repo)): Path<(String, String)>,
+    Query(page): Query<Page>,
 ) -> Response {
     let w = sim.lock();
     let Some(r) = visible(&w, &caller, &owner, &repo) else {
@@ -61,7 +108,13 @@ pub(super) async fn list_collaborators(
             u
         })
         .collect();
-    Json(list).into_response()
+    let (list, link) = paginate(
+        &w.api_base,
+        &format!("/repos/{owner}/{repo}/collaborators"),
+        &page,
+        list,
+    );
+    page_response(Value::Array(list), link)
 }
 
 pub(super) async fn get_pull(
@@ -98,6 +151,7 @@ pub(super) async fn list_comments(
     State(sim): State<Sim>,
     axum::Extension(caller): axum::Extension<Caller>,
     Path((owner, repo, number)): Path<(String, String, u64)>,
+    Query(page): Query<Page>,
 ) -> Response {
     let w = sim.lock();
     let Some(r) = visible(&w, &caller, &owner, &repo) else {
@@ -112,7 +166,9 @@ pub(super) async fn list_comments(
         .filter(|c| c.issue == number)
         .map(|c| w.comment_json(r, c))
         .collect();
-    Json(list).into_response()
+    let path = format!("/repos/{owner}/{repo}/issues/{number}/comments");
+    let (list, link) = paginate(&w.api_base, &path, &page, list);
+    page_response(Value::Array(list), link)
 }
 
 #[derive(Deserialize)]
@@ -189,15 +245,22 @@ pub(super) async fn list_issue_labels(
     State(sim): State<Sim>,
     axum::Extension(caller): axum::Extension<Caller>,
     Path((owner, repo, number)): Path<(String, String, u64)>,
+    Query(page): Query<Page>,
 ) -> Response {
     let w = sim.lock();
     let Some(r) = visible(&w, &caller, &owner, &repo) else {
         return not_found();
     };
-    match r.issues.get(&number) {
-        Some(issue) => Json(w.issue_json(r, issue)["labels"].clone()).into_response(),
-        None => not_found(),
-    }
+    let Some(issue) = r.issues.get(&number) else {
+        return not_found();
+    };
+    let labels = match w.issue_json(r, issue)["labels"].take() {
+        Value::Array(list) => list,
+        _ => Vec::new(),
+    };
+    let path = format!("/repos/{owner}/{repo}/issues/{number}/labels");
+    let (list, link) = paginate(&w.api_base, &path, &page, labels);
+    page_response(Value::Array(list), link)
 }
 
 /// `{"labels": [...]}` or a bare array, both of which GitHub accepts.
@@ -247,6 +310,7 @@ pub(super) async fn list_reviews(
     State(sim): State<Sim>,
     axum::Extension(caller): axum::Extension<Caller>,
     Path((owner, repo, number)): Path<(String, String, u64)>,
+    Query(page): Query<Page>,
 ) -> Response {
     let w = sim.lock();
     let Some(r) = visible(&w, &caller, &owner, &repo) else {
@@ -261,7 +325,9 @@ pub(super) async fn list_reviews(
         .filter(|rv| rv.pull == number)
         .map(|rv| w.review_json(r, rv))
         .collect();
-    Json(list).into_response()
+    let path = format!("/repos/{owner}/{repo}/pulls/{number}/reviews");
+    let (list, link) = paginate(&w.api_base, &path, &page, list);
+    page_response(Value::Array(list), link)
 }
 
 #[derive(Deserialize)]
@@ -387,6 +453,7 @@ pub(super) async fn list_check_runs(
     State(sim): State<Sim>,
     axum::Extension(caller): axum::Extension<Caller>,
     Path((owner, repo, git_ref)): Path<(String, String, String)>,
+    Query(page): Query<Page>,
 ) -> Response {
     let w = sim.lock();
     let Some(r) = visible(&w, &caller, &owner, &repo) else {
@@ -401,5 +468,8 @@ pub(super) async fn list_check_runs(
         .filter(|c| c.head_sha == sha)
         .map(|c| w.check_run_json(r, c))
         .collect();
-    Json(json!({"total_count": runs.len(), "check_runs": runs})).into_response()
+    let total = runs.len();
+    let path = format!("/repos/{owner}/{repo}/commits/{git_ref}/check-runs");
+    let (runs, link) = paginate(&w.api_base, &path, &page, runs);
+    page_response(json!({"total_count": total, "check_runs": runs}), link)
 }
