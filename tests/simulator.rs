@@ -704,3 +704,64 @@ async fn lists_are_paginated_with_link_headers() {
         "{link}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_git_push_to_the_pr_branch_updates_the_pull_request() {
+    let (dir, _sim, api) = start().await;
+    let (hook_url, got) = receiver().await;
+    let repo = api
+        .admin(
+            "/repos",
+            json!({"full_name": "acme/w", "files": {"a": "a\n"}}),
+        )
+        .await;
+    api.admin(
+        "/hooks",
+        json!({"repo": "acme/w", "url": hook_url, "secret": HOOK_SECRET}),
+    )
+    .await;
+    api.admin(
+        "/repos/acme/w/pulls",
+        json!({"author": "bob", "title": "t", "head": "feature", "files": {"b": "b\n"}}),
+    )
+    .await;
+    let work = dir.path().join("work");
+    let w = work.to_str().unwrap().to_string();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(["-c", "user.name=bob", "-c", "user.email=bob@example.com"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&[
+        "clone",
+        "--quiet",
+        "--branch",
+        "feature",
+        repo["clone_url"].as_str().unwrap(),
+        &w,
+    ]);
+    std::fs::write(work.join("c"), "c\n").unwrap();
+    git(&["-C", &w, "add", "c"]);
+    git(&["-C", &w, "commit", "--quiet", "-m", "more"]);
+    git(&["-C", &w, "push", "--quiet", "origin", "HEAD:feature"]);
+    let pushed = git(&["-C", &w, "rev-parse", "HEAD"]);
+
+    let d = wait_for(&got, 3).await;
+    assert_eq!(d[1].event, "push");
+    assert_eq!(d[1].body["ref"], "refs/heads/feature");
+    assert_eq!(d[1].body["after"], pushed.as_str());
+    assert_eq!(d[2].body["action"], "synchronize");
+    assert_eq!(d[2].body["after"], pushed.as_str());
+    let (_, _, pull) = api.get("/repos/acme/w/pulls/1", None).await;
+    assert_eq!(pull["head"]["sha"], pushed.as_str());
+    assert_eq!(pull["changed_files"], 2);
+}

@@ -548,6 +548,31 @@ pub(super) fn commit_to_branch(
     })
 }
 
+/// Refs a git client pushed (already moved in the repository): `push` for each, and
+/// `synchronize` for the open PRs whose head branch moved. The repository owner stands in for
+/// the pusher, whom a `file://` push does not identify.
+pub(super) fn pushed(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    updates: &[(String, String, String)],
+) -> Outcome<()> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        let pusher = w.repos.get(&key).ok_or(Refusal::NotFound)?.owner.clone();
+        for (before, after, full_ref) in updates {
+            push_event(w, out, &key, full_ref, before, after, &pusher);
+            let deleted = after.bytes().all(|b| b == b'0');
+            if let Some(branch) = full_ref.strip_prefix("refs/heads/")
+                && !deleted
+            {
+                synchronize_heads(w, out, &key, branch, before, after, &pusher);
+            }
+        }
+        Ok(())
+    })
+}
+
 /// Moves `refs/pull/N/head` of open PRs from `branch` to `after` and emits `synchronize`.
 pub(super) fn synchronize_heads(
     w: &mut World,
@@ -604,6 +629,7 @@ fn push_event(
     let html = format!("{}/{}/{}", w.api_base, r.owner, r.name);
     let email = format!("{actor}@users.noreply.github.com");
     let created = before.bytes().all(|b| b == b'0');
+    let deleted = after.bytes().all(|b| b == b'0');
     let head_commit = json!({
         "id": after, "tree_id": r.git.tree_of(after).unwrap_or_default(), "distinct": true,
         "message": "", "timestamp": now(), "url": format!("{html}/commit/{after}"),
@@ -618,10 +644,10 @@ fn push_event(
         actor,
         json!({
             "ref": full_ref, "before": before, "after": after, "created": created,
-            "deleted": false, "forced": false, "base_ref": null,
+            "deleted": deleted, "forced": false, "base_ref": null,
             "compare": format!("{html}/compare/{before}...{after}"),
-            "commits": if created { json!([]) } else { json!([head_commit.clone()]) },
-            "head_commit": head_commit,
+            "commits": if created || deleted { json!([]) } else { json!([head_commit.clone()]) },
+            "head_commit": if deleted { Value::Null } else { head_commit },
             "pusher": {"name": actor, "email": email},
         }),
     ));

@@ -50,8 +50,10 @@ pub(super) async fn create_repo(State(sim): State<Sim>, Json(body): Json<NewRepo
     }
     let branch = body.default_branch.unwrap_or_else(|| "main".to_string());
     let path = w.state_dir.join("repos").join(format!("{key}.git"));
+    let push_url = format!("{}/_simulator/internal/pushed/{key}", w.api_base);
     let result = (|| -> anyhow::Result<BareRepo> {
         let git = BareRepo::init(&path, &branch)?;
+        git.report_pushes_to(&push_url)?;
         let files: Changes = body
             .files
             .iter()
@@ -581,4 +583,27 @@ pub(super) async fn rate_limit(State(sim): State<Sim>, Json(body): Json<RateLimi
         }
     }
     StatusCode::NO_CONTENT.into_response()
+}
+
+/// Called by a repository's `post-receive` hook with `old new ref` lines.
+pub(super) async fn pushed(
+    State(sim): State<Sim>,
+    Path((owner, repo)): Path<(String, String)>,
+    body: String,
+) -> Response {
+    let updates: Vec<(String, String, String)> = body
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.split_whitespace();
+            Some((
+                parts.next()?.to_string(),
+                parts.next()?.to_string(),
+                parts.next()?.to_string(),
+            ))
+        })
+        .collect();
+    match actions::pushed(&sim, &owner, &repo, &updates) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(refusal) => admin_refusal(refusal),
+    }
 }

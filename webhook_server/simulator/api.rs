@@ -126,6 +126,10 @@ pub fn router(sim: Sim) -> Router {
             post(admin::commit),
         )
         .route("/_simulator/repos/{owner}/{repo}/tags", post(admin::tag))
+        .route(
+            "/_simulator/internal/pushed/{owner}/{repo}",
+            post(admin::pushed),
+        )
         .route("/_simulator/latency", post(admin::latency))
         .route("/_simulator/faults", post(admin::faults))
         .route("/_simulator/rate-limit", post(admin::rate_limit));

@@ -55,6 +55,23 @@ impl BareRepo {
         Ok(repo)
     }
 
+    /// Makes pushes from git clients known to the simulator: the `post-receive` hook posts the
+    /// updated refs (`old new ref` lines) to `url`, as GitHub's push handling would see them.
+    pub fn report_pushes_to(&self, url: &str) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        let hook = self.path.join("hooks").join("post-receive");
+        std::fs::create_dir_all(hook.parent().expect("hooks dir has a parent"))?;
+        std::fs::write(
+            &hook,
+            format!(
+                "#!/bin/sh\nexec curl -sS --max-time 10 -X POST -H 'content-type: text/plain' \
+                 --data-binary @- '{url}' >/dev/null\n"
+            ),
+        )?;
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755))?;
+        Ok(())
+    }
+
     pub fn open(path: &Path) -> BareRepo {
         BareRepo {
             path: path.to_path_buf(),
