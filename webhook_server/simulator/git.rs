@@ -94,18 +94,7 @@ impl BareRepo {
     }
 
     fn git(&self, args: &[&str]) -> Result<String> {
-        let out = self
-            .command(args)
-            .output()
-            .with_context(|| format!("running git {}", args.join(" ")))?;
-        if !out.status.success() {
-            bail!(
-                "git {} failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+        self.git_stdin(args, b"", &[])
     }
 
     fn git_stdin(&self, args: &[&str], input: &[u8], env: &[(&str, &str)]) -> Result<String> {
