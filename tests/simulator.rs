@@ -765,3 +765,67 @@ async fn a_git_push_to_the_pr_branch_updates_the_pull_request() {
     assert_eq!(pull["head"]["sha"], pushed.as_str());
     assert_eq!(pull["changed_files"], 2);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn edited_comments_carry_the_old_body_and_a_rebase_keeps_the_diff() {
+    let (_dir, _sim, api) = start().await;
+    let (hook_url, got) = receiver().await;
+    api.admin(
+        "/repos",
+        json!({"full_name": "acme/w", "files": {"a": "a\n"}}),
+    )
+    .await;
+    api.admin(
+        "/hooks",
+        json!({"repo": "acme/w", "url": hook_url, "secret": HOOK_SECRET}),
+    )
+    .await;
+    let pr = api
+        .admin(
+            "/repos/acme/w/pulls",
+            json!({"author": "bob", "title": "t", "head": "feature", "files": {"b": "b\n"}}),
+        )
+        .await;
+    let c = api
+        .admin(
+            "/repos/acme/w/issues/1/comments",
+            json!({"author": "bob", "body": "/hold"}),
+        )
+        .await;
+    let resp = api
+        .http
+        .patch(format!(
+            "{}/_simulator/repos/acme/w/issues/comments/{}",
+            api.base, c["id"]
+        ))
+        .json(&json!({"author": "bob", "body": "/hold cancel"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success());
+    let d = wait_for(&got, 3).await;
+    assert_eq!(d[2].body["action"], "edited");
+    assert_eq!(d[2].body["changes"]["body"]["from"], "/hold");
+    assert_eq!(d[2].body["comment"]["body"], "/hold cancel");
+
+    // main moves on; the PR falls behind, then a rebase moves its head but not its changes.
+    api.admin(
+        "/repos/acme/w/commits",
+        json!({"author": "alice", "branch": "main", "files": {"z": "z\n"}}),
+    )
+    .await;
+    let (_, _, behind) = api.get("/repos/acme/w/pulls/1", None).await;
+    assert_eq!(behind["mergeable_state"], "behind");
+    let rebased = api
+        .admin("/repos/acme/w/pulls/1/rebase", json!({"author": "bob"}))
+        .await;
+    assert_ne!(rebased["head_sha"], pr["head_sha"]);
+    let (_, _, after) = api.get("/repos/acme/w/pulls/1", None).await;
+    assert_eq!(after["mergeable_state"], "clean");
+    assert_eq!(after["head"]["sha"], rebased["head_sha"]);
+    assert_eq!(after["changed_files"], 1);
+    assert_eq!(after["additions"], 1);
+    let d = wait_for(&got, 6).await;
+    assert_eq!(d[5].body["action"], "synchronize");
+    assert_eq!(d[5].body["before"], pr["head_sha"]);
+}

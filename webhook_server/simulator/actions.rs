@@ -82,6 +82,100 @@ pub(super) fn add_comment(
     })
 }
 
+/// Edits a comment as `author`: `issue_comment` `edited` with the previous body.
+pub(super) fn edit_comment(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    id: u64,
+    author: &str,
+    body: String,
+) -> Outcome<Value> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        w.user_id(author);
+        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+        let comment = r.comments.get_mut(&id).ok_or(Refusal::NotFound)?;
+        if comment.user != author {
+            return Err(Refusal::Forbidden(
+                "Only the author can edit a comment".into(),
+            ));
+        }
+        let previous = std::mem::replace(&mut comment.body, body);
+        comment.updated_at = now();
+        let number = comment.issue;
+        let r = &w.repos[&key];
+        let comment = w.comment_json(r, &r.comments[&id]);
+        let issue = w.issue_json(r, &r.issues[&number]);
+        out.extend(emit(
+            w,
+            &key,
+            "issue_comment",
+            author,
+            json!({"action": "edited", "changes": {"body": {"from": previous}},
+                   "issue": issue, "comment": comment}),
+        ));
+        Ok(comment)
+    })
+}
+
+/// Replays a PR's changes on the current tip of its base, keeping the diff: the head moves
+/// (`synchronize`) but the change set is the same, as after a clean rebase.
+pub(super) fn rebase_pull(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    number: u64,
+    actor: &str,
+) -> Outcome<String> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        w.user_id(actor);
+        let r = w.repos.get(&key).ok_or(Refusal::NotFound)?;
+        let pull = r
+            .issues
+            .get(&number)
+            .and_then(|i| i.pull.as_ref())
+            .ok_or(Refusal::NotFound)?;
+        let (head_ref, base_ref, title) = (
+            pull.head_ref.clone(),
+            pull.base_ref.clone(),
+            r.issues[&number].title.clone(),
+        );
+        let before = r
+            .git
+            .resolve(&format!("refs/pull/{number}/head"))
+            .ok_or(Refusal::NotFound)?;
+        let base = r
+            .git
+            .resolve(&format!("refs/heads/{base_ref}"))
+            .ok_or(Refusal::NotFound)?;
+        let tree = r
+            .git
+            .merge_tree(&base, &before)
+            .map_err(internal)?
+            .ok_or_else(|| Refusal::Invalid("the pull request does not rebase cleanly".into()))?;
+        let after = r
+            .git
+            .commit_tree(&tree, &[&base], &title, actor)
+            .map_err(internal)?;
+        r.git
+            .set_ref(&format!("refs/heads/{head_ref}"), &after)
+            .map_err(internal)?;
+        push_event(
+            w,
+            out,
+            &key,
+            &format!("refs/heads/{head_ref}"),
+            &before,
+            &after,
+            actor,
+        );
+        synchronize_heads(w, out, &key, &head_ref, &before, &after, actor);
+        Ok(after)
+    })
+}
+
 /// GitHub's default colour for labels created by being applied.
 const NEW_LABEL_COLOR: &str = "ededed";
 

@@ -607,3 +607,33 @@ pub(super) async fn pushed(
         Err(refusal) => admin_refusal(refusal),
     }
 }
+
+pub(super) async fn edit_comment(
+    State(sim): State<Sim>,
+    Path((owner, repo, id)): Path<(String, String, u64)>,
+    Json(body): Json<NewComment>,
+) -> Response {
+    match actions::edit_comment(&sim, &owner, &repo, id, &body.author, body.body) {
+        Ok(_) => StatusCode::NO_CONTENT.into_response(),
+        Err(refusal) => admin_refusal(refusal),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct MaybeActor {
+    author: Option<String>,
+}
+
+pub(super) async fn rebase(
+    State(sim): State<Sim>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    body: Option<Json<MaybeActor>>,
+) -> Response {
+    let actor = body
+        .and_then(|Json(b)| b.author)
+        .unwrap_or_else(|| owner.clone());
+    match actions::rebase_pull(&sim, &owner, &repo, number, &actor) {
+        Ok(sha) => Json(json!({"head_sha": sha})).into_response(),
+        Err(refusal) => admin_refusal(refusal),
+    }
+}

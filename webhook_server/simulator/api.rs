@@ -130,6 +130,14 @@ pub fn router(sim: Sim) -> Router {
             "/_simulator/internal/pushed/{owner}/{repo}",
             post(admin::pushed),
         )
+        .route(
+            "/_simulator/repos/{owner}/{repo}/issues/comments/{id}",
+            axum::routing::patch(admin::edit_comment),
+        )
+        .route(
+            "/_simulator/repos/{owner}/{repo}/pulls/{number}/rebase",
+            post(admin::rebase),
+        )
         .route("/_simulator/latency", post(admin::latency))
         .route("/_simulator/faults", post(admin::faults))
         .route("/_simulator/rate-limit", post(admin::rate_limit));
