@@ -23,7 +23,7 @@ fn ids(records: &[Value]) -> Vec<String> {
 async fn kill_9_during_a_burst_loses_nothing_and_duplicates_nothing() {
     let dir = data_dir(&config_with_secret());
     // Slow deliveries, so the kill lands while some are running and others are still queued.
-    let mut server = Server::start_with_env(dir.path(), &[("WEBHOOK_SERVER_TEST_DELAY_MS", "20")]);
+    let mut server = Server::start_with_env(dir.path(), &[("WEBHOOK_SERVER_TEST_DELAY_MS", "100")]);
     let c = client();
     let bodies: Vec<(String, Vec<u8>)> = (0..200u64)
         .map(|i| {
@@ -62,6 +62,27 @@ async fn kill_9_during_a_burst_loses_nothing_and_duplicates_nothing() {
     }
     while acked.load(Ordering::SeqCst) < 100 {
         tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    // Kill only once something is mid-processing: each delivery then has 100 ms to go, so
+    // the kill lands inside one and requeueing is exercised every time.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let status: Value = c
+            .get(server.url("/webhook_server/status"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if status["running"].as_u64() > Some(0) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "nothing ever ran: {status}"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
     server.kill9();
     for s in senders {

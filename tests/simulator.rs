@@ -829,3 +829,94 @@ async fn edited_comments_carry_the_old_body_and_a_rebase_keeps_the_diff() {
     assert_eq!(d[5].body["action"], "synchronize");
     assert_eq!(d[5].body["before"], pr["head_sha"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hooks_api_creates_pings_lists_deliveries_and_redelivers_with_the_same_guid() {
+    let (_dir, _sim, api) = start().await;
+    let (hook_url, got) = receiver().await;
+    api.admin("/tokens", json!({"token": "ghp_alice", "login": "alice"}))
+        .await;
+    api.admin("/tokens", json!({"token": "ghp_bob", "login": "bob"}))
+        .await;
+    api.admin(
+        "/repos",
+        json!({"full_name": "acme/w", "collaborators": {"alice": "admin", "bob": "write"}}),
+    )
+    .await;
+    let created: Value = api
+        .http
+        .post(format!("{}/repos/acme/w/hooks", api.base))
+        .header("authorization", "token ghp_alice")
+        .json(&json!({"name": "web", "active": true, "events": ["*"],
+                      "config": {"url": hook_url, "content_type": "json", "secret": HOOK_SECRET}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["config"]["secret"], "********");
+    let hook_id = created["id"].as_u64().unwrap();
+    let d = wait_for(&got, 1).await;
+    assert_eq!(d[0].event, "ping");
+    assert_eq!(d[0].body["hook_id"], hook_id);
+
+    assert_eq!(api.get("/repos/acme/w/hooks", Some("ghp_bob")).await.0, 404);
+    let (_, _, hooks) = api.get("/repos/acme/w/hooks", Some("ghp_alice")).await;
+    assert_eq!(hooks.as_array().unwrap().len(), 1);
+
+    api.admin(
+        "/repos/acme/w/pulls",
+        json!({"author": "bob", "title": "t", "head": "f", "files": {"a": "a\n"}}),
+    )
+    .await;
+    let d = wait_for(&got, 2).await;
+    let (_, _, deliveries) = api
+        .get(
+            &format!("/repos/acme/w/hooks/{hook_id}/deliveries"),
+            Some("ghp_alice"),
+        )
+        .await;
+    let pr = deliveries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["event"] == "pull_request")
+        .unwrap()
+        .clone();
+    assert_eq!(pr["guid"], d[1].delivery.as_str());
+    assert_eq!(pr["status_code"], 200);
+
+    let resp = api
+        .http
+        .post(format!(
+            "{}/repos/acme/w/hooks/{hook_id}/deliveries/{}/attempts",
+            api.base, pr["id"]
+        ))
+        .header("authorization", "token ghp_alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 202);
+    let d = wait_for(&got, 3).await;
+    assert_eq!(d[2].delivery, d[1].delivery, "a redelivery keeps its GUID");
+    assert_eq!(d[2].body, d[1].body);
+    let (_, _, deliveries) = api
+        .get(
+            &format!("/repos/acme/w/hooks/{hook_id}/deliveries"),
+            Some("ghp_alice"),
+        )
+        .await;
+    assert_eq!(deliveries[0]["redelivery"], true);
+
+    let del = api
+        .http
+        .delete(format!("{}/repos/acme/w/hooks/{hook_id}", api.base))
+        .header("authorization", "token ghp_alice")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(del.status(), 204);
+    let (_, _, hooks) = api.get("/repos/acme/w/hooks", Some("ghp_alice")).await;
+    assert_eq!(hooks.as_array().unwrap().len(), 0);
+}

@@ -123,6 +123,7 @@ pub(super) async fn create_hook(State(sim): State<Sim>, Json(body): Json<NewHook
     if !w.repos.contains_key(&key) {
         return admin_error(StatusCode::NOT_FOUND, "no such repository");
     }
+    let at = now();
     let id = w.next_id();
     w.hooks.push(Hook {
         id,
@@ -131,6 +132,9 @@ pub(super) async fn create_hook(State(sim): State<Sim>, Json(body): Json<NewHook
         secret: body.secret,
         events: body.events,
         active: true,
+        content_type: "json".into(),
+        created_at: at.clone(),
+        updated_at: at,
     });
     (StatusCode::CREATED, Json(json!({"id": id}))).into_response()
 }

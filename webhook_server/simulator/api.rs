@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use super::actions::Refusal;
 use super::hooks::Outgoing;
 use super::world::{Repo, World};
-use super::{admin, rest};
+use super::{admin, rest, rest_hooks};
 
 #[derive(Clone)]
 pub struct Sim {
@@ -188,6 +188,22 @@ pub fn router(sim: Sim) -> Router {
         .route(
             "/repos/{owner}/{repo}/commits/{git_ref}/check-runs",
             get(rest::list_check_runs),
+        )
+        .route(
+            "/repos/{owner}/{repo}/hooks",
+            get(rest_hooks::list).post(rest_hooks::create),
+        )
+        .route(
+            "/repos/{owner}/{repo}/hooks/{id}",
+            axum::routing::patch(rest_hooks::update).delete(rest_hooks::delete),
+        )
+        .route(
+            "/repos/{owner}/{repo}/hooks/{id}/deliveries",
+            get(rest_hooks::deliveries),
+        )
+        .route(
+            "/repos/{owner}/{repo}/hooks/{id}/deliveries/{delivery}/attempts",
+            post(rest_hooks::redeliver_attempt),
         )
         .fallback(|| async { not_found() })
         .layer(middleware::from_fn_with_state(sim.clone(), authenticate));

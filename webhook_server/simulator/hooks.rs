@@ -27,13 +27,26 @@ pub fn emit(
     repo: &str,
     event: &str,
     sender: &str,
+    payload: Value,
+) -> Vec<Outgoing> {
+    emit_to(world, repo, event, sender, payload, None)
+}
+
+/// As `emit`, but to one hook only when `only` is given (a new hook's `ping`).
+pub fn emit_to(
+    world: &mut World,
+    repo: &str,
+    event: &str,
+    sender: &str,
     mut payload: Value,
+    only: Option<u64>,
 ) -> Vec<Outgoing> {
     let key = repo.to_ascii_lowercase();
     let hooks: Vec<_> = world
         .hooks
         .iter()
-        .filter(|h| h.repo == key && h.wants(event))
+        .filter(|h| h.repo == key && only.is_none_or(|id| h.id == id))
+        .filter(|h| h.wants(event) || only.is_some())
         .cloned()
         .collect();
     if hooks.is_empty() {
@@ -68,6 +81,9 @@ pub fn emit(
             event: event.to_string(),
             action: action.clone(),
             status: None,
+            redelivery: false,
+            delivered_at: super::world::now(),
+            payload: body.clone(),
         });
         out.push(Outgoing {
             record,
@@ -80,6 +96,33 @@ pub fn emit(
         });
     }
     out
+}
+
+/// Sends a recorded delivery again, with its original GUID, as GitHub's redelivery does.
+pub fn redeliver(world: &mut World, record_id: u64) -> Option<Outgoing> {
+    let original = world.deliveries.iter().find(|d| d.id == record_id)?.clone();
+    let hook = world
+        .hooks
+        .iter()
+        .find(|h| h.id == original.hook_id)?
+        .clone();
+    let record = world.next_id();
+    world.deliveries.push(DeliveryRecord {
+        id: record,
+        redelivery: true,
+        status: None,
+        delivered_at: super::world::now(),
+        ..original.clone()
+    });
+    Some(Outgoing {
+        record,
+        hook_id: hook.id,
+        url: hook.url,
+        secret: hook.secret,
+        event: original.event,
+        delivery_id: original.delivery_id,
+        payload: original.payload,
+    })
 }
 
 /// Sends queued deliveries one at a time, so hooks see changes in the order they happened.

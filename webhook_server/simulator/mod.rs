@@ -9,6 +9,7 @@ pub mod fidelity;
 pub mod git;
 mod hooks;
 mod rest;
+mod rest_hooks;
 mod world;
 
 pub use world::{Emitted, Exchange};

@@ -183,6 +183,9 @@ pub struct Hook {
     /// Empty or `*`: every event.
     pub events: Vec<String>,
     pub active: bool,
+    pub content_type: String,
+    pub created_at: String,
+    pub updated_at: String,
 }
 
 impl Hook {
@@ -228,6 +231,11 @@ pub struct DeliveryRecord {
     pub action: Option<String>,
     /// None until the hook answered (or failed: 0).
     pub status: Option<u16>,
+    pub redelivery: bool,
+    pub delivered_at: String,
+    /// What was sent, for redelivery.
+    #[serde(skip)]
+    pub payload: Vec<u8>,
 }
 
 impl World {
@@ -521,6 +529,44 @@ impl World {
 }
 
 impl World {
+    pub fn hook_json(&self, repo: &Repo, hook: &Hook) -> Value {
+        let api = format!(
+            "{}/repos/{}/{}/hooks/{}",
+            self.api_base, repo.owner, repo.name, hook.id
+        );
+        let mut config =
+            json!({"url": hook.url, "content_type": hook.content_type, "insecure_ssl": "0"});
+        if hook.secret.is_some() {
+            // GitHub never shows a hook's secret.
+            config["secret"] = json!("********");
+        }
+        let last = self.deliveries.iter().rev().find(|d| d.hook_id == hook.id);
+        let (code, status) = match last.and_then(|d| d.status) {
+            Some(c) if (200..300).contains(&c) => (json!(c), "active"),
+            Some(c) => (json!(c), "failed"),
+            None => (Value::Null, "unused"),
+        };
+        json!({
+            "type": "Repository", "id": hook.id, "name": "web", "active": hook.active,
+            "events": if hook.events.is_empty() { json!(["*"]) } else { json!(hook.events) },
+            "config": config, "updated_at": hook.updated_at, "created_at": hook.created_at,
+            "url": api, "test_url": format!("{api}/test"), "ping_url": format!("{api}/pings"),
+            "deliveries_url": format!("{api}/deliveries"),
+            "last_response": {"code": code, "status": status, "message": null},
+        })
+    }
+
+    pub fn hook_delivery_json(&self, repo: &Repo, d: &DeliveryRecord) -> Value {
+        let code = d.status.unwrap_or(0);
+        json!({
+            "id": d.id, "guid": d.delivery_id, "delivered_at": d.delivered_at,
+            "redelivery": d.redelivery, "duration": 0.01,
+            "status": if (200..300).contains(&code) { "OK" } else if code == 0 { "pending" } else { "failed" },
+            "status_code": code, "event": d.event, "action": d.action,
+            "installation_id": null, "repository_id": repo.id, "throttled_at": null,
+        })
+    }
+
     pub fn review_json(&self, repo: &Repo, review: &Review) -> Value {
         let api = format!("{}/repos/{}/{}", self.api_base, repo.owner, repo.name);
         let html = format!("{}/{}/{}", self.api_base, repo.owner, repo.name);
