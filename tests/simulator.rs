@@ -920,3 +920,97 @@ async fn hooks_api_creates_pings_lists_deliveries_and_redelivers_with_the_same_g
     let (_, _, hooks) = api.get("/repos/acme/w/hooks", Some("ghp_alice")).await;
     assert_eq!(hooks.as_array().unwrap().len(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tracking_issues_repository_labels_and_rate_limit_reads() {
+    let (_dir, _sim, api) = start().await;
+    let (hook_url, got) = receiver().await;
+    api.admin("/tokens", json!({"token": BOT_TOKEN, "login": "gws-bot"}))
+        .await;
+    api.admin(
+        "/repos",
+        json!({"full_name": "acme/w", "collaborators": {"gws-bot": "write"}}),
+    )
+    .await;
+    api.admin(
+        "/hooks",
+        json!({"repo": "acme/w", "url": hook_url, "secret": HOOK_SECRET}),
+    )
+    .await;
+    let auth = format!("token {BOT_TOKEN}");
+
+    let issue: Value = api
+        .http
+        .post(format!("{}/repos/acme/w/issues", api.base))
+        .header("authorization", &auth)
+        .json(&json!({"title": "Track PR #1", "body": "[Auto generated]\nNumber: [#1]"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let n = issue["number"].as_u64().unwrap();
+    let closed: Value = api
+        .http
+        .patch(format!("{}/repos/acme/w/issues/{n}", api.base))
+        .header("authorization", &auth)
+        .json(&json!({"state": "closed"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(closed["state"], "closed");
+    let d = wait_for(&got, 2).await;
+    assert_eq!(
+        (d[0].event.as_str(), d[0].body["action"].as_str()),
+        ("issues", Some("opened"))
+    );
+    assert_eq!(
+        (d[1].event.as_str(), d[1].body["action"].as_str()),
+        ("issues", Some("closed"))
+    );
+
+    let created = api
+        .http
+        .post(format!("{}/repos/acme/w/labels", api.base))
+        .header("authorization", &auth)
+        .json(&json!({"name": "size/XS", "color": "ededed"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let again = api
+        .http
+        .post(format!("{}/repos/acme/w/labels", api.base))
+        .header("authorization", &auth)
+        .json(&json!({"name": "size/XS"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 422);
+    let recoloured: Value = api
+        .http
+        .patch(format!("{}/repos/acme/w/labels/size%2FXS", api.base))
+        .header("authorization", &auth)
+        .json(&json!({"color": "#0E8A16"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(recoloured["color"], "0E8A16");
+    let (_, _, labels) = api.get("/repos/acme/w/labels", Some(BOT_TOKEN)).await;
+    assert_eq!(labels[0]["name"], "size/XS");
+
+    let (_, _, first) = api.get("/rate_limit", Some(BOT_TOKEN)).await;
+    let (_, _, second) = api.get("/rate_limit", Some(BOT_TOKEN)).await;
+    assert_eq!(
+        first["resources"]["core"]["remaining"],
+        second["resources"]["core"]["remaining"]
+    );
+    assert_eq!(first["rate"]["limit"], 5000);
+}

@@ -176,6 +176,196 @@ pub(super) fn rebase_pull(
     })
 }
 
+/// Opens an issue: `issues` `opened`.
+pub(super) fn open_issue(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    author: &str,
+    title: String,
+    body: Option<String>,
+    labels: Vec<String>,
+) -> Outcome<Value> {
+    let key = repo_key(owner, repo);
+    let number = act(sim, |w, out| {
+        let id = w.next_id();
+        w.user_id(author);
+        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+        let number = r.next_number;
+        r.next_number += 1;
+        let at = now();
+        r.issues.insert(
+            number,
+            super::world::Issue {
+                id,
+                number,
+                title,
+                body,
+                user: author.to_string(),
+                state: "open",
+                labels: Vec::new(),
+                created_at: at.clone(),
+                updated_at: at,
+                closed_at: None,
+                pull: None,
+            },
+        );
+        let r = &w.repos[&key];
+        let issue = w.issue_json(r, &r.issues[&number]);
+        out.extend(emit(
+            w,
+            &key,
+            "issues",
+            author,
+            json!({"action": "opened", "issue": issue}),
+        ));
+        Ok(number)
+    })?;
+    if !labels.is_empty() {
+        add_labels(sim, owner, repo, number, author, labels)?;
+    }
+    let w = sim.lock();
+    let r = &w.repos[&key];
+    Ok(w.issue_json(r, &r.issues[&number]))
+}
+
+/// What an issue edit may change.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(super) struct IssueEdit {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub state: Option<String>,
+}
+
+/// Edits an issue's title, body or state: `issues` `edited`, `closed` or `reopened`
+/// (`pull_request` for pull requests).
+pub(super) fn edit_issue(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    number: u64,
+    actor: &str,
+    edit: IssueEdit,
+) -> Outcome<Value> {
+    let IssueEdit { title, body, state } = edit;
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        w.user_id(actor);
+        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+        let issue = r.issues.get_mut(&number).ok_or(Refusal::NotFound)?;
+        let mut changes = serde_json::Map::new();
+        if let Some(t) = title
+            && t != issue.title
+        {
+            changes.insert(
+                "title".into(),
+                json!({"from": std::mem::replace(&mut issue.title, t)}),
+            );
+        }
+        if let Some(b) = body
+            && Some(&b) != issue.body.as_ref()
+        {
+            changes.insert("body".into(), json!({"from": issue.body.replace(b)}));
+        }
+        let at = now();
+        let transition = match state.as_deref() {
+            Some("closed") if issue.state == "open" => {
+                issue.state = "closed";
+                issue.closed_at = Some(at.clone());
+                Some("closed")
+            }
+            Some("open")
+                if issue.state == "closed"
+                    && issue.pull.as_ref().is_none_or(|p| p.merged_at.is_none()) =>
+            {
+                issue.state = "open";
+                issue.closed_at = None;
+                Some("reopened")
+            }
+            Some("open" | "closed") | None => None,
+            Some(other) => return Err(Refusal::Invalid(format!("Invalid state `{other}`"))),
+        };
+        issue.updated_at = at;
+        let is_pull = issue.pull.is_some();
+        let r = &w.repos[&key];
+        let issue_json = w.issue_json(r, &r.issues[&number]);
+        let (event, subject) = if is_pull {
+            (
+                "pull_request",
+                json!({"pull_request": w.pull_json(r, &r.issues[&number]), "number": number}),
+            )
+        } else {
+            ("issues", json!({"issue": issue_json.clone()}))
+        };
+        let mut emitted = |action: &str, extra: Option<Value>| {
+            let mut payload = subject.clone();
+            payload["action"] = json!(action);
+            if let Some(extra) = extra {
+                payload["changes"] = extra;
+            }
+            out.extend(emit(w, &key, event, actor, payload));
+        };
+        if !changes.is_empty() {
+            emitted("edited", Some(Value::Object(changes)));
+        }
+        if let Some(action) = transition {
+            emitted(action, None);
+        }
+        Ok(issue_json)
+    })
+}
+
+/// Creates or updates a repository label (not an event GitHub's server reacts to here).
+pub(super) fn upsert_label(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    current: Option<&str>,
+    name: Option<String>,
+    color: Option<String>,
+    description: Option<String>,
+) -> Outcome<Value> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, _out| {
+        let id = w.next_id();
+        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+        let label = match current {
+            Some(existing) => {
+                let mut label = r.labels.remove(existing).ok_or(Refusal::NotFound)?;
+                if let Some(n) = name {
+                    label.name = n;
+                }
+                label
+            }
+            None => {
+                let name = name.ok_or_else(|| Refusal::Invalid("name is required".into()))?;
+                if r.labels.contains_key(&name) {
+                    return Err(Refusal::Invalid(
+                        "Validation Failed: label already_exists".into(),
+                    ));
+                }
+                Label {
+                    id,
+                    name,
+                    color: NEW_LABEL_COLOR.to_string(),
+                    description: None,
+                }
+            }
+        };
+        let mut label = label;
+        if let Some(c) = color {
+            label.color = c.trim_start_matches('#').to_string();
+        }
+        if description.is_some() {
+            label.description = description;
+        }
+        let name = label.name.clone();
+        r.labels.insert(name.clone(), label);
+        let r = &w.repos[&key];
+        Ok(w.label_json(r, &r.labels[&name]))
+    })
+}
+
 /// GitHub's default colour for labels created by being applied.
 const NEW_LABEL_COLOR: &str = "ededed";
 

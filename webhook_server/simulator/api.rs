@@ -151,8 +151,18 @@ pub fn router(sim: Sim) -> Router {
         .route("/repos/{owner}/{repo}/pulls/{number}", get(rest::get_pull))
         .route(
             "/repos/{owner}/{repo}/issues/{number}",
-            get(rest::get_issue),
+            get(rest::get_issue).patch(rest::update_issue),
         )
+        .route("/repos/{owner}/{repo}/issues", post(rest::create_issue))
+        .route(
+            "/repos/{owner}/{repo}/labels",
+            get(rest::list_labels).post(rest::create_label),
+        )
+        .route(
+            "/repos/{owner}/{repo}/labels/{name}",
+            get(rest::get_label).patch(rest::update_label),
+        )
+        .route("/rate_limit", get(rest::rate_limit))
         .route(
             "/repos/{owner}/{repo}/issues/{number}/comments",
             get(rest::list_comments).post(rest::create_comment),
@@ -252,7 +262,11 @@ async fn authenticate(State(sim): State<Sim>, req: Request, next: Next) -> Respo
         let mut w = sim.lock();
         let fault = w.faults.as_mut().and_then(|f| f.draw());
         let key = token.clone().unwrap_or_else(|| "anonymous".to_string());
-        let (quota, allowed) = w.charge(&key);
+        let (quota, allowed) = if path == "/rate_limit" {
+            w.peek(&key)
+        } else {
+            w.charge(&key)
+        };
         (w.latency_ms, fault, quota, allowed)
     };
     if latency > 0 {

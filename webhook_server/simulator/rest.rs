@@ -8,7 +8,7 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::actions::{self, CheckRunFields, Refusal};
+use super::actions::{self, CheckRunFields, IssueEdit, Refusal};
 use super::api::{Caller, Sim, gh_error, not_found, rest_refusal, visible};
 
 /// `?per_page=&page=`, GitHub's pagination (30 by default, at most 100).
@@ -472,4 +472,173 @@ pub(super) async fn list_check_runs(
     let path = format!("/repos/{owner}/{repo}/commits/{git_ref}/check-runs");
     let (runs, link) = paginate(&w.api_base, &path, &page, runs);
     page_response(json!({"total_count": total, "check_runs": runs}), link)
+}
+
+#[derive(Deserialize)]
+pub(super) struct NewIssue {
+    title: String,
+    body: Option<String>,
+    #[serde(default)]
+    labels: Vec<String>,
+}
+
+pub(super) async fn create_issue(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo)): Path<(String, String)>,
+    Json(body): Json<NewIssue>,
+) -> Response {
+    let login = match writer(&sim, &caller, &owner, &repo) {
+        Ok(l) => l,
+        Err(refusal) => return rest_refusal(refusal),
+    };
+    match actions::open_issue(
+        &sim,
+        &owner,
+        &repo,
+        &login,
+        body.title,
+        body.body,
+        body.labels,
+    ) {
+        Ok(issue) => (StatusCode::CREATED, Json(issue)).into_response(),
+        Err(refusal) => rest_refusal(refusal),
+    }
+}
+
+pub(super) async fn update_issue(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Json(edit): Json<IssueEdit>,
+) -> Response {
+    let login = match writer(&sim, &caller, &owner, &repo) {
+        Ok(l) => l,
+        Err(refusal) => return rest_refusal(refusal),
+    };
+    match actions::edit_issue(&sim, &owner, &repo, number, &login, edit) {
+        Ok(issue) => Json(issue).into_response(),
+        Err(refusal) => rest_refusal(refusal),
+    }
+}
+
+pub(super) async fn list_labels(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo)): Path<(String, String)>,
+    Query(page): Query<Page>,
+) -> Response {
+    let w = sim.lock();
+    let Some(r) = visible(&w, &caller, &owner, &repo) else {
+        return not_found();
+    };
+    let list: Vec<Value> = r.labels.values().map(|l| w.label_json(r, l)).collect();
+    let (list, link) = paginate(
+        &w.api_base,
+        &format!("/repos/{owner}/{repo}/labels"),
+        &page,
+        list,
+    );
+    page_response(Value::Array(list), link)
+}
+
+pub(super) async fn get_label(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, name)): Path<(String, String, String)>,
+) -> Response {
+    let w = sim.lock();
+    let Some(r) = visible(&w, &caller, &owner, &repo) else {
+        return not_found();
+    };
+    match r.labels.get(&name) {
+        Some(l) => Json(w.label_json(r, l)).into_response(),
+        None => not_found(),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct LabelBody {
+    name: Option<String>,
+    new_name: Option<String>,
+    color: Option<String>,
+    description: Option<String>,
+}
+
+pub(super) async fn create_label(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo)): Path<(String, String)>,
+    Json(body): Json<LabelBody>,
+) -> Response {
+    if let Err(refusal) = writer(&sim, &caller, &owner, &repo) {
+        return rest_refusal(refusal);
+    }
+    match actions::upsert_label(
+        &sim,
+        &owner,
+        &repo,
+        None,
+        body.name,
+        body.color,
+        body.description,
+    ) {
+        Ok(label) => (StatusCode::CREATED, Json(label)).into_response(),
+        Err(refusal) => rest_refusal(refusal),
+    }
+}
+
+pub(super) async fn update_label(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, name)): Path<(String, String, String)>,
+    Json(body): Json<LabelBody>,
+) -> Response {
+    if let Err(refusal) = writer(&sim, &caller, &owner, &repo) {
+        return rest_refusal(refusal);
+    }
+    let new_name = body.new_name.or(body.name);
+    match actions::upsert_label(
+        &sim,
+        &owner,
+        &repo,
+        Some(&name),
+        new_name,
+        body.color,
+        body.description,
+    ) {
+        Ok(label) => Json(label).into_response(),
+        Err(refusal) => rest_refusal(refusal),
+    }
+}
+
+/// `GET /rate_limit`: what the caller's token has left (asking costs nothing, as on GitHub).
+pub(super) async fn rate_limit(State(sim): State<Sim>, headers: HeaderMap) -> Response {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("token ")
+                .or_else(|| v.strip_prefix("Bearer "))
+        })
+        .unwrap_or("anonymous")
+        .to_string();
+    let w = sim.lock();
+    let quota = w.limits.get(&token).copied();
+    let (limit, remaining, reset) = match quota {
+        Some(q) => (q.limit, q.remaining, q.reset),
+        None => (
+            w.default_limit,
+            w.default_limit,
+            time::OffsetDateTime::now_utc().unix_timestamp() + 3600,
+        ),
+    };
+    let core =
+        json!({"limit": limit, "remaining": remaining, "reset": reset, "used": limit - remaining});
+    let other = json!({"limit": 5000, "remaining": 5000, "reset": reset, "used": 0});
+    Json(json!({
+        "resources": {"core": core.clone(), "search": other.clone(), "graphql": other},
+        "rate": core,
+    }))
+    .into_response()
 }

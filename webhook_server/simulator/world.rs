@@ -259,8 +259,25 @@ impl World {
         }
     }
 
-    /// Charges one request to `key`'s quota; `None` when it is exhausted.
+    /// `key`'s quota without charging it.
+    pub fn peek(&mut self, key: &str) -> (Quota, bool) {
+        let (quota, _) = self.quota(key);
+        (quota, true)
+    }
+
+    /// Charges one request to `key`'s quota; false when it is exhausted.
     pub fn charge(&mut self, key: &str) -> (Quota, bool) {
+        let (mut quota, key) = self.quota(key);
+        if quota.remaining == 0 {
+            return (quota, false);
+        }
+        quota.remaining -= 1;
+        self.limits.insert(key, quota);
+        (quota, true)
+    }
+
+    /// The current quota of `key`, refilled if its hour is over.
+    fn quota(&mut self, key: &str) -> (Quota, String) {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let default = self.default_limit;
         let quota = self.limits.entry(key.to_string()).or_insert(Quota {
@@ -272,11 +289,7 @@ impl World {
             quota.remaining = quota.limit;
             quota.reset = now + 3600;
         }
-        if quota.remaining == 0 {
-            return (*quota, false);
-        }
-        quota.remaining -= 1;
-        (*quota, true)
+        (*quota, key.to_string())
     }
 
     pub fn next_id(&mut self) -> u64 {
