@@ -67,14 +67,7 @@ async fn kill_9_during_a_burst_loses_nothing_and_duplicates_nothing() {
     // the kill lands inside one and requeueing is exercised every time.
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
     loop {
-        let status: Value = c
-            .get(server.url("/webhook_server/status"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let status = get_json(&c, &server, "/webhook_server/status").await;
         if status["running"].as_u64() > Some(0) {
             break;
         }

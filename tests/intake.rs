@@ -60,14 +60,7 @@ async fn wrong_and_missing_signatures_are_refused_and_not_stored() {
     // A refused delivery leaves no trace, so a correctly signed retry with the same id works.
     let retry = deliver(&c, &server, "pull_request", "bad-1", &body, Some(SECRET)).await;
     assert_eq!(retry.body["message"], "Webhook queued for processing");
-    let stats: Value = c
-        .get(server.url("/webhook_server/status"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = get_json(&c, &server, "/webhook_server/status").await;
     assert_eq!(
         stats["pending"].as_u64().unwrap()
             + stats["running"].as_u64().unwrap()
@@ -167,14 +160,7 @@ async fn malformed_requests_get_400_with_a_message() {
     assert_eq!(r.body["detail"], "Missing repository.full_name in payload");
 
     // The server is still healthy after all of that.
-    let health: Value = c
-        .get(server.url("/webhook_server/healthcheck"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health = get_json(&c, &server, "/webhook_server/healthcheck").await;
     assert_eq!(health, json!({"status": 200, "message": "Alive"}));
 }
 

@@ -11,6 +11,7 @@ use axum::http::HeaderMap;
 use base64::Engine;
 use github_webhook_server::intake::verify_signature;
 use github_webhook_server::simulator::Simulator;
+use reqwest::Method;
 use serde_json::{Value, json};
 
 const HOOK_SECRET: &str = "simulator-hook-secret";
@@ -90,6 +91,26 @@ impl Api {
         resp.json().await.unwrap_or(Value::Null)
     }
 
+    /// A request with an `Authorization` header value and an optional JSON body.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        auth: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("authorization", auth);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
     async fn get(&self, path: &str, token: Option<&str>) -> (u16, HeaderMap, Value) {
         let mut req = self.http.get(format!("{}{path}", self.base));
         if let Some(t) = token {
@@ -100,6 +121,22 @@ impl Api {
         let headers = resp.headers().clone();
         (status, headers, resp.json().await.unwrap_or(Value::Null))
     }
+}
+
+/// Runs git as bob in `cwd`; returns its trimmed output.
+fn git_in(cwd: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=bob", "-c", "user.email=bob@example.com"])
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 async fn start() -> (tempfile::TempDir, Simulator, Api) {
@@ -186,14 +223,14 @@ async fn a_pull_request_lifecycle_is_delivered_signed_and_readable_through_rest(
     )
     .await;
     let resp = api
-        .http
-        .post(format!("{}/repos/acme/widgets/issues/1/comments", api.base))
-        .header("authorization", format!("token {BOT_TOKEN}"))
-        .json(&json!({"body": "Thanks for the PR"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 201);
+        .call(
+            Method::POST,
+            "/repos/acme/widgets/issues/1/comments",
+            &format!("token {BOT_TOKEN}"),
+            Some(json!({"body": "Thanks for the PR"})),
+        )
+        .await;
+    assert_eq!(resp.0, 201);
     let d = wait_for(&got, 3).await;
     assert_eq!(d[1].event, "issue_comment");
     assert_eq!(d[1].body["comment"]["body"], "/lgtm");
@@ -261,19 +298,7 @@ async fn clone_url_is_a_real_git_repository_with_pull_refs() {
         )
         .await;
     let work = dir.path().join("work");
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
+    let git = |args: &[&str]| git_in(dir.path(), args);
     git(&[
         "clone",
         "--quiet",
@@ -412,25 +437,23 @@ async fn review_check_runs_labels_merge_and_tag_are_delivered_and_readable() {
     )
     .await;
     let add = api
-        .http
-        .post(format!("{}/repos/acme/widgets/issues/1/labels", api.base))
-        .header("authorization", format!("token {BOT_TOKEN}"))
-        .json(&json!({"labels": ["size/XS", "lgtm-alice"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(add.status(), 200);
+        .call(
+            Method::POST,
+            "/repos/acme/widgets/issues/1/labels",
+            &format!("token {BOT_TOKEN}"),
+            Some(json!({"labels": ["size/XS", "lgtm-alice"]})),
+        )
+        .await;
+    assert_eq!(add.0, 200);
     let del = api
-        .http
-        .delete(format!(
-            "{}/repos/acme/widgets/issues/1/labels/lgtm-alice",
-            api.base
-        ))
-        .header("authorization", format!("token {BOT_TOKEN}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(del.status(), 200);
+        .call(
+            Method::DELETE,
+            "/repos/acme/widgets/issues/1/labels/lgtm-alice",
+            &format!("token {BOT_TOKEN}"),
+            None,
+        )
+        .await;
+    assert_eq!(del.0, 200);
     let (_, _, labels) = api
         .get("/repos/acme/widgets/issues/1/labels", Some(BOT_TOKEN))
         .await;
@@ -439,38 +462,35 @@ async fn review_check_runs_labels_merge_and_tag_are_delivered_and_readable() {
 
     // The bot's App writes its own check run and updates it in place; a PAT may not.
     let pat = api
-        .http
-        .post(format!("{}/repos/acme/widgets/check-runs", api.base))
-        .header("authorization", format!("token {BOT_TOKEN}"))
-        .json(&json!({"name": "tox", "head_sha": head}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(pat.status(), 403);
+        .call(
+            Method::POST,
+            "/repos/acme/widgets/check-runs",
+            &format!("token {BOT_TOKEN}"),
+            Some(json!({"name": "tox", "head_sha": head})),
+        )
+        .await;
+    assert_eq!(pat.0, 403);
     let created: Value = api
-        .http
-        .post(format!("{}/repos/acme/widgets/check-runs", api.base))
-        .header("authorization", "token ghs_apptoken")
-        .json(&json!({"name": "can-be-merged", "head_sha": head, "status": "in_progress"}))
-        .send()
+        .call(
+            Method::POST,
+            "/repos/acme/widgets/check-runs",
+            "token ghs_apptoken",
+            Some(json!({"name": "can-be-merged", "head_sha": head, "status": "in_progress"})),
+        )
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .1;
     let run_id = created["id"].as_u64().unwrap();
     let updated = api
-        .http
-        .patch(format!(
-            "{}/repos/acme/widgets/check-runs/{run_id}",
-            api.base
-        ))
-        .header("authorization", "token ghs_apptoken")
-        .json(&json!({"conclusion": "success", "output": {"title": "ok", "summary": "all good"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(updated.status(), 200);
+        .call(
+            Method::PATCH,
+            &format!("/repos/acme/widgets/check-runs/{run_id}"),
+            "token ghs_apptoken",
+            Some(
+                json!({"conclusion": "success", "output": {"title": "ok", "summary": "all good"}}),
+            ),
+        )
+        .await;
+    assert_eq!(updated.0, 200);
     let (_, _, runs) = api
         .get(
             &format!("/repos/acme/widgets/commits/{head}/check-runs"),
@@ -492,25 +512,23 @@ async fn review_check_runs_labels_merge_and_tag_are_delivered_and_readable() {
 
     // Merging with a stale head is refused; with the right one it lands.
     let stale = api
-        .http
-        .put(format!("{}/repos/acme/widgets/pulls/1/merge", api.base))
-        .header("authorization", format!("token {BOT_TOKEN}"))
-        .json(&json!({"merge_method": "squash", "sha": "0".repeat(40)}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(stale.status(), 409);
+        .call(
+            Method::PUT,
+            "/repos/acme/widgets/pulls/1/merge",
+            &format!("token {BOT_TOKEN}"),
+            Some(json!({"merge_method": "squash", "sha": "0".repeat(40)})),
+        )
+        .await;
+    assert_eq!(stale.0, 409);
     let merged: Value = api
-        .http
-        .put(format!("{}/repos/acme/widgets/pulls/1/merge", api.base))
-        .header("authorization", format!("token {BOT_TOKEN}"))
-        .json(&json!({"merge_method": "squash", "sha": head}))
-        .send()
+        .call(
+            Method::PUT,
+            "/repos/acme/widgets/pulls/1/merge",
+            &format!("token {BOT_TOKEN}"),
+            Some(json!({"merge_method": "squash", "sha": head})),
+        )
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .1;
     assert_eq!(merged["merged"], true);
     let (_, _, pull) = api
         .get("/repos/acme/widgets/pulls/1", Some(BOT_TOKEN))
@@ -727,20 +745,7 @@ async fn a_git_push_to_the_pr_branch_updates_the_pull_request() {
     .await;
     let work = dir.path().join("work");
     let w = work.to_str().unwrap().to_string();
-    let git = |args: &[&str]| {
-        let out = Command::new("git")
-            .args(["-c", "user.name=bob", "-c", "user.email=bob@example.com"])
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
+    let git = |args: &[&str]| git_in(dir.path(), args);
     git(&[
         "clone",
         "--quiet",
@@ -844,17 +849,15 @@ async fn hooks_api_creates_pings_lists_deliveries_and_redelivers_with_the_same_g
     )
     .await;
     let created: Value = api
-        .http
-        .post(format!("{}/repos/acme/w/hooks", api.base))
-        .header("authorization", "token ghp_alice")
-        .json(&json!({"name": "web", "active": true, "events": ["*"],
-                      "config": {"url": hook_url, "content_type": "json", "secret": HOOK_SECRET}}))
-        .send()
+        .call(
+            Method::POST,
+            "/repos/acme/w/hooks",
+            "token ghp_alice",
+            Some(json!({"name": "web", "active": true, "events": ["*"],
+                      "config": {"url": hook_url, "content_type": "json", "secret": HOOK_SECRET}})),
+        )
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .1;
     assert_eq!(created["config"]["secret"], "********");
     let hook_id = created["id"].as_u64().unwrap();
     let d = wait_for(&got, 1).await;
@@ -888,16 +891,17 @@ async fn hooks_api_creates_pings_lists_deliveries_and_redelivers_with_the_same_g
     assert_eq!(pr["status_code"], 200);
 
     let resp = api
-        .http
-        .post(format!(
-            "{}/repos/acme/w/hooks/{hook_id}/deliveries/{}/attempts",
-            api.base, pr["id"]
-        ))
-        .header("authorization", "token ghp_alice")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(resp.status(), 202);
+        .call(
+            Method::POST,
+            &format!(
+                "/repos/acme/w/hooks/{hook_id}/deliveries/{}/attempts",
+                pr["id"]
+            ),
+            "token ghp_alice",
+            None,
+        )
+        .await;
+    assert_eq!(resp.0, 202);
     let d = wait_for(&got, 3).await;
     assert_eq!(d[2].delivery, d[1].delivery, "a redelivery keeps its GUID");
     assert_eq!(d[2].body, d[1].body);
@@ -910,13 +914,14 @@ async fn hooks_api_creates_pings_lists_deliveries_and_redelivers_with_the_same_g
     assert_eq!(deliveries[0]["redelivery"], true);
 
     let del = api
-        .http
-        .delete(format!("{}/repos/acme/w/hooks/{hook_id}", api.base))
-        .header("authorization", "token ghp_alice")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(del.status(), 204);
+        .call(
+            Method::DELETE,
+            &format!("/repos/acme/w/hooks/{hook_id}"),
+            "token ghp_alice",
+            None,
+        )
+        .await;
+    assert_eq!(del.0, 204);
     let (_, _, hooks) = api.get("/repos/acme/w/hooks", Some("ghp_alice")).await;
     assert_eq!(hooks.as_array().unwrap().len(), 0);
 }
@@ -940,28 +945,24 @@ async fn tracking_issues_repository_labels_and_rate_limit_reads() {
     let auth = format!("token {BOT_TOKEN}");
 
     let issue: Value = api
-        .http
-        .post(format!("{}/repos/acme/w/issues", api.base))
-        .header("authorization", &auth)
-        .json(&json!({"title": "Track PR #1", "body": "[Auto generated]\nNumber: [#1]"}))
-        .send()
+        .call(
+            Method::POST,
+            "/repos/acme/w/issues",
+            &auth,
+            Some(json!({"title": "Track PR #1", "body": "[Auto generated]\nNumber: [#1]"})),
+        )
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .1;
     let n = issue["number"].as_u64().unwrap();
     let closed: Value = api
-        .http
-        .patch(format!("{}/repos/acme/w/issues/{n}", api.base))
-        .header("authorization", &auth)
-        .json(&json!({"state": "closed"}))
-        .send()
+        .call(
+            Method::PATCH,
+            &format!("/repos/acme/w/issues/{n}"),
+            &auth,
+            Some(json!({"state": "closed"})),
+        )
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .1;
     assert_eq!(closed["state"], "closed");
     let d = wait_for(&got, 2).await;
     assert_eq!(
@@ -974,34 +975,32 @@ async fn tracking_issues_repository_labels_and_rate_limit_reads() {
     );
 
     let created = api
-        .http
-        .post(format!("{}/repos/acme/w/labels", api.base))
-        .header("authorization", &auth)
-        .json(&json!({"name": "size/XS", "color": "ededed"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
+        .call(
+            Method::POST,
+            "/repos/acme/w/labels",
+            &auth,
+            Some(json!({"name": "size/XS", "color": "ededed"})),
+        )
+        .await;
+    assert_eq!(created.0, 201);
     let again = api
-        .http
-        .post(format!("{}/repos/acme/w/labels", api.base))
-        .header("authorization", &auth)
-        .json(&json!({"name": "size/XS"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), 422);
+        .call(
+            Method::POST,
+            "/repos/acme/w/labels",
+            &auth,
+            Some(json!({"name": "size/XS"})),
+        )
+        .await;
+    assert_eq!(again.0, 422);
     let recoloured: Value = api
-        .http
-        .patch(format!("{}/repos/acme/w/labels/size%2FXS", api.base))
-        .header("authorization", &auth)
-        .json(&json!({"color": "#0E8A16"}))
-        .send()
+        .call(
+            Method::PATCH,
+            "/repos/acme/w/labels/size%2FXS",
+            &auth,
+            Some(json!({"color": "#0E8A16"})),
+        )
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .1;
     assert_eq!(recoloured["color"], "0E8A16");
     let (_, _, labels) = api.get("/repos/acme/w/labels", Some(BOT_TOKEN)).await;
     assert_eq!(labels[0]["name"], "size/XS");

@@ -76,92 +76,91 @@ pub fn triage(config: &Config, event: &str, payload: &Value) -> Triage {
         return Triage::Skip(format!("`{event}` is not in the repository's events"));
     }
     let action = payload.get("action").and_then(Value::as_str).unwrap_or("");
-    let skip = |why: String| Triage::Skip(why);
     match event {
         "pull_request" => {
             if !PULL_REQUEST_ACTIONS.contains(&action) {
-                return skip(format!("pull_request action `{action}` is not handled"));
+                return Triage::Skip(format!("pull_request action `{action}` is not handled"));
             }
             let draft = payload
                 .pointer("/pull_request/draft")
                 .and_then(Value::as_bool)
                 .unwrap_or(false);
             if draft && action != "ready_for_review" && action != "closed" {
-                return skip("draft pull request".into());
+                return Triage::Skip("draft pull request".into());
             }
             Triage::Dispatch(Handler::PullRequest)
         }
         "issue_comment" => {
             if action != "created" && action != "edited" {
-                return skip(format!("issue_comment action `{action}` is not handled"));
+                return Triage::Skip(format!("issue_comment action `{action}` is not handled"));
             }
             if payload.pointer("/issue/pull_request").is_none() {
-                return skip("comment on an issue, not a pull request".into());
+                return Triage::Skip("comment on an issue, not a pull request".into());
             }
             if payload
                 .pointer("/comment/user/type")
                 .and_then(Value::as_str)
                 == Some("Bot")
             {
-                return skip("comment by a bot".into());
+                return Triage::Skip("comment by a bot".into());
             }
             let body = str_at(payload, &["comment", "body"]).unwrap_or("");
             if !commands::has_known_command(body) {
-                return skip("comment has no known /command".into());
+                return Triage::Skip("comment has no known /command".into());
             }
             Triage::Dispatch(Handler::IssueComment)
         }
         "pull_request_review" => match action {
             "submitted" | "dismissed" | "edited" => Triage::Dispatch(Handler::PullRequestReview),
-            _ => skip(format!(
+            _ => Triage::Skip(format!(
                 "pull_request_review action `{action}` is not handled"
             )),
         },
         "pull_request_review_thread" => {
             if action != "resolved" && action != "unresolved" {
-                return skip(format!("review thread action `{action}` is not handled"));
+                return Triage::Skip(format!("review thread action `{action}` is not handled"));
             }
             if !entry
                 .config
                 .branch_protection
                 .required_conversation_resolution
             {
-                return skip("conversation resolution is not required".into());
+                return Triage::Skip("conversation resolution is not required".into());
             }
             Triage::Dispatch(Handler::MergeCheck)
         }
         "check_run" => {
             if action != "completed" {
-                return skip(format!(
+                return Triage::Skip(format!(
                     "check_run action `{action}`: only completed runs matter"
                 ));
             }
             let name = str_at(payload, &["check_run", "name"]).unwrap_or("");
             let conclusion = str_at(payload, &["check_run", "conclusion"]).unwrap_or("");
             if name == "can-be-merged" && conclusion != "success" {
-                return skip(format!("can-be-merged concluded `{conclusion}`"));
+                return Triage::Skip(format!("can-be-merged concluded `{conclusion}`"));
             }
             Triage::Dispatch(Handler::CheckRun)
         }
         "status" => {
             let state = str_at(payload, &["state"]).unwrap_or("");
             if state == "pending" {
-                return skip("status is pending".into());
+                return Triage::Skip("status is pending".into());
             }
             Triage::Dispatch(Handler::MergeCheck)
         }
         "push" => {
             if payload.get("deleted").and_then(Value::as_bool) == Some(true) {
-                return skip("ref was deleted".into());
+                return Triage::Skip("ref was deleted".into());
             }
             let git_ref = str_at(payload, &["ref"]).unwrap_or("");
             if git_ref.starts_with("refs/tags/") {
                 Triage::Dispatch(Handler::Push)
             } else {
-                skip("branch push".into())
+                Triage::Skip("branch push".into())
             }
         }
-        _ => skip(format!("`{event}` is not handled")),
+        _ => Triage::Skip(format!("`{event}` is not handled")),
     }
 }
 

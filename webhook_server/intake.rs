@@ -163,7 +163,7 @@ pub async fn receive(
         hook_id: header(&headers, "x-github-hook-id").map(str::to_string),
         repository: meta.repository.as_ref().and_then(|r| r.full_name.clone()),
         action: meta.action.clone(),
-        payload: bytes.to_vec(),
+        payload: bytes,
     };
     match app.queue.enqueue(delivery).await {
         Ok(Enqueued::Queued) => {

@@ -170,6 +170,18 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// `GET` a path of `server` and parse its JSON.
+pub async fn get_json(client: &reqwest::Client, server: &Server, path: &str) -> Value {
+    client
+        .get(server.url(path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// Posts a delivery signed with `secret` (unsigned when `None`).
 pub async fn deliver(
     client: &reqwest::Client,

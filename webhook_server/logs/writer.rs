@@ -194,7 +194,7 @@ mod tests {
                 key: id.to_string(),
                 repository: None,
                 action: None,
-                payload: b"{}".to_vec(),
+                payload: bytes::Bytes::from_static(b"{}"),
             })
             .await
             .unwrap();

@@ -33,7 +33,8 @@ pub struct NewDelivery {
     pub key: String,
     pub repository: Option<String>,
     pub action: Option<String>,
-    pub payload: Vec<u8>,
+    /// The body as received; shared with intake, not copied.
+    pub payload: bytes::Bytes,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,8 +50,6 @@ pub struct Claimed {
     pub seq: i64,
     pub delivery_id: String,
     pub event: String,
-    pub hook_id: Option<String>,
-    pub key: String,
     pub payload: Vec<u8>,
     /// 1 on the first claim; more after a crash or an expired lease.
     pub attempt: u32,

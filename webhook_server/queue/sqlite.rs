@@ -300,30 +300,26 @@ impl DeliveryQueue for SqliteQueue {
             let until = now + lease.as_millis() as i64;
             let mut claimed = Vec::new();
             for (seq, key) in store.schedule.peek(limit) {
-                let (mut delivery, packed): (Claimed, Vec<u8>) = store
+                let (delivery_id, event, attempt, packed): (String, String, u32, Vec<u8>) = store
                     .conn
                     .prepare_cached(
                         "UPDATE deliveries
                          SET state = 'running', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3
                          WHERE seq = ?1
-                         RETURNING seq, delivery_id, event, hook_id, key, attempts, payload",
+                         RETURNING delivery_id, event, attempts, payload",
                     )?
                     .query_row(params![seq, owner, until], |row| {
-                        Ok((
-                            Claimed {
-                                seq: row.get(0)?,
-                                delivery_id: row.get(1)?,
-                                event: row.get(2)?,
-                                hook_id: row.get(3)?,
-                                key: row.get(4)?,
-                                attempt: row.get(5)?,
-                                payload: Vec::new(),
-                            },
-                            row.get(6)?,
-                        ))
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
                     })?;
-                delivery.payload = lz4_flex::decompress_size_prepended(&packed)
+                let payload = lz4_flex::decompress_size_prepended(&packed)
                     .map_err(|e| storage(format!("payload of delivery {seq} is corrupt: {e}")))?;
+                let delivery = Claimed {
+                    seq,
+                    delivery_id,
+                    event,
+                    payload,
+                    attempt,
+                };
                 store.schedule.start(seq, &key, until);
                 store.counts.pending = store.counts.pending.saturating_sub(1);
                 store.counts.running += 1;
@@ -464,7 +460,7 @@ mod tests {
             key: key.into(),
             repository: Some("o/r".into()),
             action: Some("opened".into()),
-            payload: b"{}".to_vec(),
+            payload: bytes::Bytes::from_static(b"{}"),
         }
     }
 
@@ -499,7 +495,7 @@ mod tests {
         let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
         let payload: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
         let mut d = delivery("a", "k");
-        d.payload = payload.clone();
+        d.payload = payload.clone().into();
         q.enqueue(d).await.unwrap();
         let c = q.claim("w", 1, LEASE).await.unwrap();
         assert_eq!(c[0].payload, payload);

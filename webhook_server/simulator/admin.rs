@@ -169,11 +169,16 @@ pub(super) struct Since {
 
 pub(super) async fn list_requests(State(sim): State<Sim>, Query(q): Query<Since>) -> Response {
     let w = sim.lock();
-    let list: Vec<_> = w
-        .requests
+    let list: Vec<Value> = w
+        .exchanges
         .iter()
-        .filter(|r| r.id > q.since)
-        .cloned()
+        .filter(|e| e.id > q.since)
+        .map(|e| {
+            json!({"id": e.id, "method": e.method, "path": e.path, "query": e.query,
+                   "status": e.status, "login": e.login,
+                   // Names a GraphQL operation; REST requests have none.
+                   "operation": null})
+        })
         .collect();
     Json(list).into_response()
 }

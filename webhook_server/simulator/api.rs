@@ -224,6 +224,10 @@ pub fn router(sim: Sim) -> Router {
 #[derive(Clone)]
 pub(super) struct Caller(pub(super) Option<String>);
 
+/// Whose rate limit a request counts against: its token, or `anonymous`.
+#[derive(Clone)]
+pub(super) struct QuotaKey(pub(super) String);
+
 async fn authenticate(State(sim): State<Sim>, req: Request, next: Next) -> Response {
     let token = req
         .headers()
@@ -258,10 +262,11 @@ async fn authenticate(State(sim): State<Sim>, req: Request, next: Next) -> Respo
         }
     };
     req.extensions_mut().insert(Caller(login.clone()));
+    let key = token.clone().unwrap_or_else(|| "anonymous".to_string());
+    req.extensions_mut().insert(QuotaKey(key.clone()));
     let (latency, fault, quota, allowed) = {
         let mut w = sim.lock();
         let fault = w.faults.as_mut().and_then(|f| f.draw());
-        let key = token.clone().unwrap_or_else(|| "anonymous".to_string());
         let (quota, allowed) = if path == "/rate_limit" {
             w.peek(&key)
         } else {
@@ -313,17 +318,10 @@ async fn record(sim: &Sim, seen: Seen, login: Option<String>, resp: Response) ->
         .unwrap_or_default();
     let response = serde_json::from_slice(&bytes).ok();
     let mut w = sim.lock();
-    let id = w.requests.len() as u64 + 1;
-    w.requests.push(super::world::RequestRecord {
-        id,
-        method: method.clone(),
-        path: path.clone(),
-        query: query.clone(),
-        status,
-        login,
-        operation: None,
-    });
+    let id = w.exchanges.len() as u64 + 1;
     w.exchanges.push(super::world::Exchange {
+        id,
+        login,
         method,
         path,
         query,

@@ -18,6 +18,7 @@ use super::world::{Emitted, Exchange};
 /// description does not list them.
 const GENERIC_ERRORS: &[u16] = &[401, 403, 404, 409, 422, 429, 500, 502, 503, 504];
 
+#[derive(Clone)]
 enum Segment {
     Literal(String),
     Param,
@@ -116,14 +117,7 @@ impl Spec {
                     operations.push(Operation {
                         method: method.to_ascii_uppercase(),
                         id: id.to_string(),
-                        segments: segments
-                            .iter()
-                            .map(|s| match s {
-                                Segment::Literal(l) => Segment::Literal(l.clone()),
-                                Segment::Param => Segment::Param,
-                                Segment::Rest => Segment::Rest,
-                            })
-                            .collect(),
+                        segments: segments.clone(),
                         pointer: format!("/paths/{}/{method}", escape(template)),
                     });
                 }
@@ -363,6 +357,8 @@ mod tests {
         response: Value,
     ) -> Exchange {
         Exchange {
+            id: 1,
+            login: None,
             method: method.into(),
             path: path.into(),
             query: None,

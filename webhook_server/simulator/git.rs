@@ -173,18 +173,8 @@ impl BareRepo {
         }
         self.git_stdin(&["update-index", "--index-info"], info.as_bytes(), &env)?;
         let tree = self.git_stdin(&["write-tree"], b"", &env)?;
-        let email = format!("{author}@users.noreply.github.com");
-        let identity = [
-            ("GIT_AUTHOR_NAME", author),
-            ("GIT_AUTHOR_EMAIL", email.as_str()),
-            ("GIT_COMMITTER_NAME", author),
-            ("GIT_COMMITTER_EMAIL", email.as_str()),
-        ];
-        let mut args = vec!["commit-tree", tree.as_str()];
-        if let Some(parent) = parent {
-            args.extend(["-p", parent]);
-        }
-        self.git_stdin(&args, message.as_bytes(), &identity)
+        let parents: Vec<&str> = parent.into_iter().collect();
+        self.commit_tree(&tree, &parents, message, author)
     }
 
     /// A file's content at `rev`, if it exists there.

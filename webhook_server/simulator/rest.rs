@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::actions::{self, CheckRunFields, IssueEdit, Refusal};
-use super::api::{Caller, Sim, gh_error, not_found, rest_refusal, visible};
+use super::api::{Caller, QuotaKey, Sim, gh_error, not_found, rest_refusal, visible};
 
 /// `?per_page=&page=`, GitHub's pagination (30 by default, at most 100).
 #[derive(Deserialize, Default)]
@@ -613,16 +613,10 @@ pub(super) async fn update_label(
 }
 
 /// `GET /rate_limit`: what the caller's token has left (asking costs nothing, as on GitHub).
-pub(super) async fn rate_limit(State(sim): State<Sim>, headers: HeaderMap) -> Response {
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("token ")
-                .or_else(|| v.strip_prefix("Bearer "))
-        })
-        .unwrap_or("anonymous")
-        .to_string();
+pub(super) async fn rate_limit(
+    State(sim): State<Sim>,
+    axum::Extension(QuotaKey(token)): axum::Extension<QuotaKey>,
+) -> Response {
     let w = sim.lock();
     let quota = w.limits.get(&token).copied();
     let (limit, remaining, reset) = match quota {

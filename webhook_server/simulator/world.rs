@@ -26,8 +26,8 @@ pub struct World {
     /// By lower-cased full name.
     pub repos: BTreeMap<String, Repo>,
     pub hooks: Vec<Hook>,
-    pub requests: Vec<RequestRecord>,
-    /// Every REST request with its response, for the OpenAPI fidelity check.
+    /// Every REST request with its response: the request log of `/_simulator/requests` and
+    /// the material of the OpenAPI fidelity check.
     pub exchanges: Vec<Exchange>,
     /// Every webhook payload emitted, for the webhook schema check.
     pub payloads: Vec<Emitted>,
@@ -195,19 +195,10 @@ impl Hook {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct RequestRecord {
-    pub id: u64,
-    pub method: String,
-    pub path: String,
-    pub query: Option<String>,
-    pub status: u16,
-    pub login: Option<String>,
-    pub operation: Option<String>,
-}
-
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Exchange {
+    pub id: u64,
+    pub login: Option<String>,
     pub method: String,
     pub path: String,
     pub query: Option<String>,
@@ -247,7 +238,6 @@ impl World {
             tokens: HashMap::new(),
             repos: BTreeMap::new(),
             hooks: Vec::new(),
-            requests: Vec::new(),
             exchanges: Vec::new(),
             payloads: Vec::new(),
             deliveries: Vec::new(),
