@@ -1,155 +1,15 @@
 //! The GitHub simulator driven through its admin API, read back through REST, with every
 //! webhook delivery received and its signature checked.
 
-use std::net::SocketAddr;
+mod common;
+
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::body::Bytes;
-use axum::http::HeaderMap;
 use base64::Engine;
-use github_webhook_server::intake::verify_signature;
-use github_webhook_server::simulator::Simulator;
+use common::sim::*;
 use reqwest::Method;
 use serde_json::{Value, json};
-
-const HOOK_SECRET: &str = "simulator-hook-secret";
-const BOT_TOKEN: &str = "ghp_simulatorbottoken000000000000000000";
-
-#[derive(Clone, Debug)]
-struct Received {
-    event: String,
-    delivery: String,
-    body: Value,
-}
-
-/// A webhook receiver that checks every signature and keeps what it got.
-async fn receiver() -> (String, Arc<Mutex<Vec<Received>>>) {
-    let got: Arc<Mutex<Vec<Received>>> = Arc::default();
-    let sink = got.clone();
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |headers: HeaderMap, body: Bytes| {
-            let sink = sink.clone();
-            async move {
-                let header = |n: &str| {
-                    headers
-                        .get(n)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string)
-                };
-                verify_signature(HOOK_SECRET, &body, header("x-hub-signature-256").as_deref())
-                    .expect("every delivery is signed with the hook secret");
-                assert!(header("x-github-hook-id").is_some());
-                sink.lock().unwrap().push(Received {
-                    event: header("x-github-event").unwrap(),
-                    delivery: header("x-github-delivery").unwrap(),
-                    body: serde_json::from_slice(&body).unwrap(),
-                });
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}/hook"), got)
-}
-
-async fn wait_for(got: &Arc<Mutex<Vec<Received>>>, n: usize) -> Vec<Received> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let v = got.lock().unwrap().clone();
-        if v.len() >= n {
-            return v;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "only {} of {n} deliveries",
-            v.len()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-struct Api {
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Api {
-    async fn admin(&self, path: &str, body: Value) -> Value {
-        let resp = self
-            .http
-            .post(format!("{}/_simulator{path}", self.base))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(resp.status().is_success(), "{path}: {}", resp.status());
-        resp.json().await.unwrap_or(Value::Null)
-    }
-
-    /// A request with an `Authorization` header value and an optional JSON body.
-    async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        auth: &str,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .header("authorization", auth);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        (status, resp.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn get(&self, path: &str, token: Option<&str>) -> (u16, HeaderMap, Value) {
-        let mut req = self.http.get(format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.header("authorization", format!("token {t}"));
-        }
-        let resp = req.send().await.unwrap();
-        let status = resp.status().as_u16();
-        let headers = resp.headers().clone();
-        (status, headers, resp.json().await.unwrap_or(Value::Null))
-    }
-}
-
-/// Runs git as bob in `cwd`; returns its trimmed output.
-fn git_in(cwd: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(["-c", "user.name=bob", "-c", "user.email=bob@example.com"])
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-async fn start() -> (tempfile::TempDir, Simulator, Api) {
-    let dir = tempfile::tempdir().unwrap();
-    let sim = Simulator::start(dir.path(), SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let api = Api {
-        base: sim.url(),
-        http: reqwest::Client::new(),
-    };
-    (dir, sim, api)
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pull_request_lifecycle_is_delivered_signed_and_readable_through_rest() {
@@ -819,6 +679,26 @@ async fn edited_comments_carry_the_old_body_and_a_rebase_keeps_the_diff() {
         json!({"author": "alice", "branch": "main", "files": {"z": "z\n"}}),
     )
     .await;
+    let (_, _, compare) = api.get("/repos/acme/w/compare/main...acme:feature", None).await;
+    assert_eq!(compare["behind_by"], 1);
+    assert_eq!(compare["ahead_by"], 1);
+    assert_eq!(compare["status"], "diverged");
+    // Behind only counts when protection wants the head up to date, as on GitHub.
+    let (_, _, behind) = api.get("/repos/acme/w/pulls/1", None).await;
+    assert_eq!(behind["mergeable_state"], "clean");
+    api.admin("/tokens", json!({"token": "ghp_owner", "login": "acme"}))
+        .await;
+    let (status, _) = api
+        .call(
+            Method::PUT,
+            "/repos/acme/w/branches/main/protection",
+            "token ghp_owner",
+            Some(json!({"required_status_checks": {"strict": true, "contexts": []},
+                        "enforce_admins": null, "required_pull_request_reviews": null,
+                        "restrictions": null})),
+        )
+        .await;
+    assert_eq!(status, 200);
     let (_, _, behind) = api.get("/repos/acme/w/pulls/1", None).await;
     assert_eq!(behind["mergeable_state"], "behind");
     let rebased = api

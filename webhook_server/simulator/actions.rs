@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::api::{Sim, repo_key};
 use super::git::Changes;
 use super::hooks::{Outgoing, emit};
-use super::world::{CheckRun, Comment, Label, Review, World, now};
+use super::world::{CheckRun, Comment, Label, MergeState, Review, World, now};
 
 #[derive(Debug)]
 pub(super) enum Refusal {
@@ -23,10 +23,10 @@ pub(super) enum Refusal {
     Conflict(String),
 }
 
-type Outcome<T> = Result<T, Refusal>;
+pub(super) type Outcome<T> = Result<T, Refusal>;
 
 /// Runs `f` under the lock, then sends what it emitted once the lock is released.
-fn act<T>(sim: &Sim, f: impl FnOnce(&mut World, &mut Vec<Outgoing>) -> Outcome<T>) -> Outcome<T> {
+pub(super) fn act<T>(sim: &Sim, f: impl FnOnce(&mut World, &mut Vec<Outgoing>) -> Outcome<T>) -> Outcome<T> {
     let mut out = Vec::new();
     let result = {
         let mut w = sim.lock();
@@ -36,7 +36,7 @@ fn act<T>(sim: &Sim, f: impl FnOnce(&mut World, &mut Vec<Outgoing>) -> Outcome<T
     result
 }
 
-fn internal(e: anyhow::Error) -> Refusal {
+pub(super) fn internal(e: anyhow::Error) -> Refusal {
     Refusal::Invalid(format!("{e:#}"))
 }
 
@@ -66,6 +66,7 @@ pub(super) fn add_comment(
                 body,
                 created_at: at.clone(),
                 updated_at: at,
+                reactions: Vec::new(),
             },
         );
         let r = &w.repos[&key];
@@ -204,6 +205,7 @@ pub(super) fn open_issue(
                 user: author.to_string(),
                 state: "open",
                 labels: Vec::new(),
+                assignees: Vec::new(),
                 created_at: at.clone(),
                 updated_at: at,
                 closed_at: None,
@@ -235,6 +237,8 @@ pub(super) struct IssueEdit {
     pub title: Option<String>,
     pub body: Option<String>,
     pub state: Option<String>,
+    /// Pull requests only: retarget onto another branch.
+    pub base: Option<String>,
 }
 
 /// Edits an issue's title, body or state: `issues` `edited`, `closed` or `reopened`
@@ -247,7 +251,12 @@ pub(super) fn edit_issue(
     actor: &str,
     edit: IssueEdit,
 ) -> Outcome<Value> {
-    let IssueEdit { title, body, state } = edit;
+    let IssueEdit {
+        title,
+        body,
+        state,
+        base,
+    } = edit;
     let key = repo_key(owner, repo);
     act(sim, |w, out| {
         w.user_id(actor);
@@ -266,6 +275,27 @@ pub(super) fn edit_issue(
             && Some(&b) != issue.body.as_ref()
         {
             changes.insert("body".into(), json!({"from": issue.body.replace(b)}));
+        }
+        if let Some(base) = base {
+            let old_sha = r.git.resolve(&format!(
+                "refs/heads/{}",
+                issue.pull.as_ref().map(|p| p.base_ref.as_str()).unwrap_or_default()
+            ));
+            if r.git.resolve(&format!("refs/heads/{base}")).is_none() {
+                return Err(Refusal::Invalid(format!(
+                    "Proposed base branch '{base}' was not found"
+                )));
+            }
+            let pull = issue.pull.as_mut().ok_or_else(|| {
+                Refusal::Invalid("Only pull requests have a base branch".into())
+            })?;
+            if pull.base_ref != base {
+                let from = std::mem::replace(&mut pull.base_ref, base);
+                changes.insert(
+                    "base".into(),
+                    json!({"ref": {"from": from}, "sha": {"from": old_sha}}),
+                );
+            }
         }
         let at = now();
         let transition = match state.as_deref() {
@@ -512,6 +542,7 @@ pub(super) fn submit_review(
             actor,
             json!({"action": "submitted", "review": review, "pull_request": pull}),
         ));
+        super::requirements::merge_ready(w, out, &key);
         Ok(review)
     })
 }
@@ -640,6 +671,9 @@ pub(super) fn write_check_run(
                 json!({"action": "completed", "check_run": json.clone()}),
             ));
         }
+        if completed_now {
+            super::requirements::merge_ready(w, out, &key);
+        }
         Ok(json)
     })
 }
@@ -655,75 +689,108 @@ pub(super) fn merge_pull(
     sha: Option<&str>,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
-        w.user_id(actor);
-        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+    act(sim, |w, out| merge_locked(w, out, &key, number, actor, method, sha))
+}
+
+/// Merges with the world locked: for the merge endpoint and for native auto-merge.
+pub(super) fn merge_locked(
+    w: &mut World,
+    out: &mut Vec<Outgoing>,
+    key: &str,
+    number: u64,
+    actor: &str,
+    method: &str,
+    sha: Option<&str>,
+) -> Outcome<Value> {
+    w.user_id(actor);
+    let state = {
+        let r = w.repos.get(key).ok_or(Refusal::NotFound)?;
         let issue = r.issues.get(&number).ok_or(Refusal::NotFound)?;
-        let pull = issue.pull.as_ref().ok_or(Refusal::NotFound)?;
-        if issue.state != "open" {
-            return Err(Refusal::NotAllowed("Pull Request is not mergeable".into()));
-        }
-        let head = r
-            .git
-            .resolve(&format!("refs/pull/{number}/head"))
-            .ok_or(Refusal::NotFound)?;
-        if let Some(expected) = sha
-            && expected != head
-        {
-            return Err(Refusal::Conflict(
-                "Head branch was modified. Review and try the merge again.".into(),
+        w.merge_state(r, issue)
+    };
+    let r = w.repos.get_mut(key).ok_or(Refusal::NotFound)?;
+    let issue = r.issues.get(&number).ok_or(Refusal::NotFound)?;
+    let pull = issue.pull.as_ref().ok_or(Refusal::NotFound)?;
+    if issue.state != "open" {
+        return Err(Refusal::NotAllowed("Pull Request is not mergeable".into()));
+    }
+    match state {
+        MergeState::Blocked => {
+            return Err(Refusal::NotAllowed(
+                "Required status checks or approving reviews are missing".into(),
             ));
         }
-        let base_ref = pull.base_ref.clone();
-        let title = issue.title.clone();
-        let base = r
-            .git
-            .resolve(&format!("refs/heads/{base_ref}"))
-            .ok_or(Refusal::NotFound)?;
-        let tree = r
-            .git
-            .merge_tree(&base, &head)
-            .map_err(internal)?
-            .ok_or_else(|| Refusal::NotAllowed("Pull Request is not mergeable".into()))?;
-        let message = format!("{title} (#{number})");
-        let merged = match method {
-            "merge" => r.git.commit_tree(&tree, &[&base, &head], &message, actor),
-            "squash" | "rebase" => r.git.commit_tree(&tree, &[&base], &message, actor),
-            other => return Err(Refusal::Invalid(format!("Invalid merge_method `{other}`"))),
+        MergeState::Behind => {
+            return Err(Refusal::NotAllowed("Head branch is out of date".into()));
         }
-        .map_err(internal)?;
-        r.git
-            .set_ref(&format!("refs/heads/{base_ref}"), &merged)
-            .map_err(internal)?;
-        let at = now();
-        let issue = r.issues.get_mut(&number).expect("present");
-        issue.state = "closed";
-        issue.closed_at = Some(at.clone());
-        issue.updated_at = at.clone();
-        let pull = issue.pull.as_mut().expect("present");
-        pull.merged_at = Some(at);
-        pull.merge_commit_sha = Some(merged.clone());
-        pull.merged_by = Some(actor.to_string());
-        let r = &w.repos[&key];
-        let pull = w.pull_json(r, &r.issues[&number]);
-        out.extend(emit(
-            w,
-            &key,
-            "pull_request",
-            actor,
-            json!({"action": "closed", "number": number, "pull_request": pull}),
+        MergeState::Draft => {
+            return Err(Refusal::NotAllowed(
+                "Pull Request is still a draft".into(),
+            ));
+        }
+        _ => {}
+    }
+    let head = r
+        .git
+        .resolve(&format!("refs/pull/{number}/head"))
+        .ok_or(Refusal::NotFound)?;
+    if let Some(expected) = sha
+        && expected != head
+    {
+        return Err(Refusal::Conflict(
+            "Head branch was modified. Review and try the merge again.".into(),
         ));
-        push_event(
-            w,
-            out,
-            &key,
-            &format!("refs/heads/{base_ref}"),
-            &base,
-            &merged,
-            actor,
-        );
-        Ok(json!({"sha": merged, "merged": true, "message": "Pull Request successfully merged"}))
-    })
+    }
+    let base_ref = pull.base_ref.clone();
+    let title = issue.title.clone();
+    let base = r
+        .git
+        .resolve(&format!("refs/heads/{base_ref}"))
+        .ok_or(Refusal::NotFound)?;
+    let tree = r
+        .git
+        .merge_tree(&base, &head)
+        .map_err(internal)?
+        .ok_or_else(|| Refusal::NotAllowed("Pull Request is not mergeable".into()))?;
+    let message = format!("{title} (#{number})");
+    let merged = match method {
+        "merge" => r.git.commit_tree(&tree, &[&base, &head], &message, actor),
+        "squash" | "rebase" => r.git.commit_tree(&tree, &[&base], &message, actor),
+        other => return Err(Refusal::Invalid(format!("Invalid merge_method `{other}`"))),
+    }
+    .map_err(internal)?;
+    r.git
+        .set_ref(&format!("refs/heads/{base_ref}"), &merged)
+        .map_err(internal)?;
+    let at = now();
+    let issue = r.issues.get_mut(&number).expect("present");
+    issue.state = "closed";
+    issue.closed_at = Some(at.clone());
+    issue.updated_at = at.clone();
+    let pull = issue.pull.as_mut().expect("present");
+    pull.merged_at = Some(at);
+    pull.merge_commit_sha = Some(merged.clone());
+    pull.merged_by = Some(actor.to_string());
+    pull.auto_merge = None;
+    let r = &w.repos[key];
+    let pull = w.pull_json(r, &r.issues[&number]);
+    out.extend(emit(
+        w,
+        key,
+        "pull_request",
+        actor,
+        json!({"action": "closed", "number": number, "pull_request": pull}),
+    ));
+    push_event(
+        w,
+        out,
+        key,
+        &format!("refs/heads/{base_ref}"),
+        &base,
+        &merged,
+        actor,
+    );
+    Ok(json!({"sha": merged, "merged": true, "message": "Pull Request successfully merged"}))
 }
 
 pub(super) fn close_pull(
@@ -935,4 +1002,138 @@ fn push_event(
             "pusher": {"name": actor, "email": email},
         }),
     ));
+}
+
+/// Requests reviews: `pull_request` `review_requested`, once per newly requested user.
+pub(super) fn request_reviewers(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    number: u64,
+    actor: &str,
+    reviewers: Vec<String>,
+) -> Outcome<Value> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        w.user_id(actor);
+        for login in &reviewers {
+            w.user_id(login);
+        }
+        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+        let issue = r.issues.get_mut(&number).ok_or(Refusal::NotFound)?;
+        let author = issue.user.clone();
+        let pull = issue.pull.as_mut().ok_or(Refusal::NotFound)?;
+        if reviewers.contains(&author) {
+            return Err(Refusal::Invalid(
+                "Review cannot be requested from pull request author.".into(),
+            ));
+        }
+        let fresh: Vec<String> = reviewers
+            .into_iter()
+            .filter(|u| !pull.requested_reviewers.contains(u))
+            .collect();
+        pull.requested_reviewers.extend(fresh.iter().cloned());
+        let r = &w.repos[&key];
+        let pull = w.pull_json(r, &r.issues[&number]);
+        for login in &fresh {
+            out.extend(emit(
+                w,
+                &key,
+                "pull_request",
+                actor,
+                json!({"action": "review_requested", "number": number,
+                       "requested_reviewer": w.user_json(login), "pull_request": pull.clone()}),
+            ));
+        }
+        Ok(pull)
+    })
+}
+
+/// Adds assignees: `assigned` on `issues` or `pull_request`, once per new assignee.
+pub(super) fn assign(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    number: u64,
+    actor: &str,
+    assignees: Vec<String>,
+) -> Outcome<Value> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        w.user_id(actor);
+        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+        // GitHub silently skips users who cannot be assigned (not collaborators).
+        let owner_login = r.owner.clone();
+        let assignable: Vec<String> = assignees
+            .into_iter()
+            .filter(|u| *u == owner_login || r.collaborators.contains_key(u))
+            .collect();
+        let issue = r.issues.get_mut(&number).ok_or(Refusal::NotFound)?;
+        let fresh: Vec<String> = assignable
+            .into_iter()
+            .filter(|u| !issue.assignees.contains(u))
+            .collect();
+        issue.assignees.extend(fresh.iter().cloned());
+        let r = &w.repos[&key];
+        let issue = &r.issues[&number];
+        let issue_json = w.issue_json(r, issue);
+        let (event, subject) = if issue.pull.is_some() {
+            (
+                "pull_request",
+                json!({"number": number, "pull_request": w.pull_json(r, issue)}),
+            )
+        } else {
+            ("issues", json!({"issue": issue_json.clone()}))
+        };
+        for login in &fresh {
+            let mut payload = subject.clone();
+            payload["action"] = json!("assigned");
+            payload["assignee"] = w.user_json(login);
+            out.extend(emit(w, &key, event, actor, payload));
+        }
+        Ok(issue_json)
+    })
+}
+
+const REACTIONS: &[&str] = &[
+    "+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes",
+];
+
+/// Reacts to an issue comment; the same reaction twice is answered with the first (200).
+pub(super) fn react(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    comment_id: u64,
+    actor: &str,
+    content: &str,
+) -> Outcome<(bool, Value)> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, _out| {
+        if !REACTIONS.contains(&content) {
+            return Err(Refusal::Invalid(format!("Invalid reaction `{content}`")));
+        }
+        let id = w.next_id();
+        w.user_id(actor);
+        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+        let comment = r.comments.get_mut(&comment_id).ok_or(Refusal::NotFound)?;
+        let existing = comment
+            .reactions
+            .iter()
+            .position(|x| x.user == actor && x.content == content);
+        let (created, index) = match existing {
+            Some(i) => (false, i),
+            None => {
+                comment.reactions.push(super::world::Reaction {
+                    id,
+                    user: actor.to_string(),
+                    content: content.to_string(),
+                    created_at: now(),
+                });
+                (true, comment.reactions.len() - 1)
+            }
+        };
+        let reaction = &w.repos[&key].comments[&comment_id].reactions[index];
+        Ok((created, w.reaction_json(reaction)))
+    })
 }

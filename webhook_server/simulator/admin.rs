@@ -97,6 +97,9 @@ pub(super) async fn create_repo(State(sim): State<Sim>, Json(body): Json<NewRepo
             comments: BTreeMap::new(),
             reviews: BTreeMap::new(),
             check_runs: BTreeMap::new(),
+            statuses: Vec::new(),
+            protection: BTreeMap::new(),
+            installation: None,
             next_number: 1,
             git,
         },
@@ -175,9 +178,7 @@ pub(super) async fn list_requests(State(sim): State<Sim>, Query(q): Query<Since>
         .filter(|e| e.id > q.since)
         .map(|e| {
             json!({"id": e.id, "method": e.method, "path": e.path, "query": e.query,
-                   "status": e.status, "login": e.login,
-                   // Names a GraphQL operation; REST requests have none.
-                   "operation": null})
+                   "status": e.status, "login": e.login, "operation": e.operation})
         })
         .collect();
     Json(list).into_response()
@@ -259,6 +260,7 @@ pub(super) async fn open_pull(
             user: body.author.clone(),
             state: "open",
             labels: Vec::new(),
+            assignees: Vec::new(),
             created_at: at.clone(),
             updated_at: at,
             closed_at: None,
@@ -269,6 +271,8 @@ pub(super) async fn open_pull(
                 merged_at: None,
                 merge_commit_sha: None,
                 merged_by: None,
+                requested_reviewers: Vec::new(),
+                auto_merge: None,
             }),
         },
     );

@@ -14,13 +14,15 @@ use tokio::sync::mpsc;
 
 use super::actions::Refusal;
 use super::hooks::Outgoing;
-use super::world::{Repo, World};
-use super::{admin, rest, rest_hooks};
+use super::graphql::GitHubSchema;
+use super::world::{Exchange, Repo, World};
+use super::{admin, rest, rest_commits, rest_hooks, rest_pulls};
 
 #[derive(Clone)]
 pub struct Sim {
     pub world: Arc<Mutex<World>>,
     pub outbox: mpsc::UnboundedSender<Outgoing>,
+    pub graphql: GitHubSchema,
 }
 
 impl Sim {
@@ -148,12 +150,18 @@ pub fn router(sim: Sim) -> Router {
             "/repos/{owner}/{repo}/collaborators",
             get(rest::list_collaborators),
         )
-        .route("/repos/{owner}/{repo}/pulls/{number}", get(rest::get_pull))
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}",
+            get(rest::get_pull).patch(rest_pulls::update_pull),
+        )
         .route(
             "/repos/{owner}/{repo}/issues/{number}",
             get(rest::get_issue).patch(rest::update_issue),
         )
-        .route("/repos/{owner}/{repo}/issues", post(rest::create_issue))
+        .route(
+            "/repos/{owner}/{repo}/issues",
+            get(rest_pulls::list_issues).post(rest::create_issue),
+        )
         .route(
             "/repos/{owner}/{repo}/labels",
             get(rest::list_labels).post(rest::create_label),
@@ -163,6 +171,69 @@ pub fn router(sim: Sim) -> Router {
             get(rest::get_label).patch(rest::update_label),
         )
         .route("/rate_limit", get(rest::rate_limit))
+        .route("/meta", get(rest::meta))
+        .route("/graphql", post(graphql))
+        .route("/repos/{owner}/{repo}/pulls", get(rest_pulls::list_pulls))
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/commits",
+            get(rest_pulls::pull_commits),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/files",
+            get(rest_pulls::pull_files),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers",
+            post(rest_pulls::request_reviewers),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}/assignees",
+            post(rest_pulls::add_assignees),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/comments/{id}",
+            get(rest_pulls::get_comment).patch(rest_pulls::update_comment),
+        )
+        .route(
+            "/repos/{owner}/{repo}/issues/comments/{id}/reactions",
+            post(rest_pulls::add_reaction),
+        )
+        .route(
+            "/repos/{owner}/{repo}/branches/{branch}",
+            get(rest_commits::get_branch),
+        )
+        .route(
+            "/repos/{owner}/{repo}/branches/{branch}/protection",
+            get(rest_commits::get_protection).put(rest_commits::put_protection),
+        )
+        .route(
+            "/repos/{owner}/{repo}/commits/{git_ref}",
+            get(rest_commits::get_commit),
+        )
+        .route(
+            "/repos/{owner}/{repo}/commits/{git_ref}/pulls",
+            get(rest_commits::commit_pulls),
+        )
+        .route(
+            "/repos/{owner}/{repo}/commits/{git_ref}/statuses",
+            get(rest_commits::list_statuses),
+        )
+        .route(
+            "/repos/{owner}/{repo}/commits/{git_ref}/status",
+            get(rest_commits::combined_status),
+        )
+        .route(
+            "/repos/{owner}/{repo}/statuses/{sha}",
+            post(rest_commits::create_status),
+        )
+        .route(
+            "/repos/{owner}/{repo}/compare/{basehead}",
+            get(rest_commits::compare),
+        )
+        .route(
+            "/repos/{owner}/{repo}/contributors",
+            get(rest_commits::contributors),
+        )
         .route(
             "/repos/{owner}/{repo}/issues/{number}/comments",
             get(rest::list_comments).post(rest::create_comment),
@@ -185,7 +256,7 @@ pub fn router(sim: Sim) -> Router {
         )
         .route(
             "/repos/{owner}/{repo}/pulls/{number}/merge",
-            axum::routing::put(rest::merge_pull),
+            get(rest_pulls::is_merged).put(rest::merge_pull),
         )
         .route(
             "/repos/{owner}/{repo}/check-runs",
@@ -311,6 +382,9 @@ type Seen = (String, String, Option<String>, Option<serde_json::Value>);
 /// Logs the request, and the whole exchange for the fidelity check; returns the response.
 async fn record(sim: &Sim, seen: Seen, login: Option<String>, resp: Response) -> Response {
     let (method, path, query, request) = seen;
+    let operation = (path == "/graphql")
+        .then(|| request.as_ref().and_then(operation_name))
+        .flatten();
     let status = resp.status().as_u16();
     let (parts, body) = resp.into_parts();
     let bytes = axum::body::to_bytes(body, usize::MAX)
@@ -319,12 +393,13 @@ async fn record(sim: &Sim, seen: Seen, login: Option<String>, resp: Response) ->
     let response = serde_json::from_slice(&bytes).ok();
     let mut w = sim.lock();
     let id = w.exchanges.len() as u64 + 1;
-    w.exchanges.push(super::world::Exchange {
+    w.exchanges.push(Exchange {
         id,
         login,
         method,
         path,
         query,
+        operation,
         request,
         status,
         response,
@@ -349,4 +424,57 @@ pub(super) fn visible<'a>(
     }
     let login = caller.0.as_deref()?;
     (login == r.owner || r.collaborators.contains_key(login)).then_some(r)
+}
+
+/// The operation a GraphQL request runs: `operationName`, else the document's first name.
+fn operation_name(request: &serde_json::Value) -> Option<String> {
+    if let Some(name) = request["operationName"].as_str() {
+        return Some(name.to_string());
+    }
+    let doc = async_graphql::parser::parse_query(request["query"].as_str()?).ok()?;
+    doc.operations
+        .iter()
+        .next()
+        .and_then(|(name, _)| name.map(|n| n.to_string()))
+}
+
+/// `POST /graphql`: GitHub answers 200 with `errors` for anything past authentication.
+async fn graphql(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    axum::Extension(QuotaKey(key)): axum::Extension<QuotaKey>,
+    body: axum::body::Bytes,
+) -> Response {
+    if caller.0.is_none() {
+        return gh_error(
+            StatusCode::UNAUTHORIZED,
+            "This endpoint requires you to be authenticated.",
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(_) => return gh_error(StatusCode::BAD_REQUEST, "Problems parsing JSON"),
+    };
+    let quota = sim.lock().peek(&key).0;
+    let response = sim
+        .graphql
+        .execute(request.data(sim.clone()).data(caller).data(quota))
+        .await;
+    let mut body = serde_json::to_value(&response).unwrap_or_default();
+    // GitHub puts an error's `type` beside its message, not under `extensions`.
+    if let Some(errors) = body.get_mut("errors").and_then(|e| e.as_array_mut()) {
+        for error in errors {
+            if let Some(kind) = error
+                .get_mut("extensions")
+                .and_then(|x| x.as_object_mut())
+                .and_then(|x| x.remove("type"))
+            {
+                error["type"] = kind;
+            }
+            if error["extensions"].as_object().is_some_and(|x| x.is_empty()) {
+                error.as_object_mut().map(|e| e.remove("extensions"));
+            }
+        }
+    }
+    Json(body).into_response()
 }

@@ -362,6 +362,7 @@ mod tests {
             method: method.into(),
             path: path.into(),
             query: None,
+            operation: None,
             request,
             status,
             response: Some(response),

@@ -42,6 +42,21 @@ pub struct FileChange {
     pub deletions: u64,
 }
 
+/// What `git show` knows of a commit.
+#[derive(Debug, Clone)]
+pub struct CommitInfo {
+    pub sha: String,
+    pub tree: String,
+    pub parents: Vec<String>,
+    pub author: String,
+    pub author_email: String,
+    pub author_date: String,
+    pub committer: String,
+    pub committer_email: String,
+    pub committer_date: String,
+    pub message: String,
+}
+
 impl BareRepo {
     pub fn init(path: &Path, default_branch: &str) -> Result<BareRepo> {
         std::fs::create_dir_all(path)?;
@@ -89,7 +104,9 @@ impl BareRepo {
             .args(args)
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("GIT_CONFIG_GLOBAL", "/dev/null")
-            .env("GIT_TERMINAL_PROMPT", "0");
+            .env("GIT_TERMINAL_PROMPT", "0")
+            // Commits made here record UTC, as GitHub's timestamps do.
+            .env("TZ", "UTC");
         cmd
     }
 
@@ -186,6 +203,33 @@ impl BareRepo {
         out.status.success().then_some(out.stdout)
     }
 
+    /// The entries of the tree at `rev:path`: (blob or tree, object id, name).
+    pub fn tree_entries(&self, rev: &str, path: &str) -> Result<Vec<(String, String, String)>> {
+        Ok(self
+            .git(&["ls-tree", &format!("{rev}:{path}")])?
+            .lines()
+            .filter_map(|l| {
+                let (meta, name) = l.split_once('\t')?;
+                let mut parts = meta.split_whitespace().skip(1);
+                Some((
+                    parts.next()?.to_string(),
+                    parts.next()?.to_string(),
+                    name.to_string(),
+                ))
+            })
+            .collect())
+    }
+
+    /// The blob id of `path` at `rev`.
+    pub fn blob_id(&self, rev: &str, path: &str) -> Option<String> {
+        if rev.is_empty() {
+            return None;
+        }
+        self.git(&["rev-parse", "--verify", "--quiet", &format!("{rev}:{path}")])
+            .ok()
+            .filter(|s| !s.is_empty())
+    }
+
     /// Files changed between the merge base of `base` and `head`, and `head`.
     pub fn changed_files(&self, base: &str, head: &str) -> Result<Vec<FileChange>> {
         let range = format!("{base}...{head}");
@@ -269,6 +313,54 @@ impl BareRepo {
             args.extend(["-p", p]);
         }
         self.git_stdin(&args, message.as_bytes(), &identity)
+    }
+
+    pub fn commit_info(&self, rev: &str) -> Result<CommitInfo> {
+        // %x00 separates fields; the message comes last since it may hold anything else.
+        let out = self.git(&[
+            "show",
+            "-s",
+            "--format=%H%x00%T%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B",
+            &format!("{rev}^{{commit}}"),
+        ])?;
+        let f: Vec<&str> = out.splitn(10, '\0').collect();
+        let [sha, tree, parents, an, ae, ad, cn, ce, cd, message] = f[..] else {
+            bail!("unexpected git show output for {rev}");
+        };
+        Ok(CommitInfo {
+            sha: sha.to_string(),
+            tree: tree.to_string(),
+            parents: parents.split_whitespace().map(str::to_string).collect(),
+            author: an.to_string(),
+            author_email: ae.to_string(),
+            author_date: ad.to_string(),
+            committer: cn.to_string(),
+            committer_email: ce.to_string(),
+            committer_date: cd.to_string(),
+            message: message.trim_end().to_string(),
+        })
+    }
+
+    /// Commits reachable from `head` but not `base`, oldest first.
+    pub fn commits_between(&self, base: &str, head: &str) -> Result<Vec<String>> {
+        Ok(self
+            .git(&["rev-list", "--reverse", &format!("{base}..{head}")])?
+            .lines()
+            .map(str::to_string)
+            .collect())
+    }
+
+    pub fn merge_base(&self, a: &str, b: &str) -> Result<String> {
+        self.git(&["merge-base", a, b])
+    }
+
+    /// Every commit reachable from `rev`, newest first.
+    pub fn history(&self, rev: &str) -> Result<Vec<String>> {
+        Ok(self
+            .git(&["rev-list", rev])?
+            .lines()
+            .map(str::to_string)
+            .collect())
     }
 
     pub fn tree_of(&self, commit: &str) -> Result<String> {

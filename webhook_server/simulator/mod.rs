@@ -7,8 +7,12 @@ mod admin;
 mod api;
 pub mod fidelity;
 pub mod git;
+mod graphql;
 mod hooks;
+mod requirements;
 mod rest;
+mod rest_commits;
+mod rest_pulls;
 mod rest_hooks;
 mod world;
 
@@ -55,6 +59,7 @@ impl Simulator {
         let router = api::router(api::Sim {
             world: world.clone(),
             outbox,
+            graphql: graphql::schema(),
         });
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {

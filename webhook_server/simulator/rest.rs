@@ -14,12 +14,12 @@ use super::api::{Caller, QuotaKey, Sim, gh_error, not_found, rest_refusal, visib
 /// `?per_page=&page=`, GitHub's pagination (30 by default, at most 100).
 #[derive(Deserialize, Default)]
 pub(super) struct Page {
-    per_page: Option<usize>,
-    page: Option<usize>,
+    pub(super) per_page: Option<usize>,
+    pub(super) page: Option<usize>,
 }
 
 /// One page of `items` with GitHub's `Link` header (`next`, `last`, `first`, `prev`).
-fn paginate(
+pub(super) fn paginate(
     base: &str,
     path: &str,
     page: &Page,
@@ -47,7 +47,7 @@ fn paginate(
     (slice, (!links.is_empty()).then(|| links.join(", ")))
 }
 
-fn page_response(body: Value, link: Option<String>) -> Response {
+pub(super) fn page_response(body: Value, link: Option<String>) -> Response {
     let mut resp = Json(body).into_response();
     if let Some(link) = link
         && let Ok(value) = link.parse()
@@ -173,7 +173,7 @@ pub(super) async fn list_comments(
 
 #[derive(Deserialize)]
 pub(super) struct CommentBody {
-    body: String,
+    pub(super) body: String,
 }
 
 pub(super) async fn create_comment(
@@ -232,7 +232,7 @@ pub(super) async fn get_contents(
 }
 
 /// The caller, who must be able to see the repository; or the response refusing them.
-fn writer(sim: &Sim, caller: &Caller, owner: &str, repo: &str) -> Result<String, Refusal> {
+pub(super) fn writer(sim: &Sim, caller: &Caller, owner: &str, repo: &str) -> Result<String, Refusal> {
     let login = caller.0.clone().ok_or(Refusal::Unauthenticated)?;
     let w = sim.lock();
     if visible(&w, &Caller(Some(login.clone())), owner, repo).is_none() {
@@ -633,6 +633,17 @@ pub(super) async fn rate_limit(
     Json(json!({
         "resources": {"core": core.clone(), "search": other.clone(), "graphql": other},
         "rate": core,
+    }))
+    .into_response()
+}
+
+/// `GET /meta`: where GitHub's hooks come from. The simulator delivers from loopback.
+pub(super) async fn meta() -> Response {
+    Json(json!({
+        "verifiable_password_authentication": false,
+        "hooks": ["127.0.0.0/8", "::1/128"],
+        "web": [], "api": [], "git": [], "packages": [], "pages": [], "importer": [],
+        "actions": [], "dependabot": [],
     }))
     .into_response()
 }

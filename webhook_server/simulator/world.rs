@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::git::BareRepo;
+use super::git::{BareRepo, FileChange};
 use crate::steps::iso;
 
 pub fn now() -> String {
@@ -102,6 +102,12 @@ pub struct Repo {
     pub comments: BTreeMap<u64, Comment>,
     pub reviews: BTreeMap<u64, Review>,
     pub check_runs: BTreeMap<u64, CheckRun>,
+    /// Commit statuses, oldest first; the newest per (sha, context) counts.
+    pub statuses: Vec<CommitStatus>,
+    /// Branch protection by branch name.
+    pub protection: BTreeMap<String, Protection>,
+    /// The GitHub App installed on this repository, if any.
+    pub installation: Option<u64>,
     pub next_number: u64,
     pub git: BareRepo,
 }
@@ -122,6 +128,7 @@ pub struct Issue {
     pub user: String,
     pub state: &'static str,
     pub labels: Vec<String>,
+    pub assignees: Vec<String>,
     pub created_at: String,
     pub updated_at: String,
     pub closed_at: Option<String>,
@@ -135,6 +142,80 @@ pub struct Pull {
     pub merged_at: Option<String>,
     pub merge_commit_sha: Option<String>,
     pub merged_by: Option<String>,
+    pub requested_reviewers: Vec<String>,
+    pub auto_merge: Option<AutoMerge>,
+}
+
+/// A pending native auto-merge: GitHub merges once the branch's requirements are met.
+#[derive(Clone)]
+pub struct AutoMerge {
+    pub enabled_by: String,
+    /// merge, squash or rebase
+    pub merge_method: String,
+}
+
+/// A commit status (`POST /repos/{o}/{r}/statuses/{sha}`).
+pub struct CommitStatus {
+    pub id: u64,
+    pub sha: String,
+    /// error, failure, pending, success
+    pub state: String,
+    pub context: String,
+    pub description: Option<String>,
+    pub target_url: Option<String>,
+    pub creator: String,
+    pub created_at: String,
+}
+
+/// The parts of branch protection that decide whether a pull request may merge.
+#[derive(Clone, Default)]
+pub struct Protection {
+    /// Required status check contexts (check-run names or status contexts).
+    pub contexts: Vec<String>,
+    /// The head must contain the base tip.
+    pub strict: bool,
+    pub required_approvals: u64,
+}
+
+/// Where a pull request stands, computed from git, checks and reviews as GitHub does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MergeState {
+    /// Conflicts with the base.
+    Dirty,
+    /// Protection requirements (checks, approvals) are not met.
+    Blocked,
+    /// Protection wants the head up to date and it is not.
+    Behind,
+    /// Mergeable, but a check that is not required failed.
+    Unstable,
+    Clean,
+    Draft,
+    /// Closed, or git could not tell.
+    Unknown,
+}
+
+impl MergeState {
+    /// REST's `mergeable_state`.
+    pub fn rest(self) -> &'static str {
+        match self {
+            MergeState::Dirty => "dirty",
+            MergeState::Blocked => "blocked",
+            MergeState::Behind => "behind",
+            MergeState::Unstable => "unstable",
+            MergeState::Clean => "clean",
+            MergeState::Draft => "draft",
+            MergeState::Unknown => "unknown",
+        }
+    }
+
+    /// REST's `mergeable`: null while unknown.
+    pub fn mergeable(self) -> Option<bool> {
+        match self {
+            MergeState::Dirty => Some(false),
+            MergeState::Unknown => None,
+            _ => Some(true),
+        }
+    }
 }
 
 pub struct Comment {
@@ -144,6 +225,15 @@ pub struct Comment {
     pub body: String,
     pub created_at: String,
     pub updated_at: String,
+    pub reactions: Vec<Reaction>,
+}
+
+pub struct Reaction {
+    pub id: u64,
+    pub user: String,
+    /// +1, -1, laugh, confused, heart, hooray, rocket, eyes
+    pub content: String,
+    pub created_at: String,
 }
 
 pub struct Review {
@@ -202,6 +292,9 @@ pub struct Exchange {
     pub method: String,
     pub path: String,
     pub query: Option<String>,
+    /// The operation name of a GraphQL request.
+    #[serde(default)]
+    pub operation: Option<String>,
     pub request: Option<Value>,
     pub status: u16,
     pub response: Option<Value>,
@@ -411,11 +504,13 @@ impl World {
             "number": n, "state": issue.state, "state_reason": null, "title": issue.title,
             "body": issue.body, "user": self.user_json(&issue.user),
             "labels": self.labels_json(repo, &issue.labels),
-            "assignee": null, "assignees": [], "milestone": null, "locked": false,
+            "assignee": issue.assignees.first().map(|u| self.user_json(u)),
+            "assignees": issue.assignees.iter().map(|u| self.user_json(u)).collect::<Vec<_>>(),
+            "milestone": null, "locked": false,
             "active_lock_reason": null, "comments": comments,
             "closed_at": issue.closed_at, "created_at": issue.created_at,
             "updated_at": issue.updated_at, "author_association": association(repo, &issue.user),
-            "reactions": reactions(&format!("{api}/issues/{n}/reactions")),
+            "reactions": reaction_rollup(&format!("{api}/issues/{n}/reactions"), &[]),
             "timeline_url": format!("{api}/issues/{n}/timeline"),
             "performed_via_github_app": null,
         });
@@ -442,7 +537,10 @@ impl World {
             "body": comment.body, "user": self.user_json(&comment.user),
             "created_at": comment.created_at, "updated_at": comment.updated_at,
             "author_association": association(repo, &comment.user),
-            "reactions": reactions(&format!("{api}/issues/comments/{}/reactions", comment.id)),
+            "reactions": reaction_rollup(
+                &format!("{api}/issues/comments/{}/reactions", comment.id),
+                &comment.reactions,
+            ),
             "performed_via_github_app": null,
         })
     }
@@ -465,21 +563,8 @@ impl World {
             .git
             .changed_files(&base_sha, &head_sha)
             .unwrap_or_default();
-        let (mergeable, state) = if issue.state != "open" {
-            (Value::Null, "unknown")
-        } else {
-            match repo.git.merge_tree(&base_sha, &head_sha) {
-                Ok(Some(_)) => {
-                    let behind = repo.git.count_between(&head_sha, &base_sha).unwrap_or(0);
-                    (
-                        Value::Bool(true),
-                        if behind > 0 { "behind" } else { "clean" },
-                    )
-                }
-                Ok(None) => (Value::Bool(false), "dirty"),
-                Err(_) => (Value::Null, "unknown"),
-            }
-        };
+        let state = self.merge_state(repo, issue);
+        let mergeable = json!(state.mergeable());
         let commits = repo.git.count_between(&base_sha, &head_sha).unwrap_or(0);
         let branch = |r: &str, sha: &str| {
             json!({
@@ -503,7 +588,10 @@ impl World {
             "active_lock_reason": null, "created_at": issue.created_at,
             "updated_at": issue.updated_at, "closed_at": issue.closed_at,
             "merged_at": pull.merged_at, "merge_commit_sha": pull.merge_commit_sha,
-            "assignee": null, "assignees": [], "requested_reviewers": [],
+            "assignee": issue.assignees.first().map(|u| self.user_json(u)),
+            "assignees": issue.assignees.iter().map(|u| self.user_json(u)).collect::<Vec<_>>(),
+            "requested_reviewers":
+                pull.requested_reviewers.iter().map(|u| self.user_json(u)).collect::<Vec<_>>(),
             "requested_teams": [],
             "head": branch(&pull.head_ref, &head_sha),
             "base": branch(&pull.base_ref, &base_sha),
@@ -518,9 +606,13 @@ impl World {
                 "statuses": {"href": format!("{api}/statuses/{head_sha}")},
             },
             "author_association": association(repo, &issue.user),
-            "auto_merge": null, "draft": pull.draft,
+            "auto_merge": pull.auto_merge.as_ref().map(|a| json!({
+                "enabled_by": self.user_json(&a.enabled_by), "merge_method": a.merge_method,
+                "commit_title": null, "commit_message": null,
+            })),
+            "draft": pull.draft,
             "merged": pull.merged_at.is_some(), "mergeable": mergeable,
-            "rebaseable": mergeable, "mergeable_state": state,
+            "rebaseable": mergeable, "mergeable_state": state.rest(),
             "merged_by": pull.merged_by.as_ref().map(|u| self.user_json(u)),
             "comments": repo.comments.values().filter(|c| c.issue == n).count(),
             "review_comments": 0, "maintainer_can_modify": false, "commits": commits,
@@ -532,6 +624,48 @@ impl World {
 }
 
 impl World {
+    /// Where an open pull request stands, as GitHub computes `mergeable_state`.
+    pub fn merge_state(&self, repo: &Repo, issue: &Issue) -> MergeState {
+        let Some(pull) = issue.pull.as_ref().filter(|_| issue.state == "open") else {
+            return MergeState::Unknown;
+        };
+        let head = repo.git.resolve(&format!("refs/pull/{}/head", issue.number));
+        let base = repo.git.resolve(&format!("refs/heads/{}", pull.base_ref));
+        let (Some(head), Some(base)) = (head, base) else {
+            return MergeState::Unknown;
+        };
+        match repo.git.merge_tree(&base, &head) {
+            Ok(Some(_)) => {}
+            Ok(None) => return MergeState::Dirty,
+            Err(_) => return MergeState::Unknown,
+        }
+        if pull.draft {
+            return MergeState::Draft;
+        }
+        let results = repo.results_at(&head);
+        let passed = |context: &str| {
+            results
+                .iter()
+                .any(|(name, outcome)| name == context && *outcome == Outcome::Passed)
+        };
+        if let Some(p) = repo.protection.get(&pull.base_ref) {
+            let approvals = repo.approvals(issue.number);
+            if !p.contexts.iter().all(|c| passed(c))
+                || approvals.approved < p.required_approvals
+                || approvals.changes_requested
+            {
+                return MergeState::Blocked;
+            }
+            if p.strict && repo.git.count_between(&head, &base).unwrap_or(0) > 0 {
+                return MergeState::Behind;
+            }
+        }
+        if results.iter().any(|(_, o)| *o == Outcome::Failed) {
+            return MergeState::Unstable;
+        }
+        MergeState::Clean
+    }
+
     pub fn hook_json(&self, repo: &Repo, hook: &Hook) -> Value {
         let api = format!(
             "{}/repos/{}/{}/hooks/{}",
@@ -556,6 +690,93 @@ impl World {
             "url": api, "test_url": format!("{api}/test"), "ping_url": format!("{api}/pings"),
             "deliveries_url": format!("{api}/deliveries"),
             "last_response": {"code": code, "status": status, "message": null},
+        })
+    }
+
+    /// A commit in REST's `commit` shape, optionally with its files; None if git lacks it.
+    pub fn commit_json(&self, repo: &Repo, rev: &str, with_files: bool) -> Option<Value> {
+        let c = repo.git.commit_info(rev).ok()?;
+        let api = format!("{}/repos/{}/{}", self.api_base, repo.owner, repo.name);
+        let html = format!("{}/{}/{}", self.api_base, repo.owner, repo.name);
+        let person = |name: &str| self.users.contains_key(name).then(|| self.user_json(name));
+        let date = |d: &str| match d.strip_suffix("+00:00") {
+            Some(utc) => format!("{utc}Z"),
+            None => d.to_string(),
+        };
+        let mut v = json!({
+            "url": format!("{api}/commits/{}", c.sha), "sha": c.sha,
+            "node_id": node_id("C", u64::from_str_radix(&c.sha[..12], 16).unwrap_or(0)),
+            "html_url": format!("{html}/commit/{}", c.sha),
+            "comments_url": format!("{api}/commits/{}/comments", c.sha),
+            "commit": {
+                "url": format!("{api}/git/commits/{}", c.sha),
+                "author": {"name": c.author, "email": c.author_email, "date": date(&c.author_date)},
+                "committer": {"name": c.committer, "email": c.committer_email,
+                              "date": date(&c.committer_date)},
+                "message": c.message, "comment_count": 0,
+                "tree": {"sha": c.tree, "url": format!("{api}/git/trees/{}", c.tree)},
+                "verification": {"verified": false, "reason": "unsigned", "signature": null,
+                                 "payload": null, "verified_at": null},
+            },
+            "author": person(&c.author), "committer": person(&c.committer),
+            "parents": c.parents.iter().map(|p| json!({
+                "sha": p, "url": format!("{api}/commits/{p}"),
+                "html_url": format!("{html}/commit/{p}"),
+            })).collect::<Vec<_>>(),
+        });
+        if with_files {
+            let parent = c.parents.first().cloned();
+            let files = match &parent {
+                Some(p) => repo.git.changed_files(p, &c.sha).unwrap_or_default(),
+                None => Vec::new(),
+            };
+            let additions: u64 = files.iter().map(|f| f.additions).sum();
+            let deletions: u64 = files.iter().map(|f| f.deletions).sum();
+            v["stats"] = json!({"additions": additions, "deletions": deletions,
+                                "total": additions + deletions});
+            v["files"] = Value::Array(
+                files
+                    .iter()
+                    .map(|f| self.diff_entry_json(repo, &c.sha, f))
+                    .collect(),
+            );
+        }
+        Some(v)
+    }
+
+    /// A changed file in REST's `diff-entry` shape.
+    pub fn diff_entry_json(&self, repo: &Repo, sha: &str, f: &FileChange) -> Value {
+        let html = format!("{}/{}/{}", self.api_base, repo.owner, repo.name);
+        let api = format!("{}/repos/{}/{}", self.api_base, repo.owner, repo.name);
+        let blob = repo
+            .git
+            .blob_id(if f.status == "removed" { "" } else { sha }, &f.filename)
+            .unwrap_or_else(|| "0".repeat(40));
+        json!({
+            "sha": blob, "filename": f.filename, "status": f.status,
+            "additions": f.additions, "deletions": f.deletions,
+            "changes": f.additions + f.deletions,
+            "blob_url": format!("{html}/blob/{sha}/{}", f.filename),
+            "raw_url": format!("{html}/raw/{sha}/{}", f.filename),
+            "contents_url": format!("{api}/contents/{}?ref={sha}", f.filename),
+        })
+    }
+
+    pub fn reaction_json(&self, r: &Reaction) -> Value {
+        json!({
+            "id": r.id, "node_id": node_id("REA", r.id), "user": self.user_json(&r.user),
+            "content": r.content, "created_at": r.created_at,
+        })
+    }
+
+    pub fn status_json(&self, repo: &Repo, s: &CommitStatus) -> Value {
+        json!({
+            "url": format!("{}/repos/{}/{}/statuses/{}", self.api_base, repo.owner, repo.name, s.sha),
+            "avatar_url": format!("{}/avatars/{}", self.api_base, s.creator),
+            "id": s.id, "node_id": node_id("SC", s.id), "state": s.state,
+            "description": s.description, "target_url": s.target_url, "context": s.context,
+            "created_at": s.created_at, "updated_at": s.created_at,
+            "creator": self.user_json(&s.creator),
         })
     }
 
@@ -650,7 +871,59 @@ impl World {
     }
 }
 
-fn node_id(kind: &str, id: u64) -> String {
+/// How a check run or status context ended, for merge requirements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    Failed,
+    Pending,
+}
+
+/// What reviews say about a pull request: each reviewer's latest opinion counts.
+pub struct Approvals {
+    pub approved: u64,
+    pub changes_requested: bool,
+}
+
+impl Repo {
+    /// The latest check run per name and the latest status per context at `sha`.
+    pub fn results_at(&self, sha: &str) -> Vec<(String, Outcome)> {
+        let mut latest: BTreeMap<String, Outcome> = BTreeMap::new();
+        for run in self.check_runs.values().filter(|c| c.head_sha == sha) {
+            let outcome = match (run.status.as_str(), run.conclusion.as_deref()) {
+                ("completed", Some("success" | "neutral" | "skipped")) => Outcome::Passed,
+                ("completed", _) => Outcome::Failed,
+                _ => Outcome::Pending,
+            };
+            latest.insert(run.name.clone(), outcome);
+        }
+        for status in self.statuses.iter().filter(|s| s.sha == sha) {
+            let outcome = match status.state.as_str() {
+                "success" => Outcome::Passed,
+                "pending" => Outcome::Pending,
+                _ => Outcome::Failed,
+            };
+            latest.insert(status.context.clone(), outcome);
+        }
+        latest.into_iter().collect()
+    }
+
+    pub fn approvals(&self, number: u64) -> Approvals {
+        let mut opinion: BTreeMap<&str, &str> = BTreeMap::new();
+        for review in self.reviews.values().filter(|r| r.pull == number) {
+            // A dismissed review no longer counts; comments never did.
+            if !matches!(review.state.as_str(), "COMMENTED" | "DISMISSED") {
+                opinion.insert(&review.user, &review.state);
+            }
+        }
+        Approvals {
+            approved: opinion.values().filter(|s| **s == "APPROVED").count() as u64,
+            changes_requested: opinion.values().any(|s| *s == "CHANGES_REQUESTED"),
+        }
+    }
+}
+
+pub fn node_id(kind: &str, id: u64) -> String {
     format!("{kind}_sim{id}")
 }
 
@@ -664,9 +937,13 @@ fn association(repo: &Repo, login: &str) -> &'static str {
     }
 }
 
-fn reactions(url: &str) -> Value {
-    json!({"url": url, "total_count": 0, "+1": 0, "-1": 0, "laugh": 0, "hooray": 0,
-           "confused": 0, "heart": 0, "rocket": 0, "eyes": 0})
+/// The `reactions` summary GitHub embeds in issues and comments.
+fn reaction_rollup(url: &str, reactions: &[Reaction]) -> Value {
+    let mut v = json!({"url": url, "total_count": reactions.len()});
+    for kind in ["+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes"] {
+        v[kind] = json!(reactions.iter().filter(|r| r.content == kind).count());
+    }
+    v
 }
 
 const REPO_URLS: &[(&str, &str)] = &[

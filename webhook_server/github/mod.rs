@@ -1,0 +1,3 @@
+//! Talking to GitHub. The client, token pool and App authentication build on these documents.
+
+pub mod queries;
