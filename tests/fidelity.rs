@@ -115,7 +115,8 @@ fn every_graphql_document_validates_against_githubs_schema() {
         .iter()
         .map(|(name, query)| json!({"name": name, "query": query}))
         .collect();
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fidelity/validate_graphql.cjs");
+    let script =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fidelity/validate_graphql.cjs");
     let mut child = Command::new("node")
         .arg(&script)
         .arg(&graphql_js)

@@ -679,7 +679,9 @@ async fn edited_comments_carry_the_old_body_and_a_rebase_keeps_the_diff() {
         json!({"author": "alice", "branch": "main", "files": {"z": "z\n"}}),
     )
     .await;
-    let (_, _, compare) = api.get("/repos/acme/w/compare/main...acme:feature", None).await;
+    let (_, _, compare) = api
+        .get("/repos/acme/w/compare/main...acme:feature", None)
+        .await;
     assert_eq!(compare["behind_by"], 1);
     assert_eq!(compare["ahead_by"], 1);
     assert_eq!(compare["status"], "diverged");
@@ -693,9 +695,11 @@ async fn edited_comments_carry_the_old_body_and_a_rebase_keeps_the_diff() {
             Method::PUT,
             "/repos/acme/w/branches/main/protection",
             "token ghp_owner",
-            Some(json!({"required_status_checks": {"strict": true, "contexts": []},
+            Some(
+                json!({"required_status_checks": {"strict": true, "contexts": []},
                         "enforce_admins": null, "required_pull_request_reviews": null,
-                        "restrictions": null})),
+                        "restrictions": null}),
+            ),
         )
         .await;
     assert_eq!(status, 200);

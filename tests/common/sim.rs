@@ -148,4 +148,3 @@ pub async fn start() -> (tempfile::TempDir, Simulator, Api) {
     };
     (dir, sim, api)
 }
-

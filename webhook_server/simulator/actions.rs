@@ -26,7 +26,10 @@ pub(super) enum Refusal {
 pub(super) type Outcome<T> = Result<T, Refusal>;
 
 /// Runs `f` under the lock, then sends what it emitted once the lock is released.
-pub(super) fn act<T>(sim: &Sim, f: impl FnOnce(&mut World, &mut Vec<Outgoing>) -> Outcome<T>) -> Outcome<T> {
+pub(super) fn act<T>(
+    sim: &Sim,
+    f: impl FnOnce(&mut World, &mut Vec<Outgoing>) -> Outcome<T>,
+) -> Outcome<T> {
     let mut out = Vec::new();
     let result = {
         let mut w = sim.lock();
@@ -279,16 +282,21 @@ pub(super) fn edit_issue(
         if let Some(base) = base {
             let old_sha = r.git.resolve(&format!(
                 "refs/heads/{}",
-                issue.pull.as_ref().map(|p| p.base_ref.as_str()).unwrap_or_default()
+                issue
+                    .pull
+                    .as_ref()
+                    .map(|p| p.base_ref.as_str())
+                    .unwrap_or_default()
             ));
             if r.git.resolve(&format!("refs/heads/{base}")).is_none() {
                 return Err(Refusal::Invalid(format!(
                     "Proposed base branch '{base}' was not found"
                 )));
             }
-            let pull = issue.pull.as_mut().ok_or_else(|| {
-                Refusal::Invalid("Only pull requests have a base branch".into())
-            })?;
+            let pull = issue
+                .pull
+                .as_mut()
+                .ok_or_else(|| Refusal::Invalid("Only pull requests have a base branch".into()))?;
             if pull.base_ref != base {
                 let from = std::mem::replace(&mut pull.base_ref, base);
                 changes.insert(
@@ -689,7 +697,9 @@ pub(super) fn merge_pull(
     sha: Option<&str>,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| merge_locked(w, out, &key, number, actor, method, sha))
+    act(sim, |w, out| {
+        merge_locked(w, out, &key, number, actor, method, sha)
+    })
 }
 
 /// Merges with the world locked: for the merge endpoint and for native auto-merge.
@@ -724,9 +734,7 @@ pub(super) fn merge_locked(
             return Err(Refusal::NotAllowed("Head branch is out of date".into()));
         }
         MergeState::Draft => {
-            return Err(Refusal::NotAllowed(
-                "Pull Request is still a draft".into(),
-            ));
+            return Err(Refusal::NotAllowed("Pull Request is still a draft".into()));
         }
         _ => {}
     }

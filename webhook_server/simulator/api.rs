@@ -13,8 +13,8 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::actions::Refusal;
-use super::hooks::Outgoing;
 use super::graphql::GitHubSchema;
+use super::hooks::Outgoing;
 use super::world::{Exchange, Repo, World};
 use super::{admin, rest, rest_commits, rest_hooks, rest_pulls};
 
@@ -304,11 +304,12 @@ async fn authenticate(State(sim): State<Sim>, req: Request, next: Next) -> Respo
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("token ")
-                .or_else(|| v.strip_prefix("Bearer "))
+        // The scheme is case-insensitive, as on GitHub: `token`, `Bearer` or `bearer`.
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| {
+            scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer")
         })
-        .map(str::to_string);
+        .map(|(_, t)| t.trim().to_string());
     let method = req.method().to_string();
     let path = req.uri().path().to_string();
     let query = req.uri().query().map(str::to_string);
@@ -471,7 +472,10 @@ async fn graphql(
             {
                 error["type"] = kind;
             }
-            if error["extensions"].as_object().is_some_and(|x| x.is_empty()) {
+            if error["extensions"]
+                .as_object()
+                .is_some_and(|x| x.is_empty())
+            {
                 error.as_object_mut().map(|e| e.remove("extensions"));
             }
         }

@@ -133,7 +133,12 @@ fn decode_cursor(cursor: &str) -> Result<usize> {
         .ok()
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix("cursor:")?.parse().ok())
-        .ok_or_else(|| gh_error("INVALID_CURSOR_ARGUMENTS", format!("`{cursor}` does not appear to be a valid cursor.")))
+        .ok_or_else(|| {
+            gh_error(
+                "INVALID_CURSOR_ARGUMENTS",
+                format!("`{cursor}` does not appear to be a valid cursor."),
+            )
+        })
 }
 
 #[derive(SimpleObject, Clone)]
@@ -188,15 +193,43 @@ macro_rules! connection {
 connection!(LabelConnection, LabelEdge, Label);
 connection!(UserConnection, UserEdge, User);
 connection!(PullRequestConnection, PullRequestEdge, PullRequest);
-connection!(PullRequestReviewConnection, PullRequestReviewEdge, PullRequestReview);
+connection!(
+    PullRequestReviewConnection,
+    PullRequestReviewEdge,
+    PullRequestReview
+);
 connection!(ReviewRequestConnection, ReviewRequestEdge, ReviewRequest);
-connection!(PullRequestChangedFileConnection, PullRequestChangedFileEdge, PullRequestChangedFile);
+connection!(
+    PullRequestChangedFileConnection,
+    PullRequestChangedFileEdge,
+    PullRequestChangedFile
+);
 connection!(IssueCommentConnection, IssueCommentEdge, IssueComment);
-connection!(PullRequestReviewThreadConnection, PullRequestReviewThreadEdge, PullRequestReviewThread);
-connection!(PullRequestReviewCommentConnection, PullRequestReviewCommentEdge, PullRequestReviewComment);
-connection!(PullRequestCommitConnection, PullRequestCommitEdge, PullRequestCommit);
-connection!(StatusCheckRollupContextConnection, StatusCheckRollupContextEdge, StatusCheckRollupContext);
-connection!(BranchProtectionRuleConnection, BranchProtectionRuleEdge, BranchProtectionRule);
+connection!(
+    PullRequestReviewThreadConnection,
+    PullRequestReviewThreadEdge,
+    PullRequestReviewThread
+);
+connection!(
+    PullRequestReviewCommentConnection,
+    PullRequestReviewCommentEdge,
+    PullRequestReviewComment
+);
+connection!(
+    PullRequestCommitConnection,
+    PullRequestCommitEdge,
+    PullRequestCommit
+);
+connection!(
+    StatusCheckRollupContextConnection,
+    StatusCheckRollupContextEdge,
+    StatusCheckRollupContext
+);
+connection!(
+    BranchProtectionRuleConnection,
+    BranchProtectionRuleEdge,
+    BranchProtectionRule
+);
 
 /// Pagination arguments every connection field takes.
 macro_rules! window {
@@ -223,7 +256,10 @@ pub struct Bot {
 
 /// GitHub's `Actor`: who did something. Apps act as bots, `<slug>[bot]` in REST.
 #[derive(Interface, Clone)]
-#[graphql(field(name = "login", ty = "&String"), field(name = "url", ty = "&String"))]
+#[graphql(
+    field(name = "login", ty = "&String"),
+    field(name = "url", ty = "&String")
+)]
 pub enum Actor {
     User(User),
     Bot(Bot),
@@ -479,7 +515,9 @@ impl Repository {
                 format!("refs/heads/{qualified_name}")
             };
             let oid = r.git.resolve(&full)?;
-            let (prefix, name) = full.rsplit_once('/').map_or(("", full.as_str()), |(p, n)| (p, n));
+            let (prefix, name) = full
+                .rsplit_once('/')
+                .map_or(("", full.as_str()), |(p, n)| (p, n));
             Some(Ref {
                 name: name.to_string(),
                 prefix: format!("{prefix}/"),
@@ -566,9 +604,12 @@ impl Repository {
                         .is_some_and(|p| matches!(p.as_str(), "write" | "maintain" | "admin"))
             });
             let mut list = vec![(user(w, &r.owner), RepositoryPermission::Admin)];
-            list.extend(r.collaborators.iter().filter(|(l, _)| **l != r.owner).map(|(l, p)| {
-                (user(w, l), permission(p))
-            }));
+            list.extend(
+                r.collaborators
+                    .iter()
+                    .filter(|(l, _)| **l != r.owner)
+                    .map(|(l, p)| (user(w, l), permission(p))),
+            );
             (list, allowed)
         });
         if !allowed {
@@ -707,7 +748,10 @@ impl Ref {
 
 /// GitHub's `GitObject`: what `Repository.object` finds.
 #[derive(Interface)]
-#[graphql(field(name = "oid", ty = "&String"), field(name = "abbreviated_oid", ty = "String"))]
+#[graphql(
+    field(name = "oid", ty = "&String"),
+    field(name = "abbreviated_oid", ty = "String")
+)]
 pub enum GitObject {
     Blob(Blob),
     Tree(Tree),
@@ -827,7 +871,10 @@ impl Commit {
             return None;
         }
         let results: Vec<Outcome> = with_repo(ctx, &self.key, |_, r| {
-            r.results_at(&self.oid).into_iter().map(|(_, o)| o).collect()
+            r.results_at(&self.oid)
+                .into_iter()
+                .map(|(_, o)| o)
+                .collect()
         });
         let state = if results.contains(&Outcome::Failed) {
             StatusState::Failure
@@ -872,7 +919,11 @@ fn rollup_contexts(w: &World, r: &world::Repo, sha: &str) -> Vec<StatusCheckRoll
 }
 
 fn check_run(w: &World, c: &world::CheckRun) -> CheckRun {
-    let id = w.users.get(&format!("{}[bot]", c.app)).copied().unwrap_or(0);
+    let id = w
+        .users
+        .get(&format!("{}[bot]", c.app))
+        .copied()
+        .unwrap_or(0);
     CheckRun {
         id: ID(node_id("CR", c.id)),
         database_id: Some(c.id as i32),
@@ -987,7 +1038,11 @@ pub struct PullRequest {
 }
 
 impl PullRequest {
-    fn with<T>(&self, ctx: &Context<'_>, f: impl FnOnce(&World, &world::Repo, &world::Issue, &world::Pull) -> T) -> T {
+    fn with<T>(
+        &self,
+        ctx: &Context<'_>,
+        f: impl FnOnce(&World, &world::Repo, &world::Issue, &world::Pull) -> T,
+    ) -> T {
         with_repo(ctx, &self.key, |w, r| {
             let issue = &r.issues[&self.number];
             f(w, r, issue, issue.pull.as_ref().expect("a pull request"))
@@ -1174,7 +1229,9 @@ impl PullRequest {
         before: Option<String>,
     ) -> Result<UserConnection> {
         let window = window!("assignees", first, after, last, before);
-        let list = self.with(ctx, |w, _, i, _| i.assignees.iter().map(|u| user(w, u)).collect());
+        let list = self.with(ctx, |w, _, i, _| {
+            i.assignees.iter().map(|u| user(w, u)).collect()
+        });
         Ok(window.apply(list).into())
     }
 
@@ -1520,7 +1577,10 @@ fn pull_node(id: &ID) -> Result<u64> {
         .ok_or_else(|| {
             gh_error(
                 "NOT_FOUND",
-                format!("Could not resolve to a node with the global id of '{}'", id.0),
+                format!(
+                    "Could not resolve to a node with the global id of '{}'",
+                    id.0
+                ),
             )
         })
 }

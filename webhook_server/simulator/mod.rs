@@ -12,8 +12,8 @@ mod hooks;
 mod requirements;
 mod rest;
 mod rest_commits;
-mod rest_pulls;
 mod rest_hooks;
+mod rest_pulls;
 mod world;
 
 pub use world::{Emitted, Exchange};

@@ -127,9 +127,7 @@ pub(super) fn enable_auto_merge(
                 return Err(Refusal::Invalid("Pull request is in clean status".into()));
             }
             MergeState::Dirty => {
-                return Err(Refusal::Invalid(
-                    "Pull request is in dirty status".into(),
-                ));
+                return Err(Refusal::Invalid("Pull request is in dirty status".into()));
             }
             _ => {}
         }
@@ -210,11 +208,24 @@ pub(super) fn merge_ready(w: &mut World, out: &mut Vec<Outgoing>, key: &str) {
         .issues
         .values()
         .filter_map(|i| Some((i, i.pull.as_ref()?.auto_merge.clone()?)))
-        .filter(|(i, _)| matches!(w.merge_state(r, i), MergeState::Clean | MergeState::Unstable))
+        .filter(|(i, _)| {
+            matches!(
+                w.merge_state(r, i),
+                MergeState::Clean | MergeState::Unstable
+            )
+        })
         .map(|(i, a)| (i.number, a))
         .collect();
     for (number, auto) in ready {
         // A refusal here leaves auto-merge on, to try again on the next change.
-        let _ = merge_locked(w, out, key, number, &auto.enabled_by, &auto.merge_method, None);
+        let _ = merge_locked(
+            w,
+            out,
+            key,
+            number,
+            &auto.enabled_by,
+            &auto.merge_method,
+            None,
+        );
     }
 }

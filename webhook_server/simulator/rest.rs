@@ -232,7 +232,12 @@ pub(super) async fn get_contents(
 }
 
 /// The caller, who must be able to see the repository; or the response refusing them.
-pub(super) fn writer(sim: &Sim, caller: &Caller, owner: &str, repo: &str) -> Result<String, Refusal> {
+pub(super) fn writer(
+    sim: &Sim,
+    caller: &Caller,
+    owner: &str,
+    repo: &str,
+) -> Result<String, Refusal> {
     let login = caller.0.clone().ok_or(Refusal::Unauthenticated)?;
     let w = sim.lock();
     if visible(&w, &Caller(Some(login.clone())), owner, repo).is_none() {

@@ -49,22 +49,19 @@ pub(super) async fn commit_pulls(
     let Some(sha) = r.git.resolve(&git_ref) else {
         return no_commit(&git_ref);
     };
-    let pulls: Vec<Value> = r
-        .issues
-        .values()
-        .filter(|i| i.pull.is_some())
-        .filter(|i| {
-            let head = r.git.resolve(&format!("refs/pull/{}/head", i.number));
-            let merge = i.pull.as_ref().and_then(|p| p.merge_commit_sha.clone());
-            [head, merge].into_iter().flatten().any(|tip| {
-                tip == sha
-                    || r.git
-                        .merge_base(&sha, &tip)
-                        .is_ok_and(|base| base == sha)
+    let pulls: Vec<Value> =
+        r.issues
+            .values()
+            .filter(|i| i.pull.is_some())
+            .filter(|i| {
+                let head = r.git.resolve(&format!("refs/pull/{}/head", i.number));
+                let merge = i.pull.as_ref().and_then(|p| p.merge_commit_sha.clone());
+                [head, merge].into_iter().flatten().any(|tip| {
+                    tip == sha || r.git.merge_base(&sha, &tip).is_ok_and(|base| base == sha)
+                })
             })
-        })
-        .map(|i| w.pull_json(r, i))
-        .collect();
+            .map(|i| w.pull_json(r, i))
+            .collect();
     let path = format!("/repos/{owner}/{repo}/commits/{git_ref}/pulls");
     let (list, link) = paginate(&w.api_base, &path, &page, pulls);
     page_response(Value::Array(list), link)
@@ -184,7 +181,10 @@ pub(super) async fn compare(
     let Ok(merge_base) = r.git.merge_base(&base_sha, &head_sha) else {
         return not_found();
     };
-    let ahead = r.git.commits_between(&base_sha, &head_sha).unwrap_or_default();
+    let ahead = r
+        .git
+        .commits_between(&base_sha, &head_sha)
+        .unwrap_or_default();
     let behind = r.git.count_between(&head_sha, &base_sha).unwrap_or(0);
     let status = match (ahead.len(), behind) {
         (0, 0) => "identical",
@@ -340,7 +340,10 @@ pub(super) async fn put_protection(
             })
     };
     if !admin {
-        return gh_error(StatusCode::FORBIDDEN, "Resource not accessible by integration");
+        return gh_error(
+            StatusCode::FORBIDDEN,
+            "Resource not accessible by integration",
+        );
     }
     let (strict, contexts) = match body.required_status_checks {
         Some(c) => {

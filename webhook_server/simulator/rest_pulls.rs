@@ -82,7 +82,12 @@ pub(super) async fn list_issues(
     let wanted: Vec<&str> = filter
         .labels
         .as_deref()
-        .map(|l| l.split(',').map(str::trim).filter(|l| !l.is_empty()).collect())
+        .map(|l| {
+            l.split(',')
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
         .unwrap_or_default();
     let list: Vec<Value> = r
         .issues
@@ -246,7 +251,9 @@ pub(super) async fn request_reviewers(
     if let Some(u) = unknown {
         return gh_error(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &format!("Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the {owner}/{repo} repository: {u}"),
+            &format!(
+                "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the {owner}/{repo} repository: {u}"
+            ),
         );
     }
     match actions::request_reviewers(&sim, &owner, &repo, number, &login, body.reviewers) {

@@ -584,7 +584,15 @@ impl World {
             "statuses_url": format!("{api}/statuses/{head_sha}"),
             "number": n, "state": issue.state, "locked": false, "title": issue.title,
             "user": self.user_json(&issue.user), "body": issue.body,
-            "labels": self.labels_json(repo, &issue.labels), "milestone": null,
+            // A pull request's labels always carry a description string.
+            "labels": self.labels_json(repo, &issue.labels).as_array().map(|l| l.iter().map(|label| {
+                let mut label = label.clone();
+                if label["description"].is_null() {
+                    label["description"] = json!("");
+                }
+                label
+            }).collect::<Vec<_>>()),
+            "milestone": null,
             "active_lock_reason": null, "created_at": issue.created_at,
             "updated_at": issue.updated_at, "closed_at": issue.closed_at,
             "merged_at": pull.merged_at, "merge_commit_sha": pull.merge_commit_sha,
@@ -608,7 +616,7 @@ impl World {
             "author_association": association(repo, &issue.user),
             "auto_merge": pull.auto_merge.as_ref().map(|a| json!({
                 "enabled_by": self.user_json(&a.enabled_by), "merge_method": a.merge_method,
-                "commit_title": null, "commit_message": null,
+                "commit_title": format!("{} (#{n})", issue.title), "commit_message": "",
             })),
             "draft": pull.draft,
             "merged": pull.merged_at.is_some(), "mergeable": mergeable,
@@ -629,7 +637,9 @@ impl World {
         let Some(pull) = issue.pull.as_ref().filter(|_| issue.state == "open") else {
             return MergeState::Unknown;
         };
-        let head = repo.git.resolve(&format!("refs/pull/{}/head", issue.number));
+        let head = repo
+            .git
+            .resolve(&format!("refs/pull/{}/head", issue.number));
         let base = repo.git.resolve(&format!("refs/heads/{}", pull.base_ref));
         let (Some(head), Some(base)) = (head, base) else {
             return MergeState::Unknown;
@@ -940,7 +950,9 @@ fn association(repo: &Repo, login: &str) -> &'static str {
 /// The `reactions` summary GitHub embeds in issues and comments.
 fn reaction_rollup(url: &str, reactions: &[Reaction]) -> Value {
     let mut v = json!({"url": url, "total_count": reactions.len()});
-    for kind in ["+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes"] {
+    for kind in [
+        "+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes",
+    ] {
         v[kind] = json!(reactions.iter().filter(|r| r.content == kind).count());
     }
     v
