@@ -472,3 +472,80 @@ async fn issue_lists_contributors_and_meta() {
     assert_eq!(status, 200);
     assert_eq!(meta["hooks"][0], "127.0.0.0/8");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reviews_are_dismissed_and_repository_settings_kept() {
+    let (_dir, _sim, api) = start().await;
+    let (hook_url, got) = receiver().await;
+    scenario(&api, &hook_url).await;
+    let review = api
+        .admin(
+            "/repos/acme/w/pulls/1/reviews",
+            json!({"author": "carol", "state": "APPROVED"}),
+        )
+        .await;
+    let comment = api
+        .admin(
+            "/repos/acme/w/pulls/1/reviews",
+            json!({"author": "carol", "state": "COMMENTED", "body": "hm"}),
+        )
+        .await;
+    let dismiss = |id: &Value| format!("/repos/acme/w/pulls/1/reviews/{id}/dismissals");
+    // The bot is no collaborator here, so it may not; alice (admin) may.
+    let (status, _) = api
+        .call(
+            Method::PUT,
+            &dismiss(&review["id"]),
+            &bot(),
+            Some(json!({"message": "stale"})),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = api
+        .call(
+            Method::PUT,
+            &dismiss(&comment["id"]),
+            "token ghp_alice",
+            Some(json!({"message": "stale"})),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (status, dismissed) = api
+        .call(
+            Method::PUT,
+            &dismiss(&review["id"]),
+            "token ghp_alice",
+            Some(json!({"message": "stale"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{dismissed}");
+    assert_eq!(dismissed["state"], "DISMISSED");
+    // opened, two reviews submitted, one dismissed.
+    let deliveries = wait_for(&got, 4).await;
+    assert_eq!(deliveries[3].event, "pull_request_review");
+    assert_eq!(deliveries[3].body["action"], "dismissed");
+    assert_eq!(deliveries[3].body["review"]["state"], "dismissed");
+
+    let settings = json!({"allow_auto_merge": true, "delete_branch_on_merge": true});
+    let (status, _) = api
+        .call(
+            Method::PATCH,
+            "/repos/acme/w",
+            &bot(),
+            Some(settings.clone()),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, repo) = api
+        .call(
+            Method::PATCH,
+            "/repos/acme/w",
+            "token ghp_alice",
+            Some(settings),
+        )
+        .await;
+    assert_eq!(status, 200, "{repo}");
+    let (_, _, repo) = api.get("/repos/acme/w", Some(BOT_TOKEN)).await;
+    assert_eq!(repo["allow_auto_merge"], true);
+    assert_eq!(repo["delete_branch_on_merge"], true);
+}

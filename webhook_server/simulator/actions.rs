@@ -542,13 +542,14 @@ pub(super) fn submit_review(
         );
         let r = &w.repos[&key];
         let review = w.review_json(r, &r.reviews[&id]);
+        let delivered = review_payload(&review);
         let pull = w.pull_json(r, &r.issues[&number]);
         out.extend(emit(
             w,
             &key,
             "pull_request_review",
             actor,
-            json!({"action": "submitted", "review": review, "pull_request": pull}),
+            json!({"action": "submitted", "review": delivered, "pull_request": pull}),
         ));
         super::requirements::merge_ready(w, out, &key);
         Ok(review)
@@ -1144,4 +1145,57 @@ pub(super) fn react(
         let reaction = &w.repos[&key].comments[&comment_id].reactions[index];
         Ok((created, w.reaction_json(reaction)))
     })
+}
+
+/// Dismisses a review: its state becomes DISMISSED (it no longer counts) and
+/// `pull_request_review` `dismissed` is sent.
+pub(super) fn dismiss_review(
+    sim: &Sim,
+    owner: &str,
+    repo: &str,
+    number: u64,
+    review_id: u64,
+    actor: &str,
+) -> Outcome<Value> {
+    let key = repo_key(owner, repo);
+    act(sim, |w, out| {
+        if !w.can_write(&key, actor) {
+            return Err(Refusal::Forbidden(
+                "You do not have permission to dismiss this review".into(),
+            ));
+        }
+        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
+        let review = r
+            .reviews
+            .get_mut(&review_id)
+            .filter(|rv| rv.pull == number)
+            .ok_or(Refusal::NotFound)?;
+        if !matches!(review.state.as_str(), "APPROVED" | "CHANGES_REQUESTED") {
+            return Err(Refusal::Invalid(
+                "Can not dismiss a commented pull request review".into(),
+            ));
+        }
+        review.state = "DISMISSED".into();
+        let r = &w.repos[&key];
+        let review = w.review_json(r, &r.reviews[&review_id]);
+        let delivered = review_payload(&review);
+        let pull = w.pull_json(r, &r.issues[&number]);
+        out.extend(emit(
+            w,
+            &key,
+            "pull_request_review",
+            actor,
+            json!({"action": "dismissed", "review": delivered, "pull_request": pull}),
+        ));
+        Ok(review)
+    })
+}
+
+/// A review as webhooks carry it: REST says `APPROVED`, deliveries say `approved`.
+fn review_payload(review: &Value) -> Value {
+    let mut delivered = review.clone();
+    if let Some(state) = review["state"].as_str() {
+        delivered["state"] = json!(state.to_ascii_lowercase());
+    }
+    delivered
 }

@@ -99,7 +99,7 @@ pub(super) async fn create_repo(State(sim): State<Sim>, Json(body): Json<NewRepo
             check_runs: BTreeMap::new(),
             statuses: Vec::new(),
             protection: BTreeMap::new(),
-            installation: None,
+            settings: serde_json::Map::new(),
             next_number: 1,
             git,
         },

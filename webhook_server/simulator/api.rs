@@ -13,6 +13,7 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::actions::Refusal;
+use super::apps::{self, AppCaller};
 use super::graphql::GitHubSchema;
 use super::hooks::Outgoing;
 use super::world::{Exchange, Repo, World};
@@ -84,6 +85,7 @@ pub fn router(sim: Sim) -> Router {
         .route("/_simulator/repos", post(admin::create_repo))
         .route("/_simulator/hooks", post(admin::create_hook))
         .route("/_simulator/tokens", post(admin::create_token))
+        .route("/_simulator/apps", post(apps::create_app))
         .route("/_simulator/reset", post(admin::reset))
         .route("/_simulator/requests", get(admin::list_requests))
         .route("/_simulator/deliveries", get(admin::list_deliveries))
@@ -145,7 +147,10 @@ pub fn router(sim: Sim) -> Router {
         .route("/_simulator/rate-limit", post(admin::rate_limit));
     let rest = Router::new()
         .route("/user", get(rest::get_user))
-        .route("/repos/{owner}/{repo}", get(rest::get_repo))
+        .route(
+            "/repos/{owner}/{repo}",
+            get(rest::get_repo).patch(rest::update_repo),
+        )
         .route(
             "/repos/{owner}/{repo}/collaborators",
             get(rest::list_collaborators),
@@ -172,6 +177,15 @@ pub fn router(sim: Sim) -> Router {
         )
         .route("/rate_limit", get(rest::rate_limit))
         .route("/meta", get(rest::meta))
+        .route("/app", get(apps::get_app))
+        .route(
+            "/repos/{owner}/{repo}/installation",
+            get(apps::repo_installation),
+        )
+        .route(
+            "/app/installations/{installation}/access_tokens",
+            post(apps::access_token),
+        )
         .route("/graphql", post(graphql))
         .route("/repos/{owner}/{repo}/pulls", get(rest_pulls::list_pulls))
         .route(
@@ -185,6 +199,10 @@ pub fn router(sim: Sim) -> Router {
         .route(
             "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers",
             post(rest_pulls::request_reviewers),
+        )
+        .route(
+            "/repos/{owner}/{repo}/pulls/{number}/reviews/{id}/dismissals",
+            axum::routing::put(rest_pulls::dismiss_review),
         )
         .route(
             "/repos/{owner}/{repo}/issues/{number}/assignees",
@@ -320,21 +338,36 @@ async fn authenticate(State(sim): State<Sim>, req: Request, next: Next) -> Respo
     };
     let request_json = serde_json::from_slice(&request_bytes).ok();
     let mut req = Request::from_parts(parts, axum::body::Body::from(request_bytes));
-    let login = match &token {
-        None => None,
-        Some(t) => {
-            // Bound first: the guard must be gone before `record` locks again.
-            let known = sim.lock().tokens.get(t).cloned();
-            if known.is_none() {
-                let resp = gh_error(StatusCode::UNAUTHORIZED, "Bad credentials");
-                let exchange = (method, path, query, request_json);
-                return record(&sim, exchange, None, resp).await;
-            }
-            known
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    // Bound first: the guard must be gone before `record` locks again.
+    let identity = token.as_deref().map(|t| {
+        let w = sim.lock();
+        if apps::is_jwt(t) {
+            return apps::verify(&w, t).map(|app| (None, Some(app)));
+        }
+        let live = w.token_expiry.get(t).is_none_or(|expires| *expires > now);
+        match w.tokens.get(t) {
+            Some(login) if live => Ok((Some(login.clone()), None)),
+            _ => Err("Bad credentials"),
+        }
+    });
+    let (login, app) = match identity {
+        None => (None, None),
+        Some(Ok(who)) => who,
+        Some(Err(message)) => {
+            let resp = gh_error(StatusCode::UNAUTHORIZED, message);
+            let exchange = (method, path, query, request_json);
+            return record(&sim, exchange, None, resp).await;
         }
     };
     req.extensions_mut().insert(Caller(login.clone()));
-    let key = token.clone().unwrap_or_else(|| "anonymous".to_string());
+    req.extensions_mut().insert(AppCaller(app));
+    // An app's JWTs change every few minutes; its quota does not.
+    let key = match (app, &token) {
+        (Some(id), _) => format!("app:{id}"),
+        (None, Some(t)) => t.clone(),
+        (None, None) => "anonymous".to_string(),
+    };
     req.extensions_mut().insert(QuotaKey(key.clone()));
     let (latency, fault, quota, allowed) = {
         let mut w = sim.lock();
@@ -349,7 +382,6 @@ async fn authenticate(State(sim): State<Sim>, req: Request, next: Next) -> Respo
     if latency > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(latency)).await;
     }
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let mut resp = if !allowed {
         let mut r = gh_error(
             StatusCode::FORBIDDEN,
@@ -424,7 +456,8 @@ pub(super) fn visible<'a>(
         return Some(r);
     }
     let login = caller.0.as_deref()?;
-    (login == r.owner || r.collaborators.contains_key(login)).then_some(r)
+    let key = repo_key(owner, repo);
+    (r.collaborators.contains_key(login) || w.can_write(&key, login)).then_some(r)
 }
 
 /// The operation a GraphQL request runs: `operationName`, else the document's first name.

@@ -256,10 +256,7 @@ pub struct Bot {
 
 /// GitHub's `Actor`: who did something. Apps act as bots, `<slug>[bot]` in REST.
 #[derive(Interface, Clone)]
-#[graphql(
-    field(name = "login", ty = "&String"),
-    field(name = "url", ty = "&String")
-)]
+#[graphql(field(name = "login", ty = "&String"))]
 pub enum Actor {
     User(User),
     Bot(Bot),
@@ -597,12 +594,7 @@ impl Repository {
         let login = caller(ctx).0.clone();
         let (list, allowed) = with_repo(ctx, &self.key, |w, r| {
             // Listing collaborators needs push access, as on GitHub.
-            let allowed = login.as_deref().is_some_and(|l| {
-                l == r.owner
-                    || r.collaborators
-                        .get(l)
-                        .is_some_and(|p| matches!(p.as_str(), "write" | "maintain" | "admin"))
-            });
+            let allowed = login.as_deref().is_some_and(|l| w.can_write(&self.key, l));
             let mut list = vec![(user(w, &r.owner), RepositoryPermission::Admin)];
             list.extend(
                 r.collaborators
@@ -748,10 +740,8 @@ impl Ref {
 
 /// GitHub's `GitObject`: what `Repository.object` finds.
 #[derive(Interface)]
-#[graphql(
-    field(name = "oid", ty = "&String"),
-    field(name = "abbreviated_oid", ty = "String")
-)]
+#[graphql(field(name = "oid", ty = "&String"))]
+#[graphql(field(name = "abbreviated_oid", ty = "String"))]
 pub enum GitObject {
     Blob(Blob),
     Tree(Tree),

@@ -5,6 +5,7 @@
 mod actions;
 mod admin;
 mod api;
+mod apps;
 pub mod fidelity;
 pub mod git;
 mod graphql;

@@ -112,12 +112,12 @@ pub(super) fn enable_auto_merge(
 ) -> Outcome<(String, u64)> {
     act(sim, |w, out| {
         let (key, number) = find_pull(w, pull_node)?;
-        let r = &w.repos[&key];
-        if !r.collaborators.get(actor).is_some_and(|p| can_write(p)) && r.owner != actor {
+        if !w.can_write(&key, actor) {
             return Err(Refusal::Forbidden(format!(
                 "{actor} does not have permission to enable auto-merge"
             )));
         }
+        let r = &w.repos[&key];
         let issue = &r.issues[&number];
         if issue.state != "open" {
             return Err(Refusal::Invalid("Pull request is closed".into()));
@@ -160,10 +160,6 @@ pub(super) fn disable_auto_merge(sim: &Sim, pull_node: u64, actor: &str) -> Outc
         }
         Ok((key, number))
     })
-}
-
-fn can_write(permission: &str) -> bool {
-    matches!(permission, "write" | "maintain" | "admin")
 }
 
 /// The repository and number of the pull request whose issue id is `id`.

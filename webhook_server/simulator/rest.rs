@@ -79,6 +79,54 @@ pub(super) async fn get_repo(
     }
 }
 
+/// Repository settings the server's bootstrap may change; other keys are refused.
+const SETTINGS: &[&str] = &[
+    "allow_auto_merge",
+    "allow_merge_commit",
+    "allow_rebase_merge",
+    "allow_squash_merge",
+    "allow_update_branch",
+    "delete_branch_on_merge",
+    "has_issues",
+    "has_projects",
+    "has_wiki",
+];
+
+/// `PATCH /repos/{o}/{r}`: admins change boolean settings, read back by `GET`.
+pub(super) async fn update_repo(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo)): Path<(String, String)>,
+    Json(body): Json<serde_json::Map<String, Value>>,
+) -> Response {
+    let login = match writer(&sim, &caller, &owner, &repo) {
+        Ok(l) => l,
+        Err(refusal) => return rest_refusal(refusal),
+    };
+    let key = super::api::repo_key(&owner, &repo);
+    let mut w = sim.lock();
+    let admin = w.repos.get(&key).is_some_and(|r| {
+        r.owner == login || r.collaborators.get(&login).is_some_and(|p| p == "admin")
+    });
+    if !admin {
+        return gh_error(
+            StatusCode::FORBIDDEN,
+            "Must have admin rights to Repository.",
+        );
+    }
+    for (name, value) in &body {
+        if !SETTINGS.contains(&name.as_str()) || !value.is_boolean() {
+            return gh_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("Validation Failed: {name} is not a setting the simulator keeps"),
+            );
+        }
+    }
+    let r = w.repos.get_mut(&key).expect("checked above");
+    r.settings.extend(body);
+    Json(w.repo_json(&w.repos[&key])).into_response()
+}
+
 pub(super) async fn list_collaborators(
     State(sim): State<Sim>,
     axum::Extension(caller): axum::Extension<Caller>,

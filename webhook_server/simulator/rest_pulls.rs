@@ -131,31 +131,24 @@ pub(super) async fn update_pull(
     Json(w.pull_json(r, &r.issues[&number])).into_response()
 }
 
-/// The pull request's head and base commits, or the response refusing the caller.
+/// The pull request's head and base commits, if the caller can see it.
 fn pull_range(
     sim: &Sim,
     caller: &Caller,
     owner: &str,
     repo: &str,
     number: u64,
-) -> Result<(String, String), Response> {
+) -> Option<(String, String)> {
     let w = sim.lock();
-    let r = visible(&w, caller, owner, repo).ok_or_else(not_found)?;
-    let pull = r
-        .issues
-        .get(&number)
-        .and_then(|i| i.pull.as_ref())
-        .ok_or_else(not_found)?;
+    let r = visible(&w, caller, owner, repo)?;
+    let pull = r.issues.get(&number).and_then(|i| i.pull.as_ref())?;
     let head = r.git.resolve(&format!("refs/pull/{number}/head"));
     // A merged PR keeps the commits it had: measure from where its base stood.
     let base = match &pull.merge_commit_sha {
         Some(merge) => r.git.resolve(&format!("{merge}^1")),
         None => r.git.resolve(&format!("refs/heads/{}", pull.base_ref)),
     };
-    match (head, base) {
-        (Some(h), Some(b)) => Ok((h, b)),
-        _ => Err(not_found()),
-    }
+    Some((head?, base?))
 }
 
 pub(super) async fn pull_commits(
@@ -164,9 +157,8 @@ pub(super) async fn pull_commits(
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Query(page): Query<Page>,
 ) -> Response {
-    let (head, base) = match pull_range(&sim, &caller, &owner, &repo, number) {
-        Ok(range) => range,
-        Err(resp) => return resp,
+    let Some((head, base)) = pull_range(&sim, &caller, &owner, &repo, number) else {
+        return not_found();
     };
     let w = sim.lock();
     let r = &w.repos[&super::api::repo_key(&owner, &repo)];
@@ -188,9 +180,8 @@ pub(super) async fn pull_files(
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Query(page): Query<Page>,
 ) -> Response {
-    let (head, base) = match pull_range(&sim, &caller, &owner, &repo, number) {
-        Ok(range) => range,
-        Err(resp) => return resp,
+    let Some((head, base)) = pull_range(&sim, &caller, &owner, &repo, number) else {
+        return not_found();
     };
     let w = sim.lock();
     let r = &w.repos[&super::api::repo_key(&owner, &repo)];
@@ -335,6 +326,22 @@ pub(super) async fn add_reaction(
         Ok((true, reaction)) => (StatusCode::CREATED, Json(reaction)).into_response(),
         Ok((false, reaction)) => Json(reaction).into_response(),
         Err(Refusal::NotFound) => not_found(),
+        Err(refusal) => rest_refusal(refusal),
+    }
+}
+
+/// `PUT .../pulls/{n}/reviews/{id}/dismissals`.
+pub(super) async fn dismiss_review(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo, number, id)): Path<(String, String, u64, u64)>,
+) -> Response {
+    let login = match writer(&sim, &caller, &owner, &repo) {
+        Ok(l) => l,
+        Err(refusal) => return rest_refusal(refusal),
+    };
+    match actions::dismiss_review(&sim, &owner, &repo, number, id, &login) {
+        Ok(review) => Json(review).into_response(),
         Err(refusal) => rest_refusal(refusal),
     }
 }

@@ -23,6 +23,10 @@ pub struct World {
     pub api_base: String,
     pub users: BTreeMap<String, u64>,
     pub tokens: HashMap<String, String>,
+    /// Unix time an (installation) token stops working; tokens absent here never expire.
+    pub token_expiry: HashMap<String, i64>,
+    /// GitHub Apps by id, each with its one installation.
+    pub apps: BTreeMap<u64, App>,
     /// By lower-cased full name.
     pub repos: BTreeMap<String, Repo>,
     pub hooks: Vec<Hook>,
@@ -40,6 +44,25 @@ pub struct World {
     /// Per token (or `anonymous`): the quota and what is left of it this hour.
     pub limits: HashMap<String, Quota>,
     next_id: u64,
+}
+
+/// A registered GitHub App and its installation.
+pub struct App {
+    pub id: u64,
+    pub slug: String,
+    pub key: rsa::RsaPublicKey,
+    pub installation_id: u64,
+    /// Lower-cased full names it is installed on; None: every repository.
+    pub repos: Option<Vec<String>>,
+    pub created_at: String,
+}
+
+impl App {
+    pub fn installed_on(&self, key: &str) -> bool {
+        self.repos
+            .as_ref()
+            .is_none_or(|r| r.iter().any(|x| x == key))
+    }
 }
 
 /// Injected failures: each REST request fails with probability `error_rate`, drawing from a
@@ -106,8 +129,8 @@ pub struct Repo {
     pub statuses: Vec<CommitStatus>,
     /// Branch protection by branch name.
     pub protection: BTreeMap<String, Protection>,
-    /// The GitHub App installed on this repository, if any.
-    pub installation: Option<u64>,
+    /// Settings changed through `PATCH /repos/{o}/{r}` (merge methods, auto-merge...).
+    pub settings: serde_json::Map<String, Value>,
     pub next_number: u64,
     pub git: BareRepo,
 }
@@ -329,6 +352,8 @@ impl World {
             api_base,
             users: BTreeMap::new(),
             tokens: HashMap::new(),
+            token_expiry: HashMap::new(),
+            apps: BTreeMap::new(),
             repos: BTreeMap::new(),
             hooks: Vec::new(),
             exchanges: Vec::new(),
@@ -465,6 +490,9 @@ impl World {
         });
         for (key, path) in REPO_URLS {
             v[*key] = Value::String(format!("{api}{path}"));
+        }
+        for (key, value) in &repo.settings {
+            v[key] = value.clone();
         }
         v
     }
@@ -819,13 +847,17 @@ impl World {
         })
     }
 
-    /// The app a check run belongs to, in the `integration` shape.
-    fn app_json(&self, slug: &str) -> Value {
-        let id = self
-            .users
-            .get(&format!("{slug}[bot]"))
-            .copied()
-            .unwrap_or(0);
+    /// An app in the `integration` shape: a registered one, or a third-party CI app known only
+    /// by the slug its check runs carry.
+    pub fn app_json(&self, slug: &str) -> Value {
+        let id = match self.apps.values().find(|a| a.slug == slug) {
+            Some(app) => app.id,
+            None => self
+                .users
+                .get(&format!("{slug}[bot]"))
+                .copied()
+                .unwrap_or(0),
+        };
         json!({
             "id": id, "slug": slug, "node_id": node_id("A", id), "name": slug,
             "owner": self.user_json(slug), "description": null,
@@ -893,6 +925,25 @@ pub enum Outcome {
 pub struct Approvals {
     pub approved: u64,
     pub changes_requested: bool,
+}
+
+impl World {
+    /// Whether `login` may write to the repository: its owner, a collaborator with write
+    /// access or more, or the bot of an app installed on it.
+    pub fn can_write(&self, key: &str, login: &str) -> bool {
+        let Some(r) = self.repos.get(key) else {
+            return false;
+        };
+        login == r.owner
+            || r.collaborators
+                .get(login)
+                .is_some_and(|p| matches!(p.as_str(), "write" | "maintain" | "admin"))
+            || login.strip_suffix("[bot]").is_some_and(|slug| {
+                self.apps
+                    .values()
+                    .any(|a| a.slug == slug && a.installed_on(key))
+            })
+    }
 }
 
 impl Repo {
