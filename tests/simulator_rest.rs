@@ -277,11 +277,7 @@ async fn pull_lists_edits_files_commits_and_merge_state() {
         )
         .await;
     assert_eq!(status, 422);
-    let deliveries = got.lock().unwrap().clone();
-    let edit = deliveries
-        .iter()
-        .find(|d| d.body["action"] == "edited")
-        .expect("an edited delivery");
+    let edit = wait_for_match(&got, |d| d.body["action"] == "edited").await;
     assert_eq!(edit.body["changes"]["title"]["from"], "t");
     assert_eq!(edit.body["changes"]["base"]["ref"]["from"], "main");
 
@@ -412,7 +408,8 @@ async fn review_requests_assignees_comments_and_reactions() {
     assert_eq!(fetched["reactions"]["+1"], 1);
     assert_eq!(fetched["reactions"]["total_count"], 1);
 
-    let deliveries = got.lock().unwrap().clone();
+    // opened, two review requests, one assignment.
+    let deliveries = wait_for(&got, 4).await;
     let requested: Vec<&str> = deliveries
         .iter()
         .filter(|d| d.body["action"] == "review_requested")
@@ -548,4 +545,21 @@ async fn reviews_are_dismissed_and_repository_settings_kept() {
     let (_, _, repo) = api.get("/repos/acme/w", Some(BOT_TOKEN)).await;
     assert_eq!(repo["allow_auto_merge"], true);
     assert_eq!(repo["delete_branch_on_merge"], true);
+
+    let setup = "/repos/acme/w/code-scanning/default-setup";
+    let (_, _, before) = api.get(setup, Some(BOT_TOKEN)).await;
+    assert_eq!(before["state"], "not-configured");
+    let (status, run) = api
+        .call(
+            Method::PATCH,
+            setup,
+            "token ghp_alice",
+            Some(json!({"state": "configured", "query_suite": "extended"})),
+        )
+        .await;
+    assert_eq!(status, 202);
+    assert!(run["run_id"].is_u64());
+    let (_, _, after) = api.get(setup, Some(BOT_TOKEN)).await;
+    assert_eq!(after["state"], "configured");
+    assert_eq!(after["query_suite"], "extended");
 }

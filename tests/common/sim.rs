@@ -148,3 +148,18 @@ pub async fn start() -> (tempfile::TempDir, Simulator, Api) {
     };
     (dir, sim, api)
 }
+
+/// Waits for the first delivery that `wanted` accepts (deliveries arrive asynchronously).
+pub async fn wait_for_match(
+    got: &Arc<Mutex<Vec<Received>>>,
+    wanted: impl Fn(&Received) -> bool,
+) -> Received {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(found) = got.lock().unwrap().iter().find(|r| wanted(r)) {
+            return found.clone();
+        }
+        assert!(Instant::now() < deadline, "no such delivery arrived");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}

@@ -100,6 +100,7 @@ pub(super) async fn create_repo(State(sim): State<Sim>, Json(body): Json<NewRepo
             statuses: Vec::new(),
             protection: BTreeMap::new(),
             settings: serde_json::Map::new(),
+            code_scanning: serde_json::Map::new(),
             next_number: 1,
             git,
         },

@@ -249,6 +249,10 @@ pub fn router(sim: Sim) -> Router {
             get(rest_commits::compare),
         )
         .route(
+            "/repos/{owner}/{repo}/code-scanning/default-setup",
+            get(rest::get_code_scanning).patch(rest::update_code_scanning),
+        )
+        .route(
             "/repos/{owner}/{repo}/contributors",
             get(rest_commits::contributors),
         )

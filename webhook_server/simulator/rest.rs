@@ -127,6 +127,88 @@ pub(super) async fn update_repo(
     Json(w.repo_json(&w.repos[&key])).into_response()
 }
 
+/// `GET .../code-scanning/default-setup`.
+pub(super) async fn get_code_scanning(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo)): Path<(String, String)>,
+) -> Response {
+    let w = sim.lock();
+    let Some(r) = visible(&w, &caller, &owner, &repo) else {
+        return not_found();
+    };
+    let mut setup = json!({
+        "state": "not-configured", "languages": [], "runner_type": null, "runner_label": null,
+        "query_suite": "default", "updated_at": null, "schedule": null,
+    });
+    for (k, v) in &r.code_scanning {
+        setup[k] = v.clone();
+    }
+    Json(setup).into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct CodeScanningUpdate {
+    state: Option<String>,
+    query_suite: Option<String>,
+}
+
+/// `PATCH .../code-scanning/default-setup`: admins turn it on (202 with the analysis run it
+/// starts) or off (200).
+pub(super) async fn update_code_scanning(
+    State(sim): State<Sim>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    Path((owner, repo)): Path<(String, String)>,
+    Json(body): Json<CodeScanningUpdate>,
+) -> Response {
+    let login = match writer(&sim, &caller, &owner, &repo) {
+        Ok(l) => l,
+        Err(refusal) => return rest_refusal(refusal),
+    };
+    let key = super::api::repo_key(&owner, &repo);
+    let mut w = sim.lock();
+    let run_id = w.next_id();
+    let api = w.api_base.clone();
+    let r = w.repos.get_mut(&key).expect("writer checked it exists");
+    if !(r.owner == login || r.collaborators.get(&login).is_some_and(|p| p == "admin")) {
+        return gh_error(
+            StatusCode::FORBIDDEN,
+            "Resource not accessible by integration",
+        );
+    }
+    let state = match body.state.as_deref() {
+        Some(s @ ("configured" | "not-configured")) => s.to_string(),
+        None => r
+            .code_scanning
+            .get("state")
+            .and_then(Value::as_str)
+            .unwrap_or("not-configured")
+            .to_string(),
+        Some(other) => {
+            return gh_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("Invalid state `{other}`"),
+            );
+        }
+    };
+    r.code_scanning.insert("state".into(), json!(state));
+    r.code_scanning
+        .insert("updated_at".into(), json!(super::world::now()));
+    if let Some(suite) = body.query_suite {
+        r.code_scanning.insert("query_suite".into(), json!(suite));
+    }
+    if state == "configured" {
+        let run_url = format!("{api}/repos/{owner}/{repo}/actions/runs/{run_id}");
+        (
+            StatusCode::ACCEPTED,
+            Json(json!({"run_id": run_id, "run_url": run_url})),
+        )
+            .into_response()
+    } else {
+        Json(json!({})).into_response()
+    }
+}
+
 pub(super) async fn list_collaborators(
     State(sim): State<Sim>,
     axum::Extension(caller): axum::Extension<Caller>,

@@ -131,6 +131,8 @@ pub struct Repo {
     pub protection: BTreeMap<String, Protection>,
     /// Settings changed through `PATCH /repos/{o}/{r}` (merge methods, auto-merge...).
     pub settings: serde_json::Map<String, Value>,
+    /// Code scanning default setup, as last configured (empty: never).
+    pub code_scanning: serde_json::Map<String, Value>,
     pub next_number: u64,
     pub git: BareRepo,
 }
