@@ -1,3 +1,7 @@
-//! Talking to GitHub. The client, token pool and App authentication build on these documents.
+//! Talking to GitHub: the client with its token pool and per-delivery accounting, and the
+//! GraphQL documents the server sends.
 
+pub mod client;
 pub mod queries;
+pub mod spend;
+pub mod tokens;
