@@ -16,7 +16,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use super::spend::Spend;
-use super::tokens::{Pick, TokenPool};
+use super::tokens::{Lease, Pick, TokenPool};
 
 /// Attempts for an idempotent request that meets a 5xx or a connection error.
 const ATTEMPTS: u32 = 3;
@@ -45,6 +45,15 @@ pub enum GitHubError {
         kind: String,
         message: String,
     },
+}
+
+/// Which credential a request goes out with.
+#[derive(Clone, Copy)]
+pub enum Credential<'a> {
+    /// The best token of the pool, with failover.
+    Pool,
+    /// One token (an App's JWT or installation token): no failover.
+    Fixed { secret: &'a str, label: &'a str },
 }
 
 /// A REST answer: status and JSON body (null when there is none).
@@ -98,6 +107,17 @@ fn operation(document: &str) -> (String, bool) {
         .unwrap_or_else(|| ("anonymous".to_string(), false))
 }
 
+/// One request, as `send` retries it.
+struct Call<'a> {
+    request: &'a str,
+    method: Method,
+    url: &'a str,
+    body: Option<&'a Value>,
+    idempotent: bool,
+    /// Counted as a write (anything but GET, HEAD and GraphQL queries).
+    write: bool,
+}
+
 impl GitHub {
     pub fn new(api: &str, pool: Arc<TokenPool>) -> anyhow::Result<GitHub> {
         let http = reqwest::Client::builder()
@@ -124,6 +144,19 @@ impl GitHub {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Answer, GitHubError> {
+        self.rest_with(spend, Credential::Pool, method, path, body)
+            .await
+    }
+
+    /// A REST call with a given credential.
+    pub async fn rest_with(
+        &self,
+        spend: &Spend,
+        credential: Credential<'_>,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, GitHubError> {
         let idempotent = matches!(
             method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE
@@ -131,25 +164,30 @@ impl GitHub {
         let write = !matches!(method, Method::GET | Method::HEAD);
         let url = format!("{}{path}", self.api);
         let request = format!("{method} {path}");
-        self.send(spend, &request, method, &url, body, idempotent, write)
-            .await
+        let call = Call {
+            request: &request,
+            method,
+            url: &url,
+            body,
+            idempotent,
+            write,
+        };
+        self.send(spend, credential, call).await
     }
 
     /// Runs a GraphQL request body (`{query, variables}`); its `data`, or its first error.
     pub async fn graphql(&self, spend: &Spend, body: &Value) -> Result<Value, GitHubError> {
         let (operation, mutation) = operation(body["query"].as_str().unwrap_or_default());
         let request = format!("GraphQL {operation}");
-        let answer = self
-            .send(
-                spend,
-                &request,
-                Method::POST,
-                &self.graphql,
-                Some(body),
-                !mutation,
-                mutation,
-            )
-            .await?;
+        let call = Call {
+            request: &request,
+            method: Method::POST,
+            url: &self.graphql,
+            body: Some(body),
+            idempotent: !mutation,
+            write: mutation,
+        };
+        let answer = self.send(spend, Credential::Pool, call).await?;
         if let Some(first) = answer.body["errors"].as_array().and_then(|e| e.first()) {
             return Err(GitHubError::GraphQl {
                 operation,
@@ -160,20 +198,32 @@ impl GitHub {
         Ok(answer.body["data"].clone())
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn send(
         &self,
         spend: &Spend,
-        request: &str,
-        method: Method,
-        url: &str,
-        body: Option<&Value>,
-        idempotent: bool,
-        write: bool,
+        credential: Credential<'_>,
+        call: Call<'_>,
     ) -> Result<Answer, GitHubError> {
+        let Call {
+            request,
+            method,
+            url,
+            body,
+            idempotent,
+            write,
+        } = call;
         let mut failures = 0;
         loop {
-            let lease = match self.pool.pick(now()) {
+            let pick = match credential {
+                Credential::Pool => self.pool.pick(now()),
+                Credential::Fixed { secret, label } => Pick::Use(Lease {
+                    index: usize::MAX,
+                    secret: secret.to_string(),
+                    label: label.to_string(),
+                }),
+            };
+            let pooled = matches!(credential, Credential::Pool);
+            let lease = match pick {
                 Pick::Use(lease) => lease,
                 Pick::WaitUntil(until) if until - now() <= MAX_RATE_WAIT_SECS => {
                     tracing::warn!(request, until, "every token is rate limited; waiting");
@@ -196,7 +246,7 @@ impl GitHub {
             let mut builder = self
                 .http
                 .request(method.clone(), url)
-                .header("authorization", format!("token {}", lease.secret))
+                .header("authorization", format!("Bearer {}", lease.secret))
                 .header("accept", "application/vnd.github+json");
             if let Some(body) = body {
                 builder = builder.json(body);
@@ -221,14 +271,16 @@ impl GitHub {
             let remaining = header_i64(&headers, "x-ratelimit-remaining");
             let reset = header_i64(&headers, "x-ratelimit-reset").unwrap_or(0);
             if let Some(left) = remaining {
-                self.pool.observe(lease.index, left.max(0) as u64, reset);
+                if pooled {
+                    self.pool.observe(lease.index, left.max(0) as u64, reset);
+                }
                 spend.remaining(left.max(0) as u64);
             }
             let text = response.text().await.unwrap_or_default();
             let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             let message = || json["message"].as_str().unwrap_or_default().to_string();
             // Refused before GitHub acted, so even a write may go again with another token.
-            if status == 401 {
+            if status == 401 && pooled {
                 tracing::warn!(request, token = %lease.label, "bad credentials; token dropped from the pool");
                 self.pool.revoke(lease.index);
                 continue;

@@ -1,6 +1,7 @@
 //! Talking to GitHub: the client with its token pool and per-delivery accounting, and the
 //! GraphQL documents the server sends.
 
+pub mod app;
 pub mod client;
 pub mod queries;
 pub mod spend;
