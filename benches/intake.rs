@@ -26,6 +26,7 @@ use github_webhook_server::queue::{
     Claimed, Completion, DeliveryQueue, Enqueued, LogCursor, NewDelivery, QueueError, QueueFuture,
     QueueStats, SummaryRow,
 };
+use github_webhook_server::simulator::REPO_URLS;
 use github_webhook_server::worker::Workers;
 use tokio::sync::{Notify, watch};
 
@@ -83,48 +84,8 @@ fn repo(owner: &str, name: &str, id: u64) -> serde_json::Value {
         "disabled": false, "open_issues_count": 2, "license": null, "forks": 0,
         "open_issues": 2, "watchers": 0, "default_branch": "main",
     });
-    for (key, path) in [
-        ("forks_url", "/forks"),
-        ("keys_url", "/keys{/key_id}"),
-        ("collaborators_url", "/collaborators{/collaborator}"),
-        ("teams_url", "/teams"),
-        ("hooks_url", "/hooks"),
-        ("issue_events_url", "/issues/events{/number}"),
-        ("events_url", "/events"),
-        ("assignees_url", "/assignees{/user}"),
-        ("branches_url", "/branches{/branch}"),
-        ("tags_url", "/tags"),
-        ("blobs_url", "/git/blobs{/sha}"),
-        ("git_tags_url", "/git/tags{/sha}"),
-        ("git_refs_url", "/git/refs{/sha}"),
-        ("trees_url", "/git/trees{/sha}"),
-        ("statuses_url", "/statuses/{sha}"),
-        ("languages_url", "/languages"),
-        ("stargazers_url", "/stargazers"),
-        ("contributors_url", "/contributors"),
-        ("subscribers_url", "/subscribers"),
-        ("subscription_url", "/subscription"),
-        ("commits_url", "/commits{/sha}"),
-        ("git_commits_url", "/git/commits{/sha}"),
-        ("comments_url", "/comments{/number}"),
-        ("issue_comment_url", "/issues/comments{/number}"),
-        ("contents_url", "/contents/{+path}"),
-        ("compare_url", "/compare/{base}...{head}"),
-        ("merges_url", "/merges"),
-        ("archive_url", "/{archive_format}{/ref}"),
-        ("downloads_url", "/downloads"),
-        ("issues_url", "/issues{/number}"),
-        ("pulls_url", "/pulls{/number}"),
-        ("milestones_url", "/milestones{/number}"),
-        (
-            "notifications_url",
-            "/notifications{?since,all,participating}",
-        ),
-        ("labels_url", "/labels{/name}"),
-        ("releases_url", "/releases{/id}"),
-        ("deployments_url", "/deployments"),
-    ] {
-        r[key] = serde_json::Value::String(format!("{api}{path}"));
+    for (key, path) in REPO_URLS {
+        r[*key] = serde_json::Value::String(format!("{api}{path}"));
     }
     r
 }

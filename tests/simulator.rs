@@ -129,11 +129,16 @@ async fn a_pull_request_lifecycle_is_delivered_signed_and_readable_through_rest(
     // Each delivery has its own id, and the simulator logged them with the hook's answer.
     let ids: std::collections::BTreeSet<_> = d.iter().map(|r| r.delivery.clone()).collect();
     assert_eq!(ids.len(), 5);
-    let (_, _, log) = api.get("/_simulator/deliveries", None).await;
-    assert!(
-        log.as_array().unwrap().iter().all(|r| r["status"] == 200),
-        "{log}"
-    );
+    // The receiver has the body before the simulator has its answer: wait for the log.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, _, log) = api.get("/_simulator/deliveries", None).await;
+        if log.as_array().unwrap().iter().all(|r| r["status"] == 200) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{log}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let (_, _, requests) = api.get("/_simulator/requests", None).await;
     let first = &requests[0];
     assert_eq!(first["method"], "GET");

@@ -107,14 +107,14 @@ impl AppAuth {
     ) -> Result<String, GitHubError> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         let key = format!("{owner}/{repo}").to_ascii_lowercase();
-        let jwt = self.jwt(now).map_err(|e| GitHubError::Transport {
-            request: "app JWT".into(),
-            message: format!("{e:#}"),
-        })?;
-        let as_app = Credential::Fixed {
-            secret: &jwt,
-            label: "app JWT",
+        // Signing is the costly part: only when the installation or a fresh token is missing.
+        let sign = || {
+            self.jwt(now).map_err(|e| GitHubError::Transport {
+                request: "app JWT".into(),
+                message: format!("{e:#}"),
+            })
         };
+        let mut jwt = None;
         let cached = self
             .installations
             .lock()
@@ -124,6 +124,10 @@ impl AppAuth {
         let installation = match cached {
             Some(id) => id,
             None => {
+                let as_app = Credential::Fixed {
+                    secret: jwt.insert(sign()?),
+                    label: "app JWT",
+                };
                 let path = format!("/repos/{owner}/{repo}/installation");
                 let answer = gh
                     .rest_with(spend, as_app, Method::GET, &path, None)
@@ -151,6 +155,14 @@ impl AppAuth {
         {
             return Ok(token.clone());
         }
+        let jwt = match jwt {
+            Some(jwt) => jwt,
+            None => sign()?,
+        };
+        let as_app = Credential::Fixed {
+            secret: &jwt,
+            label: "app JWT",
+        };
         let path = format!("/app/installations/{installation}/access_tokens");
         let answer = gh
             .rest_with(spend, as_app, Method::POST, &path, None)

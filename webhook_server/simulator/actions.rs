@@ -540,17 +540,7 @@ pub(super) fn submit_review(
                 submitted_at: now(),
             },
         );
-        let r = &w.repos[&key];
-        let review = w.review_json(r, &r.reviews[&id]);
-        let delivered = review_payload(&review);
-        let pull = w.pull_json(r, &r.issues[&number]);
-        out.extend(emit(
-            w,
-            &key,
-            "pull_request_review",
-            actor,
-            json!({"action": "submitted", "review": delivered, "pull_request": pull}),
-        ));
+        let review = review_event(w, out, &key, number, id, actor, "submitted");
         super::requirements::merge_ready(w, out, &key);
         Ok(review)
     })
@@ -1176,26 +1166,35 @@ pub(super) fn dismiss_review(
             ));
         }
         review.state = "DISMISSED".into();
-        let r = &w.repos[&key];
-        let review = w.review_json(r, &r.reviews[&review_id]);
-        let delivered = review_payload(&review);
-        let pull = w.pull_json(r, &r.issues[&number]);
-        out.extend(emit(
-            w,
-            &key,
-            "pull_request_review",
-            actor,
-            json!({"action": "dismissed", "review": delivered, "pull_request": pull}),
-        ));
+        let review = review_event(w, out, &key, number, review_id, actor, "dismissed");
         Ok(review)
     })
 }
 
-/// A review as webhooks carry it: REST says `APPROVED`, deliveries say `approved`.
-fn review_payload(review: &Value) -> Value {
+/// Sends `pull_request_review` `action` for a review; returns the review as REST shows it.
+/// Webhooks carry the state in lower case (`approved`), REST in upper case (`APPROVED`).
+fn review_event(
+    w: &mut World,
+    out: &mut Vec<Outgoing>,
+    key: &str,
+    number: u64,
+    review_id: u64,
+    actor: &str,
+    action: &str,
+) -> Value {
+    let r = &w.repos[key];
+    let review = w.review_json(r, &r.reviews[&review_id]);
     let mut delivered = review.clone();
     if let Some(state) = review["state"].as_str() {
         delivered["state"] = json!(state.to_ascii_lowercase());
     }
-    delivered
+    let pull = w.pull_json(r, &r.issues[&number]);
+    out.extend(emit(
+        w,
+        key,
+        "pull_request_review",
+        actor,
+        json!({"action": action, "review": delivered, "pull_request": pull}),
+    ));
+    review
 }

@@ -256,9 +256,7 @@ pub(super) async fn access_token(
     let expires = time::OffsetDateTime::now_utc().unix_timestamp() + TOKEN_LIFETIME_SECS;
     w.tokens.insert(token.clone(), format!("{slug}[bot]"));
     w.token_expiry.insert(token.clone(), expires);
-    let expires_at = time::OffsetDateTime::from_unix_timestamp(expires)
-        .map(|t| format!("{}Z", &crate::steps::iso(t)[..19]))
-        .unwrap_or_default();
+    let expires_at = super::world::unix_timestamp(expires);
     (
         StatusCode::CREATED,
         Json(json!({

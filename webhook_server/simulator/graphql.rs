@@ -8,6 +8,8 @@ use async_graphql::{
     ComplexObject, Context, EmptySubscription, Enum, Error, ErrorExtensions, ID, InputObject,
     Interface, Object, Result, Schema, SimpleObject, Union,
 };
+use std::sync::{Arc, OnceLock};
+
 use base64::Engine;
 
 use super::actions::Refusal;
@@ -420,9 +422,7 @@ impl QueryRoot {
 
     async fn rate_limit(&self, ctx: &Context<'_>) -> RateLimit {
         let quota = ctx.data_unchecked::<world::Quota>();
-        let reset = time::OffsetDateTime::from_unix_timestamp(quota.reset)
-            .map(|t| format!("{}Z", &crate::steps::iso(t)[..19]))
-            .unwrap_or_default();
+        let reset = world::unix_timestamp(quota.reset);
         RateLimit {
             cost: 1,
             limit: quota.limit as i32,
@@ -538,10 +538,7 @@ impl Repository {
     async fn pull_request(&self, ctx: &Context<'_>, number: i32) -> Result<Option<PullRequest>> {
         with_repo(ctx, &self.key, |_, r| {
             match r.issues.get(&(number as u64)).filter(|i| i.pull.is_some()) {
-                Some(_) => Ok(Some(PullRequest {
-                    key: self.key.clone(),
-                    number: number as u64,
-                })),
+                Some(_) => Ok(Some(PullRequest::new(self.key.clone(), number as u64))),
                 None => Err(gh_error(
                     "NOT_FOUND",
                     format!("Could not resolve to a PullRequest with the number of {number}."),
@@ -573,10 +570,7 @@ impl Repository {
                 })
                 .filter(|(_, p)| head_ref_name.as_ref().is_none_or(|h| *h == p.head_ref))
                 .filter(|(_, p)| base_ref_name.as_ref().is_none_or(|b| *b == p.base_ref))
-                .map(|(i, _)| PullRequest {
-                    key: self.key.clone(),
-                    number: i.number,
-                })
+                .map(|(i, _)| PullRequest::new(self.key.clone(), i.number))
                 .collect()
         });
         Ok(window.apply(list).into())
@@ -885,12 +879,7 @@ fn rollup_contexts(w: &World, r: &world::Repo, sha: &str) -> Vec<StatusCheckRoll
         .filter(|c| c.head_sha == sha)
         .map(|c| StatusCheckRollupContext::CheckRun(check_run(w, c)))
         .collect();
-    let mut seen: Vec<&str> = Vec::new();
-    for s in r.statuses.iter().rev().filter(|s| s.sha == sha) {
-        if seen.contains(&s.context.as_str()) {
-            continue;
-        }
-        seen.push(&s.context);
+    for s in r.latest_statuses(sha) {
         list.push(StatusCheckRollupContext::StatusContext(StatusContext {
             id: ID(node_id("SC", s.id)),
             context: s.context.clone(),
@@ -909,11 +898,7 @@ fn rollup_contexts(w: &World, r: &world::Repo, sha: &str) -> Vec<StatusCheckRoll
 }
 
 fn check_run(w: &World, c: &world::CheckRun) -> CheckRun {
-    let id = w
-        .users
-        .get(&format!("{}[bot]", c.app))
-        .copied()
-        .unwrap_or(0);
+    let id = w.app_id(&c.app);
     CheckRun {
         id: ID(node_id("CR", c.id)),
         database_id: Some(c.id as i32),
@@ -1025,9 +1010,27 @@ fn pull_state(state: &str, merged: bool) -> PullRequestState {
 pub struct PullRequest {
     key: String,
     number: u64,
+    /// What git says of it, worked out once however many fields ask.
+    derived: Arc<Derived>,
+}
+
+#[derive(Default)]
+struct Derived {
+    /// Head and base commits.
+    tips: OnceLock<(String, String)>,
+    changes: OnceLock<Vec<super::git::FileChange>>,
+    state: OnceLock<MergeState>,
 }
 
 impl PullRequest {
+    fn new(key: String, number: u64) -> PullRequest {
+        PullRequest {
+            key,
+            number,
+            derived: Arc::default(),
+        }
+    }
+
     fn with<T>(
         &self,
         ctx: &Context<'_>,
@@ -1039,27 +1042,40 @@ impl PullRequest {
         })
     }
 
-    fn head(&self, ctx: &Context<'_>) -> String {
-        self.with(ctx, |_, r, i, _| {
-            r.git
-                .resolve(&format!("refs/pull/{}/head", i.number))
-                .unwrap_or_default()
+    fn tips(&self, ctx: &Context<'_>) -> &(String, String) {
+        self.derived.tips.get_or_init(|| {
+            self.with(ctx, |_, r, i, p| {
+                let resolve = |name: String| r.git.resolve(&name).unwrap_or_default();
+                (
+                    resolve(format!("refs/pull/{}/head", i.number)),
+                    resolve(format!("refs/heads/{}", p.base_ref)),
+                )
+            })
         })
+    }
+
+    fn head(&self, ctx: &Context<'_>) -> String {
+        self.tips(ctx).0.clone()
     }
 
     fn base(&self, ctx: &Context<'_>) -> String {
-        self.with(ctx, |_, r, _, p| {
-            r.git
-                .resolve(&format!("refs/heads/{}", p.base_ref))
-                .unwrap_or_default()
+        self.tips(ctx).1.clone()
+    }
+
+    fn changes(&self, ctx: &Context<'_>) -> &[super::git::FileChange] {
+        self.derived.changes.get_or_init(|| {
+            let (head, base) = self.tips(ctx);
+            with_repo(ctx, &self.key, |_, r| {
+                r.git.changed_files(base, head).unwrap_or_default()
+            })
         })
     }
 
-    fn changes(&self, ctx: &Context<'_>) -> Vec<super::git::FileChange> {
-        let (head, base) = (self.head(ctx), self.base(ctx));
-        with_repo(ctx, &self.key, |_, r| {
-            r.git.changed_files(&base, &head).unwrap_or_default()
-        })
+    fn merge_state(&self, ctx: &Context<'_>) -> MergeState {
+        *self
+            .derived
+            .state
+            .get_or_init(|| self.with(ctx, |w, r, i, _| w.merge_state(r, i)))
     }
 }
 
@@ -1120,7 +1136,7 @@ impl PullRequest {
     }
 
     async fn mergeable(&self, ctx: &Context<'_>) -> MergeableState {
-        let state = self.with(ctx, |w, r, i, _| w.merge_state(r, i));
+        let state = self.merge_state(ctx);
         match state.mergeable() {
             Some(true) => MergeableState::Mergeable,
             Some(false) => MergeableState::Conflicting,
@@ -1129,7 +1145,7 @@ impl PullRequest {
     }
 
     async fn merge_state_status(&self, ctx: &Context<'_>) -> MergeStateStatus {
-        match self.with(ctx, |w, r, i, _| w.merge_state(r, i)) {
+        match self.merge_state(ctx) {
             MergeState::Dirty => MergeStateStatus::Dirty,
             MergeState::Blocked => MergeStateStatus::Blocked,
             MergeState::Behind => MergeStateStatus::Behind,
@@ -1316,9 +1332,9 @@ impl PullRequest {
         let window = window!("files", first, after, last, before);
         let list = self
             .changes(ctx)
-            .into_iter()
+            .iter()
             .map(|f| PullRequestChangedFile {
-                path: f.filename,
+                path: f.filename.clone(),
                 additions: f.additions as i32,
                 deletions: f.deletions as i32,
                 change_type: match f.status {
@@ -1598,28 +1614,15 @@ impl MutationRoot {
             PullRequestMergeMethod::Rebase => "rebase",
         };
         let node = pull_node(&input.pull_request_id)?;
-        if let Some(expected) = &input.expected_head_oid {
-            let head = {
-                let w = sim(ctx).lock();
-                let (key, number) = requirements::find_pull(&w, node).map_err(refusal)?;
-                w.repos[&key]
-                    .git
-                    .resolve(&format!("refs/pull/{number}/head"))
-            };
-            if head.as_deref() != Some(expected.0.as_str()) {
-                return Err(gh_error(
-                    "UNPROCESSABLE",
-                    "Head sha didn't match expected head sha",
-                ));
-            }
-        }
+        let expected = input.expected_head_oid.as_ref().map(|oid| oid.0.as_str());
         let (key, number) =
-            requirements::enable_auto_merge(sim(ctx), node, &login, method).map_err(refusal)?;
+            requirements::enable_auto_merge(sim(ctx), node, &login, method, expected)
+                .map_err(refusal)?;
         let w = sim(ctx).lock();
         Ok(EnablePullRequestAutoMergePayload {
             actor: Some(actor(&w, &login)),
             client_mutation_id: input.client_mutation_id,
-            pull_request: Some(PullRequest { key, number }),
+            pull_request: Some(PullRequest::new(key, number)),
         })
     }
 
@@ -1636,7 +1639,7 @@ impl MutationRoot {
         Ok(DisablePullRequestAutoMergePayload {
             actor: Some(actor(&w, &login)),
             client_mutation_id: input.client_mutation_id,
-            pull_request: Some(PullRequest { key, number }),
+            pull_request: Some(PullRequest::new(key, number)),
         })
     }
 }

@@ -17,7 +17,7 @@ mod rest_hooks;
 mod rest_pulls;
 mod world;
 
-pub use world::{Emitted, Exchange};
+pub use world::{Emitted, Exchange, REPO_URLS};
 
 /// When set, each simulator writes the REST exchanges it served into this directory when it
 /// stops, for `fidelity::Spec` to check against GitHub's OpenAPI description.

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::actions::{Outcome, Refusal, act, merge_locked};
 use super::api::{Sim, repo_key};
 use super::hooks::{Outgoing, emit};
-use super::world::{AutoMerge, CommitStatus, MergeState, Protection, World, now};
+use super::world::{AutoMerge, CommitStatus, MergeState, Protection, Pull, World, now};
 
 const STATUS_STATES: &[&str] = &["error", "failure", "pending", "success"];
 
@@ -103,15 +103,28 @@ pub(super) fn set_protection(
 }
 
 /// Native auto-merge, as `enablePullRequestAutoMerge` does it. GitHub refuses when the pull
-/// request could merge right now ("clean status"), so callers must merge it themselves then.
+/// request could merge right now ("clean status"), so callers must merge it themselves then,
+/// and when `expected_head` is given but the head has moved.
 pub(super) fn enable_auto_merge(
     sim: &Sim,
     pull_node: u64,
     actor: &str,
     merge_method: &str,
+    expected_head: Option<&str>,
 ) -> Outcome<(String, u64)> {
     act(sim, |w, out| {
         let (key, number) = find_pull(w, pull_node)?;
+        if let Some(expected) = expected_head
+            && w.repos[&key]
+                .git
+                .resolve(&format!("refs/pull/{number}/head"))
+                .as_deref()
+                != Some(expected)
+        {
+            return Err(Refusal::Invalid(
+                "Head sha didn't match expected head sha".into(),
+            ));
+        }
         if !w.can_write(&key, actor) {
             return Err(Refusal::Forbidden(format!(
                 "{actor} does not have permission to enable auto-merge"
@@ -131,13 +144,7 @@ pub(super) fn enable_auto_merge(
             }
             _ => {}
         }
-        let r = w.repos.get_mut(&key).expect("found");
-        let pull = r
-            .issues
-            .get_mut(&number)
-            .and_then(|i| i.pull.as_mut())
-            .expect("found");
-        pull.auto_merge = Some(AutoMerge {
+        pull_mut(w, &key, number).auto_merge = Some(AutoMerge {
             enabled_by: actor.to_string(),
             merge_method: merge_method.to_string(),
         });
@@ -149,21 +156,24 @@ pub(super) fn enable_auto_merge(
 pub(super) fn disable_auto_merge(sim: &Sim, pull_node: u64, actor: &str) -> Outcome<(String, u64)> {
     act(sim, |w, out| {
         let (key, number) = find_pull(w, pull_node)?;
-        let r = w.repos.get_mut(&key).expect("found");
-        let pull = r
-            .issues
-            .get_mut(&number)
-            .and_then(|i| i.pull.as_mut())
-            .expect("found");
-        if pull.auto_merge.take().is_some() {
+        if pull_mut(w, &key, number).auto_merge.take().is_some() {
             auto_merge_event(w, out, &key, number, actor, "auto_merge_disabled");
         }
         Ok((key, number))
     })
 }
 
+/// A pull request `find_pull` found.
+fn pull_mut<'a>(w: &'a mut World, key: &str, number: u64) -> &'a mut Pull {
+    w.repos
+        .get_mut(key)
+        .and_then(|r| r.issues.get_mut(&number))
+        .and_then(|i| i.pull.as_mut())
+        .expect("found by find_pull under the same lock")
+}
+
 /// The repository and number of the pull request whose issue id is `id`.
-pub(super) fn find_pull(w: &World, id: u64) -> Outcome<(String, u64)> {
+fn find_pull(w: &World, id: u64) -> Outcome<(String, u64)> {
     w.repos
         .iter()
         .find_map(|(key, r)| {

@@ -47,6 +47,12 @@ pub(super) fn paginate(
     (slice, (!links.is_empty()).then(|| links.join(", ")))
 }
 
+/// A page of a JSON array, with its `Link` header.
+pub(super) fn array_page(base: &str, path: &str, page: &Page, items: Vec<Value>) -> Response {
+    let (list, link) = paginate(base, path, page, items);
+    page_response(Value::Array(list), link)
+}
+
 pub(super) fn page_response(body: Value, link: Option<String>) -> Response {
     let mut resp = Json(body).into_response();
     if let Some(link) = link
@@ -105,10 +111,7 @@ pub(super) async fn update_repo(
     };
     let key = super::api::repo_key(&owner, &repo);
     let mut w = sim.lock();
-    let admin = w.repos.get(&key).is_some_and(|r| {
-        r.owner == login || r.collaborators.get(&login).is_some_and(|p| p == "admin")
-    });
-    if !admin {
+    if !w.is_admin(&key, &login) {
         return gh_error(
             StatusCode::FORBIDDEN,
             "Must have admin rights to Repository.",
@@ -167,15 +170,15 @@ pub(super) async fn update_code_scanning(
     };
     let key = super::api::repo_key(&owner, &repo);
     let mut w = sim.lock();
-    let run_id = w.next_id();
-    let api = w.api_base.clone();
-    let r = w.repos.get_mut(&key).expect("writer checked it exists");
-    if !(r.owner == login || r.collaborators.get(&login).is_some_and(|p| p == "admin")) {
+    if !w.is_admin(&key, &login) {
         return gh_error(
             StatusCode::FORBIDDEN,
             "Resource not accessible by integration",
         );
     }
+    let run_id = w.next_id();
+    let api = w.api_base.clone();
+    let r = w.repos.get_mut(&key).expect("writer checked it exists");
     let state = match body.state.as_deref() {
         Some(s @ ("configured" | "not-configured")) => s.to_string(),
         None => r
@@ -238,13 +241,12 @@ pub(super) async fn list_collaborators(
             u
         })
         .collect();
-    let (list, link) = paginate(
+    array_page(
         &w.api_base,
         &format!("/repos/{owner}/{repo}/collaborators"),
         &page,
         list,
-    );
-    page_response(Value::Array(list), link)
+    )
 }
 
 pub(super) async fn get_pull(
@@ -297,8 +299,7 @@ pub(super) async fn list_comments(
         .map(|c| w.comment_json(r, c))
         .collect();
     let path = format!("/repos/{owner}/{repo}/issues/{number}/comments");
-    let (list, link) = paginate(&w.api_base, &path, &page, list);
-    page_response(Value::Array(list), link)
+    array_page(&w.api_base, &path, &page, list)
 }
 
 #[derive(Deserialize)]
@@ -394,8 +395,7 @@ pub(super) async fn list_issue_labels(
         _ => Vec::new(),
     };
     let path = format!("/repos/{owner}/{repo}/issues/{number}/labels");
-    let (list, link) = paginate(&w.api_base, &path, &page, labels);
-    page_response(Value::Array(list), link)
+    array_page(&w.api_base, &path, &page, labels)
 }
 
 /// `{"labels": [...]}` or a bare array, both of which GitHub accepts.
@@ -461,8 +461,7 @@ pub(super) async fn list_reviews(
         .map(|rv| w.review_json(r, rv))
         .collect();
     let path = format!("/repos/{owner}/{repo}/pulls/{number}/reviews");
-    let (list, link) = paginate(&w.api_base, &path, &page, list);
-    page_response(Value::Array(list), link)
+    array_page(&w.api_base, &path, &page, list)
 }
 
 #[derive(Deserialize)]
@@ -668,13 +667,12 @@ pub(super) async fn list_labels(
         return not_found();
     };
     let list: Vec<Value> = r.labels.values().map(|l| w.label_json(r, l)).collect();
-    let (list, link) = paginate(
+    array_page(
         &w.api_base,
         &format!("/repos/{owner}/{repo}/labels"),
         &page,
         list,
-    );
-    page_response(Value::Array(list), link)
+    )
 }
 
 pub(super) async fn get_label(

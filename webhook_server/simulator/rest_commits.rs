@@ -9,8 +9,8 @@ use serde_json::{Value, json};
 
 use super::api::{Caller, Sim, gh_error, not_found, rest_refusal, visible};
 use super::requirements::{self, NewStatus};
-use super::rest::{Page, page_response, paginate, writer};
-use super::world::{CommitStatus, Protection, Repo, World};
+use super::rest::{Page, array_page, page_response, paginate, writer};
+use super::world::{Protection, Repo, World};
 
 fn no_commit(sha: &str) -> Response {
     gh_error(
@@ -63,8 +63,7 @@ pub(super) async fn commit_pulls(
             .map(|i| w.pull_json(r, i))
             .collect();
     let path = format!("/repos/{owner}/{repo}/commits/{git_ref}/pulls");
-    let (list, link) = paginate(&w.api_base, &path, &page, pulls);
-    page_response(Value::Array(list), link)
+    array_page(&w.api_base, &path, &page, pulls)
 }
 
 /// Statuses at a commit, newest first.
@@ -89,8 +88,7 @@ pub(super) async fn list_statuses(
         .map(|s| w.status_json(r, s))
         .collect();
     let path = format!("/repos/{owner}/{repo}/commits/{git_ref}/statuses");
-    let (list, link) = paginate(&w.api_base, &path, &page, list);
-    page_response(Value::Array(list), link)
+    array_page(&w.api_base, &path, &page, list)
 }
 
 /// The combined status: the newest status per context, and their overall state.
@@ -106,12 +104,7 @@ pub(super) async fn combined_status(
     let Some(sha) = r.git.resolve(&git_ref) else {
         return no_commit(&git_ref);
     };
-    let mut latest: Vec<&CommitStatus> = Vec::new();
-    for s in r.statuses.iter().rev().filter(|s| s.sha == sha) {
-        if !latest.iter().any(|l| l.context == s.context) {
-            latest.push(s);
-        }
-    }
+    let latest = r.latest_statuses(&sha);
     let state = if latest
         .iter()
         .any(|s| s.state == "failure" || s.state == "error")
@@ -331,14 +324,9 @@ pub(super) async fn put_protection(
         Ok(l) => l,
         Err(refusal) => return rest_refusal(refusal),
     };
-    let admin = {
-        let w = sim.lock();
-        w.repos
-            .get(&super::api::repo_key(&owner, &repo))
-            .is_some_and(|r| {
-                r.owner == login || r.collaborators.get(&login).is_some_and(|p| p == "admin")
-            })
-    };
+    let admin = sim
+        .lock()
+        .is_admin(&super::api::repo_key(&owner, &repo), &login);
     if !admin {
         return gh_error(
             StatusCode::FORBIDDEN,

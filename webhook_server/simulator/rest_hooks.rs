@@ -15,10 +15,8 @@ use super::world::{Hook, World, now};
 /// The repository key when the caller administers it.
 fn administered(w: &World, caller: &Caller, owner: &str, repo: &str) -> Option<String> {
     let key = repo_key(owner, repo);
-    let r = w.repos.get(&key)?;
     let login = caller.0.as_deref()?;
-    let admin = login == r.owner || r.collaborators.get(login).is_some_and(|p| p == "admin");
-    admin.then_some(key)
+    w.is_admin(&key, login).then_some(key)
 }
 
 pub(super) async fn list(

@@ -10,7 +10,8 @@ use serde_json::Value;
 
 use super::actions::{self, IssueEdit, Refusal};
 use super::api::{Caller, Sim, gh_error, not_found, rest_refusal, visible};
-use super::rest::{CommentBody, Page, page_response, paginate, writer};
+use super::rest::{CommentBody, Page, array_page, writer};
+use super::world::{Repo, World};
 
 #[derive(Deserialize, Default)]
 pub(super) struct PullFilter {
@@ -55,8 +56,7 @@ pub(super) async fn list_pulls(
         .map(|(i, _)| w.pull_json(r, i))
         .collect();
     let path = format!("/repos/{owner}/{repo}/pulls");
-    let (list, link) = paginate(&w.api_base, &path, &filter.page, list);
-    page_response(Value::Array(list), link)
+    array_page(&w.api_base, &path, &filter.page, list)
 }
 
 #[derive(Deserialize, Default)]
@@ -99,8 +99,7 @@ pub(super) async fn list_issues(
         .map(|i| w.issue_json(r, i))
         .collect();
     let path = format!("/repos/{owner}/{repo}/issues");
-    let (list, link) = paginate(&w.api_base, &path, &filter.page, list);
-    page_response(Value::Array(list), link)
+    array_page(&w.api_base, &path, &filter.page, list)
 }
 
 pub(super) async fn update_pull(
@@ -131,16 +130,15 @@ pub(super) async fn update_pull(
     Json(w.pull_json(r, &r.issues[&number])).into_response()
 }
 
-/// The pull request's head and base commits, if the caller can see it.
-fn pull_range(
-    sim: &Sim,
+/// The repository, head and base commits of a pull request the caller can see.
+fn pull_range<'a>(
+    w: &'a World,
     caller: &Caller,
     owner: &str,
     repo: &str,
     number: u64,
-) -> Option<(String, String)> {
-    let w = sim.lock();
-    let r = visible(&w, caller, owner, repo)?;
+) -> Option<(&'a Repo, String, String)> {
+    let r = visible(w, caller, owner, repo)?;
     let pull = r.issues.get(&number).and_then(|i| i.pull.as_ref())?;
     let head = r.git.resolve(&format!("refs/pull/{number}/head"));
     // A merged PR keeps the commits it had: measure from where its base stood.
@@ -148,7 +146,7 @@ fn pull_range(
         Some(merge) => r.git.resolve(&format!("{merge}^1")),
         None => r.git.resolve(&format!("refs/heads/{}", pull.base_ref)),
     };
-    Some((head?, base?))
+    Some((r, head?, base?))
 }
 
 pub(super) async fn pull_commits(
@@ -157,11 +155,10 @@ pub(super) async fn pull_commits(
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Query(page): Query<Page>,
 ) -> Response {
-    let Some((head, base)) = pull_range(&sim, &caller, &owner, &repo, number) else {
+    let w = sim.lock();
+    let Some((r, head, base)) = pull_range(&w, &caller, &owner, &repo, number) else {
         return not_found();
     };
-    let w = sim.lock();
-    let r = &w.repos[&super::api::repo_key(&owner, &repo)];
     let list: Vec<Value> = r
         .git
         .commits_between(&base, &head)
@@ -170,8 +167,7 @@ pub(super) async fn pull_commits(
         .filter_map(|c| w.commit_json(r, c, false))
         .collect();
     let path = format!("/repos/{owner}/{repo}/pulls/{number}/commits");
-    let (list, link) = paginate(&w.api_base, &path, &page, list);
-    page_response(Value::Array(list), link)
+    array_page(&w.api_base, &path, &page, list)
 }
 
 pub(super) async fn pull_files(
@@ -180,11 +176,10 @@ pub(super) async fn pull_files(
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Query(page): Query<Page>,
 ) -> Response {
-    let Some((head, base)) = pull_range(&sim, &caller, &owner, &repo, number) else {
+    let w = sim.lock();
+    let Some((r, head, base)) = pull_range(&w, &caller, &owner, &repo, number) else {
         return not_found();
     };
-    let w = sim.lock();
-    let r = &w.repos[&super::api::repo_key(&owner, &repo)];
     let list: Vec<Value> = r
         .git
         .changed_files(&base, &head)
@@ -193,8 +188,7 @@ pub(super) async fn pull_files(
         .map(|f| w.diff_entry_json(r, &head, f))
         .collect();
     let path = format!("/repos/{owner}/{repo}/pulls/{number}/files");
-    let (list, link) = paginate(&w.api_base, &path, &page, list);
-    page_response(Value::Array(list), link)
+    array_page(&w.api_base, &path, &page, list)
 }
 
 /// `GET .../pulls/{n}/merge`: 204 when merged, 404 otherwise.

@@ -12,9 +12,19 @@ use super::git::{BareRepo, FileChange};
 use crate::steps::iso;
 
 pub fn now() -> String {
-    // GitHub timestamps have second precision and a `Z`.
-    let t = time::OffsetDateTime::now_utc();
+    timestamp(time::OffsetDateTime::now_utc())
+}
+
+/// GitHub's timestamp form: second precision and a `Z`.
+pub fn timestamp(t: time::OffsetDateTime) -> String {
     format!("{}Z", &iso(t)[..19])
+}
+
+/// [`timestamp`] of a unix time.
+pub fn unix_timestamp(secs: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .map(timestamp)
+        .unwrap_or_default()
 }
 
 pub struct World {
@@ -852,14 +862,7 @@ impl World {
     /// An app in the `integration` shape: a registered one, or a third-party CI app known only
     /// by the slug its check runs carry.
     pub fn app_json(&self, slug: &str) -> Value {
-        let id = match self.apps.values().find(|a| a.slug == slug) {
-            Some(app) => app.id,
-            None => self
-                .users
-                .get(&format!("{slug}[bot]"))
-                .copied()
-                .unwrap_or(0),
-        };
+        let id = self.app_id(slug);
         json!({
             "id": id, "slug": slug, "node_id": node_id("A", id), "name": slug,
             "owner": self.user_json(slug), "description": null,
@@ -930,6 +933,25 @@ pub struct Approvals {
 }
 
 impl World {
+    /// The id of the app `slug`: a registered app's own, else its bot user's.
+    pub fn app_id(&self, slug: &str) -> u64 {
+        match self.apps.values().find(|a| a.slug == slug) {
+            Some(app) => app.id,
+            None => self
+                .users
+                .get(&format!("{slug}[bot]"))
+                .copied()
+                .unwrap_or(0),
+        }
+    }
+
+    /// Whether `login` administers the repository: its owner or an admin collaborator.
+    pub fn is_admin(&self, key: &str, login: &str) -> bool {
+        self.repos.get(key).is_some_and(|r| {
+            r.owner == login || r.collaborators.get(login).is_some_and(|p| p == "admin")
+        })
+    }
+
     /// Whether `login` may write to the repository: its owner, a collaborator with write
     /// access or more, or the bot of an app installed on it.
     pub fn can_write(&self, key: &str, login: &str) -> bool {
@@ -960,7 +982,7 @@ impl Repo {
             };
             latest.insert(run.name.clone(), outcome);
         }
-        for status in self.statuses.iter().filter(|s| s.sha == sha) {
+        for status in self.latest_statuses(sha) {
             let outcome = match status.state.as_str() {
                 "success" => Outcome::Passed,
                 "pending" => Outcome::Pending,
@@ -969,6 +991,17 @@ impl Repo {
             latest.insert(status.context.clone(), outcome);
         }
         latest.into_iter().collect()
+    }
+
+    /// The newest status of each context at `sha`, newest first.
+    pub fn latest_statuses(&self, sha: &str) -> Vec<&CommitStatus> {
+        let mut latest: Vec<&CommitStatus> = Vec::new();
+        for s in self.statuses.iter().rev().filter(|s| s.sha == sha) {
+            if !latest.iter().any(|l| l.context == s.context) {
+                latest.push(s);
+            }
+        }
+        latest
     }
 
     pub fn approvals(&self, number: u64) -> Approvals {
@@ -1011,7 +1044,8 @@ fn reaction_rollup(url: &str, reactions: &[Reaction]) -> Value {
     v
 }
 
-const REPO_URLS: &[(&str, &str)] = &[
+/// The `*_url` fields of a repository object, each under the repository's API URL.
+pub const REPO_URLS: &[(&str, &str)] = &[
     ("forks_url", "/forks"),
     ("keys_url", "/keys{/key_id}"),
     ("collaborators_url", "/collaborators{/collaborator}"),
