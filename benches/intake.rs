@@ -18,6 +18,7 @@ use axum::routing::post;
 use github_webhook_server::allowlist::Allowlist;
 use github_webhook_server::app::{AppState, router};
 use github_webhook_server::config::Config;
+use github_webhook_server::github::clients::Clients;
 use github_webhook_server::intake::sign;
 use github_webhook_server::logs::writer::LogWriter;
 use github_webhook_server::masking::{Masker, SharedMasker};
@@ -333,6 +334,7 @@ fn spawn_processing(
             queue,
             config,
             masker,
+            clients: Arc::new(Clients::new(dir)),
             wake,
             summaries,
             owner: "bench".into(),

@@ -5,11 +5,16 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use reqwest::Method;
+
 use crate::commands;
-use crate::config::Config;
+use crate::config::model::RepoConfig;
+use crate::config::{Config, REPO_FILE_NAME, RepoFile, RepositoryEntry};
+use crate::github::clients::{Clients, Session};
 use crate::queue::Claimed;
+use crate::repository_data::RepositoryData;
 use crate::step_data;
-use crate::steps::{ErrorInfo, PrInfo, WebhookContext};
+use crate::steps::{ErrorInfo, PrInfo, StepStatus, WebhookContext};
 
 /// The handler a delivery goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +67,8 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
 
 /// Decides from the payload and config.yaml alone. Settings a repository's own file could
 /// change are not known yet, so triage only skips what no such setting could make relevant.
-pub fn triage(config: &Config, event: &str, payload: &Value) -> Triage {
+/// `own` tells the logins the server acts as, so its own comments and reviews are skipped.
+pub fn triage(config: &Config, event: &str, payload: &Value, own: &dyn Fn(&str) -> bool) -> Triage {
     if event == "ping" {
         return Triage::Skip("ping: webhook is reachable".into());
     }
@@ -104,18 +110,26 @@ pub fn triage(config: &Config, event: &str, payload: &Value) -> Triage {
             {
                 return Triage::Skip("comment by a bot".into());
             }
+            if own(str_at(payload, &["comment", "user", "login"]).unwrap_or_default()) {
+                return Triage::Skip("the server's own comment".into());
+            }
             let body = str_at(payload, &["comment", "body"]).unwrap_or("");
             if !commands::has_known_command(body) {
                 return Triage::Skip("comment has no known /command".into());
             }
             Triage::Dispatch(Handler::IssueComment)
         }
-        "pull_request_review" => match action {
-            "submitted" | "dismissed" | "edited" => Triage::Dispatch(Handler::PullRequestReview),
-            _ => Triage::Skip(format!(
-                "pull_request_review action `{action}` is not handled"
-            )),
-        },
+        "pull_request_review" => {
+            if !matches!(action, "submitted" | "dismissed" | "edited") {
+                return Triage::Skip(format!(
+                    "pull_request_review action `{action}` is not handled"
+                ));
+            }
+            if own(str_at(payload, &["review", "user", "login"]).unwrap_or_default()) {
+                return Triage::Skip("the server's own review".into());
+            }
+            Triage::Dispatch(Handler::PullRequestReview)
+        }
         "pull_request_review_thread" => {
             if action != "resolved" && action != "unresolved" {
                 return Triage::Skip(format!("review thread action `{action}` is not handled"));
@@ -167,11 +181,21 @@ pub fn triage(config: &Config, event: &str, payload: &Value) -> Triage {
 /// Processes one delivery against a configuration snapshot.
 pub struct GithubWebhook {
     config: Arc<Config>,
+    clients: Arc<Clients>,
+}
+
+/// Where a dispatched delivery's pull request number came from.
+enum PullNumber {
+    Known(u64),
+    /// Only a commit is named (`status`, or a `check_run` GitHub did not link): its open pull
+    /// requests are looked up.
+    OfCommit(String),
+    None,
 }
 
 impl GithubWebhook {
-    pub fn new(config: Arc<Config>) -> GithubWebhook {
-        GithubWebhook { config }
+    pub fn new(config: Arc<Config>, clients: Arc<Clients>) -> GithubWebhook {
+        GithubWebhook { config, clients }
     }
 
     pub async fn process(&self, delivery: &Claimed, ctx: &mut WebhookContext) {
@@ -184,7 +208,8 @@ impl GithubWebhook {
         };
         describe(&payload, ctx);
         ctx.start_step("webhook_routing", step_data! {"attempt": delivery.attempt});
-        match triage(&self.config, &delivery.event, &payload) {
+        let own = |login: &str| self.clients.is_own_login(login);
+        match triage(&self.config, &delivery.event, &payload, &own) {
             Triage::Skip(reason) => {
                 ctx.complete_step(
                     "webhook_routing",
@@ -199,20 +224,235 @@ impl GithubWebhook {
                 ctx.fail_step("webhook_routing", error, step_data! {"decision": "reject"});
             }
             Triage::Dispatch(handler) => {
-                // Handlers land with the PR-automation, commands and runner work; until then
-                // the delivery is recorded as routed but not handled, with no effect faked.
                 ctx.complete_step(
                     "webhook_routing",
-                    step_data! {
-                        "decision": "dispatch",
-                        "handler": handler.name(),
-                        "handled": false,
-                        "reason": format!("{} is not available in this version", handler.name()),
-                    },
+                    step_data! {"decision": "dispatch", "handler": handler.name()},
                 );
+                self.dispatch(handler, &delivery.event, &payload, ctx).await;
             }
         }
     }
+
+    async fn dispatch(
+        &self,
+        handler: Handler,
+        event: &str,
+        payload: &Value,
+        ctx: &mut WebhookContext,
+    ) {
+        let number = match pull_number(event, payload) {
+            PullNumber::None => {
+                // No handler here needs GitHub without a pull request yet (tag pushes are
+                // the runner's), so nothing is read.
+                record_unhandled(handler, ctx);
+                return;
+            }
+            number => number,
+        };
+        let session = match self.session(payload) {
+            Ok(s) => s,
+            Err(e) => {
+                ctx.fail(ErrorInfo::new("GitHubClientError", format!("{e:#}")));
+                return;
+            }
+        };
+        let outcome = self
+            .with_snapshot(handler, payload, number, &session, ctx)
+            .await;
+        let spend = &session.spend;
+        ctx.token_spend = spend.total();
+        (ctx.initial_rate_limit, ctx.final_rate_limit) = spend.rate_limit();
+        if spend.total() > 0 {
+            ctx.start_step("github_api", Default::default());
+            let Value::Object(summary) = spend.summary() else {
+                unreachable!("the spend summary is an object")
+            };
+            ctx.complete_step("github_api", summary);
+        }
+        if let Err(e) = outcome {
+            let error = ErrorInfo::new("GitHubError", format!("{e:#}"));
+            let unfinished = ctx
+                .steps()
+                .iter()
+                .rev()
+                .find(|(_, s)| s.status == StepStatus::Started)
+                .map(|(name, _)| name.clone());
+            match unfinished {
+                Some(step) => ctx.fail_step(&step, error, Default::default()),
+                None => ctx.fail(error),
+            }
+        }
+    }
+
+    fn session(&self, payload: &Value) -> anyhow::Result<Session> {
+        let full_name = str_at(payload, &["repository", "full_name"]).unwrap_or_default();
+        let (owner, name) = full_name
+            .split_once('/')
+            .ok_or_else(|| anyhow::anyhow!("repository `{full_name}` is not owner/name"))?;
+        let entry = self
+            .config
+            .repository(full_name)
+            .ok_or_else(|| anyhow::anyhow!("repository {full_name} is not configured"))?;
+        let server = &self.config.server;
+        let gh = self
+            .clients
+            .github(&server.github_api_url, &entry.config.github_tokens)?;
+        let app = self.clients.app(server.github_app_id)?;
+        Ok(Session::new(gh, app, owner, name))
+    }
+
+    /// Reads the snapshot, applies the repository's own config and hands both to the handler.
+    async fn with_snapshot(
+        &self,
+        handler: Handler,
+        payload: &Value,
+        number: PullNumber,
+        session: &Session,
+        ctx: &mut WebhookContext,
+    ) -> anyhow::Result<()> {
+        let entry = self
+            .config
+            .repository(&format!("{}/{}", session.owner, session.name))
+            .ok_or_else(|| anyhow::anyhow!("the repository left the configuration"))?;
+        ctx.start_step("repository_data", Default::default());
+        let number = match number {
+            PullNumber::Known(n) => n,
+            PullNumber::OfCommit(sha) => {
+                let answer = session
+                    .rest(Method::GET, &format!("/commits/{sha}/pulls"), None)
+                    .await?;
+                let open = answer.body.as_array().into_iter().flatten().find(|p| {
+                    p["state"] == "open" && p["head"]["sha"].as_str() == Some(sha.as_str())
+                });
+                match open.and_then(|p| p["number"].as_u64()) {
+                    Some(n) => n,
+                    None => {
+                        ctx.complete_step(
+                            "repository_data",
+                            step_data! {"skipped": true,
+                            "reason": format!("no open pull request has head {sha}")},
+                        );
+                        return Ok(());
+                    }
+                }
+            }
+            PullNumber::None => unreachable!("dispatch returns early without a number"),
+        };
+        let default_branch = str_at(payload, &["repository", "default_branch"]).unwrap_or("main");
+        let max_owners = entry.config.max_owners_files as usize;
+        let data = RepositoryData::fetch(session, number, default_branch, max_owners).await?;
+        if let Some(login) = &data.viewer {
+            self.clients.learn_login(login);
+            ctx.api_user = Some(login.clone());
+        }
+        ctx.complete_step(
+            "repository_data",
+            step_data! {
+                "pull_request": number,
+                "head_sha": data.pull.head_sha,
+                "state": data.pull.state,
+                "changed_files": data.pull.files.len(),
+                "owners_files": data.owners.keys().collect::<Vec<_>>(),
+                "repo_config_file": data.config_text.is_some(),
+                "reads": session.spend.reads(),
+            },
+        );
+        if let Some(sha) = event_sha(payload)
+            && sha != data.pull.head_sha
+        {
+            ctx.start_step("stale_check", Default::default());
+            ctx.complete_step(
+                "stale_check",
+                step_data! {"skipped": true,
+                "reason": format!("{sha} is no longer the head of #{number}")},
+            );
+            return Ok(());
+        }
+        let config = self.effective_config(entry, &data, ctx);
+        if !config.handles_event(&ctx.event_type) {
+            ctx.start_step("repository_config_routing", Default::default());
+            ctx.complete_step(
+                "repository_config_routing",
+                step_data! {"skipped": true,
+                "reason": "the repository's own file leaves this event out"},
+            );
+            return Ok(());
+        }
+        record_unhandled(handler, ctx);
+        Ok(())
+    }
+
+    /// config.yaml's settings for the repository with its own file on top. A broken file is
+    /// reported and config.yaml's settings apply alone.
+    fn effective_config(
+        &self,
+        entry: &RepositoryEntry,
+        data: &RepositoryData,
+        ctx: &mut WebhookContext,
+    ) -> RepoConfig {
+        let Some(text) = &data.config_text else {
+            return entry.config.clone();
+        };
+        ctx.start_step("repository_config", Default::default());
+        let layered =
+            RepoFile::parse(text).and_then(|file| self.config.with_repo_file(entry, &file));
+        match layered {
+            Ok(layered) => {
+                let ignored: Vec<String> = layered
+                    .ignored
+                    .iter()
+                    .map(|k| format!("{}: {}", k.key, k.reason))
+                    .collect();
+                for key in &ignored {
+                    tracing::warn!(repository = %data.full_name, "{REPO_FILE_NAME}: ignored {key}");
+                }
+                ctx.complete_step("repository_config", step_data! {"ignored_keys": ignored});
+                layered.config
+            }
+            Err(e) => {
+                ctx.complete_step(
+                    "repository_config",
+                    step_data! {"error": format!("{REPO_FILE_NAME} is invalid, config.yaml settings apply: {e}")},
+                );
+                entry.config.clone()
+            }
+        }
+    }
+}
+
+/// Handlers land with the PR-automation, commands and runner work; until then the delivery is
+/// recorded as routed but not handled, with no effect faked.
+fn record_unhandled(handler: Handler, ctx: &mut WebhookContext) {
+    ctx.start_step("handler", Default::default());
+    ctx.complete_step(
+        "handler",
+        step_data! {
+            "handler": handler.name(),
+            "handled": false,
+            "reason": format!("{} is not available in this version", handler.name()),
+        },
+    );
+}
+
+fn pull_number(event: &str, payload: &Value) -> PullNumber {
+    let number = |path: &str| payload.pointer(path).and_then(Value::as_u64);
+    let known = match event {
+        "issue_comment" => number("/issue/number"),
+        "check_run" => number("/check_run/pull_requests/0/number"),
+        "status" => None,
+        _ => number("/pull_request/number"),
+    };
+    match (known, event_sha(payload)) {
+        (Some(n), _) => PullNumber::Known(n),
+        (None, Some(sha)) => PullNumber::OfCommit(sha.to_string()),
+        (None, None) => PullNumber::None,
+    }
+}
+
+/// The commit a `status` or `check_run` delivery is about: stale once the head moves on.
+fn event_sha(payload: &Value) -> Option<&str> {
+    str_at(payload, &["check_run", "head_sha"])
+        .or_else(|| payload.get("state").and(str_at(payload, &["sha"])))
 }
 
 /// Fills the delivery's identity from its payload.
@@ -256,6 +496,10 @@ mod tests {
         v
     }
 
+    fn none(_: &str) -> bool {
+        false
+    }
+
     fn skipped(t: Triage) -> bool {
         matches!(t, Triage::Skip(_))
     }
@@ -263,8 +507,8 @@ mod tests {
     #[test]
     fn ping_and_repositoryless_events_are_skipped() {
         let c = config();
-        assert!(skipped(triage(&c, "ping", &json!({"zen": "x"}))));
-        assert!(skipped(triage(&c, "installation", &json!({}))));
+        assert!(skipped(triage(&c, "ping", &json!({"zen": "x"}), &none)));
+        assert!(skipped(triage(&c, "installation", &json!({}), &none)));
     }
 
     #[test]
@@ -272,7 +516,7 @@ mod tests {
         let c = config();
         let p = json!({"repository": {"name": "x", "full_name": "o/x"}});
         assert_eq!(
-            triage(&c, "pull_request", &p),
+            triage(&c, "pull_request", &p, &none),
             Triage::NotConfigured("o/x".into())
         );
     }
@@ -282,7 +526,7 @@ mod tests {
         let c = config();
         let p = json!({"repository": {"name": "quiet", "full_name": "o/quiet"}, "action": "opened",
                        "pull_request": {"number": 1}});
-        assert!(skipped(triage(&c, "pull_request", &p)));
+        assert!(skipped(triage(&c, "pull_request", &p, &none)));
     }
 
     #[test]
@@ -292,13 +536,23 @@ mod tests {
             repo(json!({"action": action, "pull_request": {"number": 1, "draft": draft}}))
         };
         assert_eq!(
-            triage(&c, "pull_request", &pr("opened", false)),
+            triage(&c, "pull_request", &pr("opened", false), &none),
             Triage::Dispatch(Handler::PullRequest)
         );
-        assert!(skipped(triage(&c, "pull_request", &pr("assigned", false))));
-        assert!(skipped(triage(&c, "pull_request", &pr("opened", true))));
+        assert!(skipped(triage(
+            &c,
+            "pull_request",
+            &pr("assigned", false),
+            &none
+        )));
+        assert!(skipped(triage(
+            &c,
+            "pull_request",
+            &pr("opened", true),
+            &none
+        )));
         assert_eq!(
-            triage(&c, "pull_request", &pr("ready_for_review", true)),
+            triage(&c, "pull_request", &pr("ready_for_review", true), &none),
             Triage::Dispatch(Handler::PullRequest)
         );
     }
@@ -315,23 +569,26 @@ mod tests {
                         "comment": {"body": body, "user": {"login": "u", "type": user_type}}}))
         };
         assert_eq!(
-            triage(&c, "issue_comment", &comment("/lgtm", true, "User")),
+            triage(&c, "issue_comment", &comment("/lgtm", true, "User"), &none),
             Triage::Dispatch(Handler::IssueComment)
         );
         assert!(skipped(triage(
             &c,
             "issue_comment",
-            &comment("nice", true, "User")
+            &comment("nice", true, "User"),
+            &none
         )));
         assert!(skipped(triage(
             &c,
             "issue_comment",
-            &comment("/lgtm", false, "User")
+            &comment("/lgtm", false, "User"),
+            &none
         )));
         assert!(skipped(triage(
             &c,
             "issue_comment",
-            &comment("/lgtm", true, "Bot")
+            &comment("/lgtm", true, "Bot"),
+            &none
         )));
     }
 
@@ -344,23 +601,35 @@ mod tests {
                         "head_sha": "abc", "pull_requests": []}}),
             )
         };
-        assert!(skipped(triage(&c, "check_run", &run("created", "tox", ""))));
         assert!(skipped(triage(
             &c,
             "check_run",
-            &run("completed", "can-be-merged", "failure")
+            &run("created", "tox", ""),
+            &none
+        )));
+        assert!(skipped(triage(
+            &c,
+            "check_run",
+            &run("completed", "can-be-merged", "failure"),
+            &none
         )));
         assert_eq!(
-            triage(&c, "check_run", &run("completed", "tox", "success")),
+            triage(&c, "check_run", &run("completed", "tox", "success"), &none),
             Triage::Dispatch(Handler::CheckRun)
         );
         assert!(skipped(triage(
             &c,
             "status",
-            &repo(json!({"state": "pending", "sha": "a"}))
+            &repo(json!({"state": "pending", "sha": "a"})),
+            &none
         )));
         assert_eq!(
-            triage(&c, "status", &repo(json!({"state": "success", "sha": "a"}))),
+            triage(
+                &c,
+                "status",
+                &repo(json!({"state": "success", "sha": "a"})),
+                &none
+            ),
             Triage::Dispatch(Handler::MergeCheck)
         );
     }
@@ -371,18 +640,21 @@ mod tests {
         assert!(skipped(triage(
             &c,
             "push",
-            &repo(json!({"ref": "refs/heads/main"}))
+            &repo(json!({"ref": "refs/heads/main"})),
+            &none
         )));
         assert!(skipped(triage(
             &c,
             "push",
-            &repo(json!({"ref": "refs/tags/v1", "deleted": true}))
+            &repo(json!({"ref": "refs/tags/v1", "deleted": true})),
+            &none
         )));
         assert_eq!(
             triage(
                 &c,
                 "push",
-                &repo(json!({"ref": "refs/tags/v1", "deleted": false}))
+                &repo(json!({"ref": "refs/tags/v1", "deleted": false})),
+                &none
             ),
             Triage::Dispatch(Handler::Push)
         );

@@ -14,6 +14,7 @@ pub mod logging;
 pub mod logs;
 pub mod masking;
 pub mod queue;
+pub mod repository_data;
 pub mod server;
 pub mod simulator;
 pub mod steps;

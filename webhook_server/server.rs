@@ -12,6 +12,7 @@ use tokio::sync::{Notify, watch};
 use crate::allowlist::Allowlist;
 use crate::app::{self, AppState};
 use crate::config::{self, Config, ConfigError};
+use crate::github::clients::Clients;
 use crate::logging::Logging;
 use crate::logs::writer::LogWriter;
 use crate::masking::{Masker, SharedMasker};
@@ -121,6 +122,7 @@ pub async fn serve(data_dir: &Path) -> Result<(), StartError> {
             queue: queue.clone(),
             config: config_rx.clone(),
             masker,
+            clients: Arc::new(Clients::new(data_dir)),
             wake: wake.clone(),
             summaries,
             owner: format!("pid-{}", std::process::id()),

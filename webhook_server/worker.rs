@@ -12,6 +12,7 @@ use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::config::Config;
+use crate::github::clients::Clients;
 use crate::github_webhook::GithubWebhook;
 use crate::masking::SharedMasker;
 use crate::queue::{Claimed, Completion, DeliveryQueue, FinalState};
@@ -34,6 +35,7 @@ pub struct Workers {
     pub queue: Arc<dyn DeliveryQueue>,
     pub config: watch::Receiver<Arc<Config>>,
     pub masker: SharedMasker,
+    pub clients: Arc<Clients>,
     /// Signalled by intake when a delivery is stored.
     pub wake: Arc<Notify>,
     /// Signalled when a summary record is stored, for the log writer.
@@ -137,9 +139,10 @@ impl Workers {
         } else {
             let job_delivery = delivery.clone();
             let delay = self.delivery_delay;
+            let clients = self.clients.clone();
             let mut job = tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
-                GithubWebhook::new(config)
+                GithubWebhook::new(config, clients)
                     .process(&job_delivery, &mut ctx)
                     .await;
                 ctx

@@ -177,6 +177,16 @@ impl GitHub {
 
     /// Runs a GraphQL request body (`{query, variables}`); its `data`, or its first error.
     pub async fn graphql(&self, spend: &Spend, body: &Value) -> Result<Value, GitHubError> {
+        self.graphql_with(spend, Credential::Pool, body).await
+    }
+
+    /// A GraphQL request with a given credential.
+    pub async fn graphql_with(
+        &self,
+        spend: &Spend,
+        credential: Credential<'_>,
+        body: &Value,
+    ) -> Result<Value, GitHubError> {
         let (operation, mutation) = operation(body["query"].as_str().unwrap_or_default());
         let request = format!("GraphQL {operation}");
         let call = Call {
@@ -187,7 +197,7 @@ impl GitHub {
             idempotent: !mutation,
             write: mutation,
         };
-        let answer = self.send(spend, Credential::Pool, call).await?;
+        let answer = self.send(spend, credential, call).await?;
         if let Some(first) = answer.body["errors"].as_array().and_then(|e| e.first()) {
             return Err(GitHubError::GraphQl {
                 operation,

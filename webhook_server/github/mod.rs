@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod client;
+pub mod clients;
 pub mod queries;
 pub mod spend;
 pub mod tokens;

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value, json};
 
 pub const REPOSITORY_DATA: &str = include_str!("graphql/repository_data.graphql");
+pub const PULL_REQUEST_FILES: &str = include_str!("graphql/pull_request_files.graphql");
 pub const REVIEW_THREADS: &str = include_str!("graphql/review_threads.graphql");
 pub const ENABLE_AUTO_MERGE: &str = include_str!("graphql/enable_auto_merge.graphql");
 pub const DISABLE_AUTO_MERGE: &str = include_str!("graphql/disable_auto_merge.graphql");
@@ -12,6 +13,7 @@ pub const DISABLE_AUTO_MERGE: &str = include_str!("graphql/disable_auto_merge.gr
 /// Every static document, by file name, for validation.
 pub const DOCUMENTS: &[(&str, &str)] = &[
     ("repository_data.graphql", REPOSITORY_DATA),
+    ("pull_request_files.graphql", PULL_REQUEST_FILES),
     ("review_threads.graphql", REVIEW_THREADS),
     ("enable_auto_merge.graphql", ENABLE_AUTO_MERGE),
     ("disable_auto_merge.graphql", DISABLE_AUTO_MERGE),

@@ -16,6 +16,8 @@ struct Tally {
     reads: u64,
     writes: u64,
     by_token: BTreeMap<String, u64>,
+    /// The quota left after the first and the latest answered request.
+    first_remaining: Option<u64>,
     remaining: Option<u64>,
 }
 
@@ -36,7 +38,20 @@ impl Spend {
     }
 
     pub fn remaining(&self, left: u64) {
-        self.tally().remaining = Some(left);
+        let mut t = self.tally();
+        t.first_remaining.get_or_insert(left);
+        t.remaining = Some(left);
+    }
+
+    /// The quota before this delivery's first request and after its last, as measured.
+    pub fn rate_limit(&self) -> (Option<u64>, Option<u64>) {
+        let t = self.tally();
+        (t.first_remaining.map(|r| r + 1), t.remaining)
+    }
+
+    pub fn total(&self) -> u64 {
+        let t = self.tally();
+        t.reads + t.writes
     }
 
     pub fn reads(&self) -> u64 {

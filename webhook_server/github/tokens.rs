@@ -63,6 +63,11 @@ impl TokenPool {
         }
     }
 
+    /// No token was configured.
+    pub fn is_empty(&self) -> bool {
+        self.entries().is_empty()
+    }
+
     fn entries(&self) -> std::sync::MutexGuard<'_, Vec<Entry>> {
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }

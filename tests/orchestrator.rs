@@ -1,0 +1,399 @@
+//! The real server against the simulator: what each delivery costs in GitHub API calls, read
+//! from the simulator's request log. Triage costs nothing; a dispatched delivery reads its
+//! snapshot in at most three calls; a spent token fails over to the next one; an App mints its
+//! installation token once for many deliveries.
+
+mod common;
+
+use std::time::Duration;
+
+use common::sim::{self, Api};
+use common::*;
+use github_webhook_server::github::tokens::label;
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(30);
+const TOKEN_A: &str = "ghp_orchestratortokenaaaaaaaaaaaaaaaaaaaa";
+const TOKEN_B: &str = "ghp_orchestratortokenbbbbbbbbbbbbbbbbbbbb";
+const ALICE: &str = "ghp_alicetoken0000000000000000000000000000";
+
+/// The simulator, a repository `acme/widgets` with OWNERS in three places and its own config
+/// file, and the server (with `auth` in config.yaml) receiving its webhooks.
+struct World {
+    _sim_dir: tempfile::TempDir,
+    _sim: github_webhook_server::simulator::Simulator,
+    api: Api,
+    data: tempfile::TempDir,
+    server: Server,
+}
+
+async fn world(auth: &str, repo_file: &str) -> World {
+    let (sim_dir, sim, api) = sim::start().await;
+    for (token, login) in [(TOKEN_A, "bot-a"), (TOKEN_B, "bot-b"), (ALICE, "alice")] {
+        api.admin("/tokens", json!({"token": token, "login": login}))
+            .await;
+    }
+    api.admin(
+        "/repos",
+        json!({
+            "full_name": "acme/widgets",
+            "collaborators": {"alice": "write", "bob": "write", "bot-a": "write", "bot-b": "write"},
+            "files": {
+                "README.md": "# widgets\n",
+                "OWNERS": "approvers:\n  - alice\n",
+                "src/OWNERS": "reviewers:\n  - bob\n",
+                "src/core/OWNERS": "approvers:\n  - carol\n",
+                "docs/guide.md": "guide\n",
+                ".github-webhook-server.yaml": repo_file,
+            },
+        }),
+    )
+    .await;
+    let config = format!(
+        "ip-bind: 127.0.0.1\nport: 0\nwebhook-secret: {SECRET}\ngithub-api-url: {}\n{auth}\
+         repositories:\n  widgets:\n    name: acme/widgets\n  quiet:\n    name: acme/quiet\n    events: [push]\n",
+        api.base
+    );
+    let data = data_dir(&config);
+    let server = Server::start(data.path());
+    api.admin(
+        "/hooks",
+        json!({"repo": "acme/widgets", "url": server.url("/webhook_server"), "secret": SECRET}),
+    )
+    .await;
+    World {
+        _sim_dir: sim_dir,
+        _sim: sim,
+        api,
+        data,
+        server,
+    }
+}
+
+impl World {
+    async fn requests(&self, since: u64) -> Vec<Value> {
+        let (_, _, log) = self
+            .api
+            .get(&format!("/_simulator/requests?since={since}"), None)
+            .await;
+        log.as_array()
+            .unwrap()
+            .iter()
+            // The test's own admin and setup calls are not the server's.
+            .filter(|r| {
+                let login = r["login"].as_str().unwrap_or_default();
+                !r["path"].as_str().unwrap().starts_with("/_simulator") && login != "alice"
+            })
+            .cloned()
+            .collect()
+    }
+
+    async fn last_request_id(&self) -> u64 {
+        let (_, _, log) = self.api.get("/_simulator/requests", None).await;
+        log.as_array()
+            .unwrap()
+            .last()
+            .map_or(0, |r| r["id"].as_u64().unwrap())
+    }
+
+    async fn open_pr(&self, head: &str, files: Value) -> Value {
+        self.api
+            .admin(
+                "/repos/acme/widgets/pulls",
+                json!({"author": "alice", "title": "Add things", "head": head, "files": files}),
+            )
+            .await
+    }
+
+    fn summaries(&self, n: usize) -> Vec<Value> {
+        wait_for_summaries(self.data.path(), n, WAIT)
+    }
+}
+
+fn is_write(r: &Value) -> bool {
+    let method = r["method"].as_str().unwrap();
+    let mutation = r["operation"]
+        .as_str()
+        .is_some_and(|o| o.contains("AutoMerge"));
+    (method != "GET" && r["path"] != "/graphql") || mutation
+}
+
+fn step<'a>(summary: &'a Value, name: &str) -> &'a Value {
+    &summary["workflow_steps"][name]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pull_request_delivery_reads_its_snapshot_in_two_calls_and_writes_nothing() {
+    let w = world(
+        &format!("github-tokens: [{TOKEN_A}]\n"),
+        "minimum-lgtm: 2\n",
+    )
+    .await;
+    let before = w.last_request_id().await;
+    let pr = w
+        .open_pr(
+            "feature",
+            json!({"src/core/engine.rs": "fn main() {}\n", "docs/new.md": "new\n"}),
+        )
+        .await;
+    let summary = w.summaries(1).remove(0);
+    assert_eq!(summary["event_type"], "pull_request");
+    assert!(summary["success"].as_bool().unwrap(), "{summary:#}");
+    let calls = w.requests(before).await;
+    let operations: Vec<&str> = calls
+        .iter()
+        .map(|r| r["operation"].as_str().unwrap_or("REST"))
+        .collect();
+    assert_eq!(operations, ["RepositoryData", "FilesAt"]);
+    assert!(calls.iter().all(|r| r["login"] == "bot-a"));
+    assert_eq!(summary["token_spend"], 2);
+    assert_eq!(summary["api_user"], "bot-a");
+    let data = step(&summary, "repository_data");
+    assert_eq!(data["head_sha"], pr["head_sha"]);
+    assert_eq!(data["changed_files"], 2);
+    assert_eq!(
+        data["owners_files"],
+        json!(["OWNERS", "src/OWNERS", "src/core/OWNERS"])
+    );
+    assert_eq!(data["repo_config_file"], true);
+    assert_eq!(step(&summary, "repository_config")["status"], "completed");
+    assert_eq!(step(&summary, "handler")["handled"], false);
+    let api = step(&summary, "github_api");
+    assert_eq!(api["reads"], 2);
+    assert_eq!(api["writes"], 0);
+    assert!(summary["final_rate_limit"].as_u64().unwrap() < 5000);
+
+    // The same event delivered again (a replay: a new delivery id) writes nothing.
+    let before = w.last_request_id().await;
+    let payload = json!({
+        "action": "opened", "number": 1, "sender": {"login": "alice"},
+        "repository": {"name": "widgets", "full_name": "acme/widgets", "default_branch": "main"},
+        "pull_request": {"number": 1, "draft": false, "title": "Add things",
+                         "user": {"login": "alice"}, "head": {"sha": pr["head_sha"]}},
+    });
+    send(&w, "pull_request", "replayed-opened", payload).await;
+    let again = w.summaries(2).remove(1);
+    assert!(again["success"].as_bool().unwrap(), "{again:#}");
+    let calls = w.requests(before).await;
+    assert!(calls.len() <= 3, "{calls:#?}");
+    assert!(!calls.iter().any(is_write), "{calls:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_status_finds_its_pull_request_in_three_reads() {
+    let w = world(&format!("github-tokens: [{TOKEN_A}]\n"), "").await;
+    let pr = w.open_pr("feature", json!({"src/lib.rs": "x\n"})).await;
+    w.summaries(1);
+    let before = w.last_request_id().await;
+    let sha = pr["head_sha"].as_str().unwrap();
+    let (status, _) = w
+        .api
+        .call(
+            reqwest::Method::POST,
+            &format!("/repos/acme/widgets/statuses/{sha}"),
+            &format!("token {ALICE}"),
+            Some(json!({"state": "success", "context": "ci/external"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let summary = w.summaries(2).remove(1);
+    assert_eq!(summary["event_type"], "status");
+    assert!(summary["success"].as_bool().unwrap(), "{summary:#}");
+    let calls = w.requests(before).await;
+    let shape: Vec<String> = calls
+        .iter()
+        .map(|r| match r["operation"].as_str() {
+            Some(op) => op.to_string(),
+            None => format!(
+                "{} {}",
+                r["method"].as_str().unwrap(),
+                r["path"].as_str().unwrap()
+            ),
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            format!("GET /repos/acme/widgets/commits/{sha}/pulls"),
+            "RepositoryData".to_string(),
+            "FilesAt".to_string(),
+        ]
+    );
+    assert_eq!(step(&summary, "repository_data")["pull_request"], 1);
+}
+
+/// A signed delivery straight to the server, as GitHub would send it.
+async fn send(w: &World, event: &str, id: &str, payload: Value) {
+    let body = serde_json::to_vec(&payload).unwrap();
+    let resp = deliver(&client(), &w.server, event, id, &body, Some(SECRET)).await;
+    assert_eq!(resp.status, 200, "{:?}", resp.body);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn triage_cases_cost_no_api_call() {
+    let w = world(&format!("github-tokens: [{TOKEN_A}]\n"), "").await;
+    // One real delivery first, so the server knows its own login from its snapshot read.
+    w.open_pr("feature", json!({"src/lib.rs": "x\n"})).await;
+    w.summaries(1);
+    let before = w.last_request_id().await;
+
+    let repo = json!({"name": "widgets", "full_name": "acme/widgets", "default_branch": "main"});
+    let pr = |action: &str, draft: bool| {
+        json!({"action": action, "repository": repo, "sender": {"login": "alice"},
+               "pull_request": {"number": 1, "draft": draft, "user": {"login": "alice"}}})
+    };
+    let comment = |body: &str, login: &str| {
+        json!({"action": "created", "repository": repo, "sender": {"login": login},
+               "issue": {"number": 1, "pull_request": {"url": "u"}},
+               "comment": {"body": body, "user": {"login": login, "type": "User"}}})
+    };
+    let check_run = |action: &str, name: &str, conclusion: Value| {
+        json!({"action": action, "repository": repo, "sender": {"login": "alice"},
+               "check_run": {"name": name, "status": "completed", "conclusion": conclusion,
+                             "head_sha": "abc", "pull_requests": [{"number": 1}]}})
+    };
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "ping",
+            json!({"zen": "Keep it simple.", "hook_id": 1}),
+            "ping",
+        ),
+        (
+            "pull_request",
+            json!({"action": "opened", "repository": {"name": "other", "full_name": "acme/other"},
+                   "pull_request": {"number": 1}}),
+            "not found in configuration",
+        ),
+        (
+            "pull_request",
+            json!({"action": "opened", "repository": {"name": "quiet", "full_name": "acme/quiet"},
+                   "pull_request": {"number": 1}}),
+            "not in the repository's events",
+        ),
+        (
+            "check_run",
+            check_run("created", "tox", Value::Null),
+            "only completed",
+        ),
+        (
+            "check_run",
+            check_run("completed", "can-be-merged", json!("failure")),
+            "can-be-merged concluded",
+        ),
+        (
+            "issue_comment",
+            comment("looks good to me", "alice"),
+            "no known /command",
+        ),
+        ("issue_comment", comment("/lgtm", "bot-a"), "own comment"),
+        (
+            "pull_request_review",
+            json!({"action": "submitted", "repository": repo, "pull_request": {"number": 1},
+                   "review": {"state": "approved", "user": {"login": "bot-a"}}}),
+            "own review",
+        ),
+        (
+            "push",
+            json!({"ref": "refs/heads/main", "deleted": false, "repository": repo}),
+            "branch push",
+        ),
+        (
+            "push",
+            json!({"ref": "refs/tags/v1", "deleted": true, "repository": repo}),
+            "deleted",
+        ),
+        (
+            "status",
+            json!({"state": "pending", "sha": "abc", "context": "ci", "repository": repo}),
+            "pending",
+        ),
+        ("pull_request", pr("assigned", false), "not handled"),
+        ("pull_request", pr("synchronize", true), "draft"),
+    ];
+    for (i, (event, payload, _)) in cases.iter().enumerate() {
+        send(&w, event, &format!("triage-{i}"), payload.clone()).await;
+    }
+    let summaries = w.summaries(1 + cases.len());
+    for (i, (event, _, reason)) in cases.iter().enumerate() {
+        let s = summaries
+            .iter()
+            .find(|s| s["hook_id"] == format!("triage-{i}"))
+            .unwrap_or_else(|| panic!("no summary for case {i}"));
+        assert_eq!(s["token_spend"], 0, "case {i} ({event})");
+        let routing = step(s, "webhook_routing");
+        let text = format!("{routing}{}", s["error"]);
+        assert!(
+            text.contains(reason),
+            "case {i} ({event}): {reason:?} not in {text}"
+        );
+    }
+    assert_eq!(w.requests(before).await, Vec::<Value>::new());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_spent_mid_delivery_fails_over_and_stays_masked() {
+    let w = world(&format!("github-tokens: [{TOKEN_A}, {TOKEN_B}]\n"), "").await;
+    // Token A has one call left: the snapshot query spends it, the OWNERS read takes token B.
+    w.api
+        .admin(
+            "/rate-limit",
+            json!({"token": TOKEN_A, "limit": 5000, "remaining": 1}),
+        )
+        .await;
+    let before = w.last_request_id().await;
+    w.open_pr("feature", json!({"src/lib.rs": "x\n"})).await;
+    let summary = w.summaries(1).remove(0);
+    assert!(summary["success"].as_bool().unwrap(), "{summary:#}");
+    let logins: Vec<Value> = w
+        .requests(before)
+        .await
+        .iter()
+        .map(|r| r["login"].clone())
+        .collect();
+    assert_eq!(logins, [json!("bot-a"), json!("bot-b")]);
+    let by_token = &step(&summary, "github_api")["by_token"];
+    assert_eq!(by_token[label(0, TOKEN_A)], 1, "{by_token}");
+    assert_eq!(by_token[label(1, TOKEN_B)], 1, "{by_token}");
+
+    let mut everything = w.server.output();
+    for entry in std::fs::read_dir(w.data.path().join("logs")).unwrap() {
+        everything.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    assert!(everything.contains("token 1 (sha256"));
+    for token in [TOKEN_A, TOKEN_B] {
+        assert!(!everything.contains(token), "a token leaked into the logs");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_app_mints_one_installation_token_for_many_deliveries() {
+    let w = world("github-app-id: 77\n", "").await;
+    let app = w.api.admin("/apps", json!({"id": 77, "slug": "gws"})).await;
+    let pem = app["private_key_pem"].as_str().unwrap();
+    // Read at the first delivery that needs it.
+    std::fs::write(w.data.path().join("webhook-server.private-key.pem"), pem).unwrap();
+    let before = w.last_request_id().await;
+    for (i, head) in ["one", "two", "three"].iter().enumerate() {
+        w.open_pr(head, json!({format!("src/{head}.rs"): "x\n"}))
+            .await;
+        let s = w.summaries(i + 1).remove(i);
+        assert!(s["success"].as_bool().unwrap(), "{s:#}");
+        let expected = if i == 0 { 4 } else { 2 };
+        assert_eq!(s["token_spend"], expected, "delivery {i}: {s:#}");
+    }
+    let calls = w.requests(before).await;
+    let count = |path_end: &str| {
+        calls
+            .iter()
+            .filter(|r| r["path"].as_str().unwrap().ends_with(path_end))
+            .count()
+    };
+    assert_eq!(count("/installation"), 1);
+    assert_eq!(count("/access_tokens"), 1);
+    assert!(
+        calls
+            .iter()
+            .filter(|r| r["path"] == "/graphql")
+            .all(|r| r["login"] == "gws[bot]")
+    );
+}

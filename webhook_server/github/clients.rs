@@ -1,0 +1,162 @@
+//! The clients deliveries share, and the per-delivery session over them.
+//!
+//! One client (and token pool) per API URL and set of tokens, kept across deliveries and config
+//! reloads, so the quota each token has left, learned from response headers, and tokens dropped
+//! as revoked carry over without any probe call. The GitHub App's auth lives here too, with its
+//! cached installation tokens.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use anyhow::Context;
+use reqwest::Method;
+use serde_json::Value;
+
+use super::app::{AppAuth, INSTALLATION_LABEL};
+use super::client::{Answer, Credential, GitHub, GitHubError};
+use super::spend::Spend;
+use super::tokens::TokenPool;
+
+/// The App's private key, beside config.yaml in the data dir, as the reference keeps it.
+pub const PRIVATE_KEY_FILE: &str = "webhook-server.private-key.pem";
+
+type PoolKey = (String, Vec<String>);
+
+pub struct Clients {
+    private_key: PathBuf,
+    clients: Mutex<HashMap<PoolKey, Arc<GitHub>>>,
+    app: Mutex<Option<(u64, Arc<AppAuth>)>>,
+    /// Logins the server acts as, learned from `viewer` in its reads: its own comments and
+    /// reviews are recognised without a probe call.
+    own_logins: Mutex<HashSet<String>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Clients {
+    pub fn new(data_dir: &Path) -> Clients {
+        Clients {
+            private_key: data_dir.join(PRIVATE_KEY_FILE),
+            clients: Mutex::default(),
+            app: Mutex::default(),
+            own_logins: Mutex::default(),
+        }
+    }
+
+    /// The client for `api` with `tokens`, created on first use.
+    pub fn github(&self, api: &str, tokens: &[String]) -> anyhow::Result<Arc<GitHub>> {
+        let key = (api.trim_end_matches('/').to_string(), tokens.to_vec());
+        if let Some(gh) = lock(&self.clients).get(&key) {
+            return Ok(gh.clone());
+        }
+        let gh = Arc::new(GitHub::new(
+            api,
+            Arc::new(TokenPool::new(tokens.iter().cloned())),
+        )?);
+        Ok(lock(&self.clients).entry(key).or_insert(gh).clone())
+    }
+
+    /// The App's auth when `github-app-id` is set; its key is read once per app id.
+    pub fn app(&self, app_id: Option<u64>) -> anyhow::Result<Option<Arc<AppAuth>>> {
+        let Some(id) = app_id else {
+            return Ok(None);
+        };
+        if let Some((cached, app)) = lock(&self.app).as_ref()
+            && *cached == id
+        {
+            return Ok(Some(app.clone()));
+        }
+        let pem = std::fs::read_to_string(&self.private_key).with_context(|| {
+            format!(
+                "github-app-id is {id} but its private key {} cannot be read",
+                self.private_key.display()
+            )
+        })?;
+        let app = Arc::new(
+            AppAuth::new(id, &pem)
+                .with_context(|| format!("loading {}", self.private_key.display()))?,
+        );
+        *lock(&self.app) = Some((id, app.clone()));
+        Ok(Some(app))
+    }
+
+    pub fn learn_login(&self, login: &str) {
+        lock(&self.own_logins).insert(login.to_ascii_lowercase());
+    }
+
+    pub fn is_own_login(&self, login: &str) -> bool {
+        lock(&self.own_logins).contains(&login.to_ascii_lowercase())
+    }
+}
+
+/// One delivery's access to one repository: its client, the App when configured, and the
+/// delivery's spend, which every request is counted in.
+pub struct Session {
+    gh: Arc<GitHub>,
+    app: Option<Arc<AppAuth>>,
+    pub spend: Spend,
+    pub owner: String,
+    pub name: String,
+}
+
+impl Session {
+    pub fn new(gh: Arc<GitHub>, app: Option<Arc<AppAuth>>, owner: &str, name: &str) -> Session {
+        Session {
+            gh,
+            app,
+            spend: Spend::default(),
+            owner: owner.to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    /// Without `github-tokens`, an installed App reads and writes with its installation token.
+    async fn app_token(&self) -> Result<Option<String>, GitHubError> {
+        match &self.app {
+            Some(app) if self.gh.pool().is_empty() => app
+                .installation_token(&self.gh, &self.spend, &self.owner, &self.name)
+                .await
+                .map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    pub async fn graphql(&self, body: &Value) -> Result<Value, GitHubError> {
+        let token = self.app_token().await?;
+        let credential = credential(token.as_deref());
+        self.gh.graphql_with(&self.spend, credential, body).await
+    }
+
+    /// A REST call to a path under the repository, e.g. `/commits/{sha}/pulls`.
+    pub async fn rest(
+        &self,
+        method: Method,
+        repo_path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, GitHubError> {
+        let token = self.app_token().await?;
+        let path = format!("/repos/{}/{}{repo_path}", self.owner, self.name);
+        self.gh
+            .rest_with(
+                &self.spend,
+                credential(token.as_deref()),
+                method,
+                &path,
+                body,
+            )
+            .await
+    }
+}
+
+fn credential(token: Option<&str>) -> Credential<'_> {
+    match token {
+        Some(secret) => Credential::Fixed {
+            secret,
+            label: INSTALLATION_LABEL,
+        },
+        None => Credential::Pool,
+    }
+}
