@@ -7,6 +7,7 @@ pub mod allowlist;
 pub mod app;
 pub mod commands;
 pub mod config;
+pub mod git;
 pub mod github;
 pub mod github_webhook;
 pub mod intake;

@@ -179,7 +179,8 @@ pub(super) async fn list_requests(State(sim): State<Sim>, Query(q): Query<Since>
         .filter(|e| e.id > q.since)
         .map(|e| {
             json!({"id": e.id, "method": e.method, "path": e.path, "query": e.query,
-                   "status": e.status, "login": e.login, "operation": e.operation})
+                   "status": e.status, "login": e.login, "operation": e.operation,
+                   "started_ms": e.started_ms, "finished_ms": e.finished_ms})
         })
         .collect();
     Json(list).into_response()

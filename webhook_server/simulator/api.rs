@@ -321,7 +321,19 @@ pub(super) struct Caller(pub(super) Option<String>);
 #[derive(Clone)]
 pub(super) struct QuotaKey(pub(super) String);
 
+/// Milliseconds since the first request this process's simulators saw: when each exchange
+/// started and finished, so overlapping (parallel) calls can be told from chained ones.
+fn clock_ms() -> f64 {
+    static EPOCH: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+    EPOCH
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64()
+        * 1000.0
+}
+
 async fn authenticate(State(sim): State<Sim>, req: Request, next: Next) -> Response {
+    let started_ms = clock_ms();
     let token = req
         .headers()
         .get("authorization")
@@ -360,7 +372,7 @@ async fn authenticate(State(sim): State<Sim>, req: Request, next: Next) -> Respo
         Some(Ok(who)) => who,
         Some(Err(message)) => {
             let resp = gh_error(StatusCode::UNAUTHORIZED, message);
-            let exchange = (method, path, query, request_json);
+            let exchange = (method, path, query, request_json, started_ms);
             return record(&sim, exchange, None, resp).await;
         }
     };
@@ -409,16 +421,23 @@ async fn authenticate(State(sim): State<Sim>, req: Request, next: Next) -> Respo
         "core".parse().expect("static header"),
     );
     h.insert("x-ratelimit-reset", quota.reset.into());
-    record(&sim, (method, path, query, request_json), login, resp).await
+    let exchange = (method, path, query, request_json, started_ms);
+    record(&sim, exchange, login, resp).await
 }
 
 const MAX_REQUEST: usize = 32 * 1024 * 1024;
 
-type Seen = (String, String, Option<String>, Option<serde_json::Value>);
+type Seen = (
+    String,
+    String,
+    Option<String>,
+    Option<serde_json::Value>,
+    f64,
+);
 
 /// Logs the request, and the whole exchange for the fidelity check; returns the response.
 async fn record(sim: &Sim, seen: Seen, login: Option<String>, resp: Response) -> Response {
-    let (method, path, query, request) = seen;
+    let (method, path, query, request, started_ms) = seen;
     let operation = (path == "/graphql")
         .then(|| request.as_ref().and_then(operation_name))
         .flatten();
@@ -440,6 +459,8 @@ async fn record(sim: &Sim, seen: Seen, login: Option<String>, resp: Response) ->
         request,
         status,
         response,
+        started_ms,
+        finished_ms: clock_ms(),
     });
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }

@@ -374,6 +374,8 @@ mod tests {
             request,
             status,
             response: Some(response),
+            started_ms: 0.0,
+            finished_ms: 0.0,
         }
     }
 

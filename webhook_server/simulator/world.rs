@@ -333,6 +333,11 @@ pub struct Exchange {
     pub request: Option<Value>,
     pub status: u16,
     pub response: Option<Value>,
+    /// When the request arrived and when its answer was ready, in ms on the simulator's clock.
+    #[serde(default)]
+    pub started_ms: f64,
+    #[serde(default)]
+    pub finished_ms: f64,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]

@@ -1,0 +1,333 @@
+//! API-call benchmark: the server (intake, durable queue, workers, as in `serve`) against the
+//! simulator with 100 ms added to every API answer. For five kinds of event it prints the GitHub
+//! API calls the server made (reads and writes, from the simulator's request log), the longest
+//! chain of calls that had to wait for one another, and the time from the user's action to every
+//! resulting delivery being processed. The user's action itself is not counted.
+//!
+//! `cargo bench --bench api_calls` (`-- --quick`: no latency, for a fast look at the counts).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use github_webhook_server::allowlist::Allowlist;
+use github_webhook_server::app::{AppState, router};
+use github_webhook_server::config::Config;
+use github_webhook_server::github::clients::Clients;
+use github_webhook_server::masking::{Masker, SharedMasker};
+use github_webhook_server::queue::DeliveryQueue;
+use github_webhook_server::queue::sqlite::SqliteQueue;
+use github_webhook_server::simulator::Simulator;
+use github_webhook_server::worker::Workers;
+use serde_json::{Value, json};
+use tokio::sync::{Notify, watch};
+
+const SECRET: &str = "api-bench-secret";
+const BOT: &str = "ghp_apibenchbot00000000000000000000000000";
+const BOB: &str = "ghp_apibenchbob00000000000000000000000000";
+
+struct Bench {
+    sim: String,
+    http: reqwest::Client,
+    queue: Arc<dyn DeliveryQueue>,
+}
+
+impl Bench {
+    async fn admin(&self, path: &str, body: Value) -> Value {
+        let resp = self
+            .http
+            .post(format!("{}/_simulator{path}", self.sim))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success(), "{path}: {}", resp.status());
+        resp.json().await.unwrap_or(Value::Null)
+    }
+
+    async fn requests(&self, since: u64) -> Vec<Value> {
+        self.http
+            .get(format!("{}/_simulator/requests?since={since}", self.sim))
+            .send()
+            .await
+            .unwrap()
+            .json::<Vec<Value>>()
+            .await
+            .unwrap()
+    }
+
+    async fn last_request(&self) -> u64 {
+        self.requests(0)
+            .await
+            .last()
+            .map_or(0, |r| r["id"].as_u64().unwrap())
+    }
+
+    async fn deliveries(&self) -> usize {
+        self.http
+            .get(format!("{}/_simulator/deliveries", self.sim))
+            .send()
+            .await
+            .unwrap()
+            .json::<Vec<Value>>()
+            .await
+            .unwrap()
+            .len()
+    }
+
+    async fn processed(&self) -> u64 {
+        let s = self.queue.stats().await.unwrap();
+        s.done + s.failed
+    }
+
+    /// Runs `action`, waits until every delivery it caused is processed, and reports.
+    async fn measure(&self, event: &str, action: impl AsyncFnOnce(&Bench)) -> Row {
+        let before_requests = self.last_request().await;
+        let before_deliveries = self.deliveries().await;
+        let before_processed = self.processed().await;
+        let started = Instant::now();
+        action(self).await;
+        let caused = self.deliveries().await - before_deliveries;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while self.processed().await < before_processed + caused as u64 {
+            assert!(
+                Instant::now() < deadline,
+                "{event}: deliveries not processed"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        let settle = started.elapsed();
+        let calls: Vec<Value> = self
+            .requests(before_requests)
+            .await
+            .into_iter()
+            // The server's calls, not the user's action.
+            .filter(|r| r["login"] == "gws-bot")
+            .collect();
+        let writes = calls
+            .iter()
+            .filter(|r| {
+                (r["method"] != "GET" && r["path"] != "/graphql")
+                    || r["operation"]
+                        .as_str()
+                        .is_some_and(|o| o.contains("AutoMerge"))
+            })
+            .count();
+        Row {
+            event: event.to_string(),
+            deliveries: caused,
+            reads: calls.len() - writes,
+            writes,
+            chain: chain(&calls),
+            settle,
+        }
+    }
+}
+
+/// The longest run of calls each issued after the previous one answered: calls overlapping in
+/// time are in parallel, so the chain counts the distinct waits.
+fn chain(calls: &[Value]) -> usize {
+    let mut spans: Vec<(f64, f64)> = calls
+        .iter()
+        .filter_map(|c| Some((c["started_ms"].as_f64()?, c["finished_ms"].as_f64()?)))
+        .collect();
+    if spans.is_empty() {
+        return calls.len();
+    }
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut longest = vec![1usize; spans.len()];
+    for i in 0..spans.len() {
+        for j in 0..i {
+            if spans[j].1 <= spans[i].0 {
+                longest[i] = longest[i].max(longest[j] + 1);
+            }
+        }
+    }
+    longest.into_iter().max().unwrap_or(0)
+}
+
+struct Row {
+    event: String,
+    deliveries: usize,
+    reads: usize,
+    writes: usize,
+    chain: usize,
+    settle: Duration,
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let latency = if quick { 0 } else { 100 };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run(latency));
+}
+
+async fn run(latency: u64) {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = Simulator::start(
+        &dir.path().join("sim"),
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+    )
+    .await
+    .unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = format!("http://{}/webhook_server", listener.local_addr().unwrap());
+    let config = Config::parse(&format!(
+        "webhook-secret: {SECRET}\ngithub-api-url: {}\ngithub-tokens: [{BOT}]\n\
+         repositories:\n  widgets:\n    name: acme/widgets\n",
+        sim.url()
+    ))
+    .unwrap();
+    let (config_tx, config_rx) = watch::channel(Arc::new(config));
+    let data = dir.path().join("server");
+    std::fs::create_dir_all(&data).unwrap();
+    let queue: Arc<dyn DeliveryQueue> =
+        Arc::new(SqliteQueue::open(&data.join("queue.sqlite3")).unwrap());
+    let wake = Arc::new(Notify::new());
+    let app = router(AppState {
+        config: config_rx.clone(),
+        queue: queue.clone(),
+        wake: wake.clone(),
+        allowlist: Arc::new(Allowlist::default()),
+    });
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap()
+    });
+    let (_stop_tx, stop_rx) = watch::channel(false);
+    tokio::spawn(
+        Workers {
+            queue: queue.clone(),
+            config: config_rx,
+            masker: SharedMasker::new(Masker::new([], true)),
+            clients: Arc::new(Clients::new(&data)),
+            wake,
+            summaries: Arc::new(Notify::new()),
+            owner: "bench".into(),
+            delivery_delay: Duration::ZERO,
+        }
+        .run(stop_rx, Duration::from_secs(1)),
+    );
+
+    let bench = Bench {
+        sim: sim.url(),
+        http: reqwest::Client::new(),
+        queue,
+    };
+    bench
+        .admin("/tokens", json!({"token": BOT, "login": "gws-bot"}))
+        .await;
+    bench
+        .admin("/tokens", json!({"token": BOB, "login": "bob"}))
+        .await;
+    bench
+        .admin(
+            "/repos",
+            json!({
+                "full_name": "acme/widgets",
+                "collaborators": {"alice": "write", "bob": "write", "gws-bot": "admin"},
+                "files": {
+                    "README.md": "# widgets\n",
+                    "OWNERS": "approvers:\n  - alice\n  - bob\nreviewers:\n  - bob\n",
+                    "src/OWNERS": "reviewers:\n  - carol\n",
+                    "src/lib.rs": "pub fn f() {}\n",
+                },
+            }),
+        )
+        .await;
+    bench
+        .admin(
+            "/hooks",
+            json!({"repo": "acme/widgets", "url": server, "secret": SECRET,
+                   "events": ["pull_request", "issue_comment", "check_run",
+                              "pull_request_review", "status"]}),
+        )
+        .await;
+    bench.admin("/latency", json!({"ms": latency})).await;
+
+    let mut rows = Vec::new();
+    let mut head = String::new();
+    rows.push(
+        bench
+            .measure("pull_request opened", async |b: &Bench| {
+                let pr = b
+                    .admin(
+                        "/repos/acme/widgets/pulls",
+                        json!({"author": "alice", "title": "Add a feature", "head": "feature",
+                               "files": {"src/feature.rs": "pub fn g() {}\n"}}),
+                    )
+                    .await;
+                head = pr["head_sha"].as_str().unwrap().to_string();
+            })
+            .await,
+    );
+    rows.push(
+        bench
+            .measure("issue_comment /lgtm", async |b: &Bench| {
+                b.admin(
+                    "/repos/acme/widgets/issues/1/comments",
+                    json!({"author": "bob", "body": "/lgtm"}),
+                )
+                .await;
+            })
+            .await,
+    );
+    rows.push(
+        bench
+            .measure("check_run completed", async |b: &Bench| {
+                b.admin(
+                    "/repos/acme/widgets/check-runs",
+                    json!({"app": "ci", "name": "external-ci", "head_sha": head,
+                           "status": "completed", "conclusion": "success"}),
+                )
+                .await;
+            })
+            .await,
+    );
+    rows.push(
+        bench
+            .measure("pull_request_review submitted", async |b: &Bench| {
+                b.admin(
+                    "/repos/acme/widgets/pulls/1/reviews",
+                    json!({"author": "bob", "state": "APPROVED"}),
+                )
+                .await;
+            })
+            .await,
+    );
+    rows.push(
+        bench
+            .measure("pull_request synchronize", async |b: &Bench| {
+                b.admin(
+                    "/repos/acme/widgets/pulls/1/commits",
+                    json!({"author": "alice", "files": {"src/feature.rs": "pub fn h() {}\n"}}),
+                )
+                .await;
+            })
+            .await,
+    );
+    drop(config_tx);
+
+    println!("\n{latency} ms added to every API answer:");
+    println!("| event | deliveries | reads | writes | longest chain | settled in |");
+    println!("|---|---|---|---|---|---|");
+    for r in rows {
+        println!(
+            "| {} | {} | {} | {} | {} | {} ms |",
+            r.event,
+            r.deliveries,
+            r.reads,
+            r.writes,
+            r.chain,
+            r.settle.as_millis()
+        );
+    }
+}
