@@ -1,7 +1,7 @@
 //! The real server against the simulator: what each delivery costs in GitHub API calls, read
 //! from the simulator's request log. Triage costs nothing; a dispatched delivery reads its
-//! snapshot in at most three calls; a spent token fails over to the next one; an App mints its
-//! installation token once for many deliveries.
+//! snapshot in at most three calls and a replay writes nothing; a spent token fails over to the
+//! next one; an App mints its installation token once for many deliveries.
 
 mod common;
 
@@ -105,8 +105,39 @@ impl World {
             .await
     }
 
-    fn summaries(&self, n: usize) -> Vec<Value> {
-        wait_for_summaries(self.data.path(), n, WAIT)
+    /// The first summary `wanted` accepts, once it is written.
+    fn summary(&self, wanted: impl Fn(&Value) -> bool) -> Value {
+        let deadline = std::time::Instant::now() + WAIT;
+        loop {
+            if let Some(s) = summaries(self.data.path()).into_iter().find(&wanted) {
+                return s;
+            }
+            assert!(std::time::Instant::now() < deadline, "no such summary");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Waits for the `opened` delivery of pull request `number` and the echoes of the labels it
+    /// added, which triage skips.
+    fn opened(&self, number: u64) -> Value {
+        let opened = self.summary(|s| s["action"] == "opened" && s["pr"]["number"] == number);
+        let added = step(&opened, "PullRequestHandler")["labels_added"]
+            .as_array()
+            .map_or(0, Vec::len);
+        let echoes = |s: &Value| {
+            s["action"] == "labeled" && s["pr"]["number"] == number && s["token_spend"] == 0
+        };
+        let deadline = std::time::Instant::now() + WAIT;
+        while summaries(self.data.path())
+            .iter()
+            .filter(|s| echoes(s))
+            .count()
+            < added
+        {
+            assert!(std::time::Instant::now() < deadline, "label echoes missing");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        opened
     }
 }
 
@@ -123,7 +154,7 @@ fn step<'a>(summary: &'a Value, name: &str) -> &'a Value {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_pull_request_delivery_reads_its_snapshot_in_two_calls_and_writes_nothing() {
+async fn a_pull_request_is_read_in_two_calls_labelled_once_and_a_replay_writes_nothing() {
     let w = world(
         &format!("github-tokens: [{TOKEN_A}]\n"),
         "minimum-lgtm: 2\n",
@@ -136,17 +167,32 @@ async fn a_pull_request_delivery_reads_its_snapshot_in_two_calls_and_writes_noth
             json!({"src/core/engine.rs": "fn main() {}\n", "docs/new.md": "new\n"}),
         )
         .await;
-    let summary = w.summaries(1).remove(0);
-    assert_eq!(summary["event_type"], "pull_request");
+    let summary = w.opened(1);
     assert!(summary["success"].as_bool().unwrap(), "{summary:#}");
     let calls = w.requests(before).await;
-    let operations: Vec<&str> = calls
+    let shape: Vec<String> = calls
         .iter()
-        .map(|r| r["operation"].as_str().unwrap_or("REST"))
+        .map(|r| match r["operation"].as_str() {
+            Some(op) => op.to_string(),
+            None => format!(
+                "{} {}",
+                r["method"].as_str().unwrap(),
+                r["path"].as_str().unwrap()
+            ),
+        })
         .collect();
-    assert_eq!(operations, ["RepositoryData", "FilesAt"]);
+    assert_eq!(
+        shape,
+        [
+            "RepositoryData",
+            "FilesAt",
+            "POST /repos/acme/widgets/labels",
+            "POST /repos/acme/widgets/labels",
+            "POST /repos/acme/widgets/issues/1/labels",
+        ]
+    );
     assert!(calls.iter().all(|r| r["login"] == "bot-a"));
-    assert_eq!(summary["token_spend"], 2);
+    assert_eq!(summary["token_spend"], 5);
     assert_eq!(summary["api_user"], "bot-a");
     let data = step(&summary, "repository_data");
     assert_eq!(data["head_sha"], pr["head_sha"]);
@@ -157,11 +203,36 @@ async fn a_pull_request_delivery_reads_its_snapshot_in_two_calls_and_writes_noth
     );
     assert_eq!(data["repo_config_file"], true);
     assert_eq!(step(&summary, "repository_config")["status"], "completed");
-    assert_eq!(step(&summary, "handler")["handled"], false);
+    assert_eq!(
+        step(&summary, "PullRequestHandler")["labels_added"],
+        json!(["branch-main", "size/XS"])
+    );
     let api = step(&summary, "github_api");
     assert_eq!(api["reads"], 2);
-    assert_eq!(api["writes"], 0);
+    assert_eq!(api["writes"], 3);
     assert!(summary["final_rate_limit"].as_u64().unwrap() < 5000);
+    let (_, _, labels) = w
+        .api
+        .get("/repos/acme/widgets/issues/1/labels", Some(ALICE))
+        .await;
+    let colours: Vec<(String, String)> = labels
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["name"].as_str().unwrap().into(),
+                l["color"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        colours,
+        [
+            ("branch-main".to_string(), "1d76db".to_string()),
+            ("size/XS".to_string(), "ededed".to_string())
+        ]
+    );
 
     // The same event delivered again (a replay: a new delivery id) writes nothing.
     let before = w.last_request_id().await;
@@ -172,10 +243,10 @@ async fn a_pull_request_delivery_reads_its_snapshot_in_two_calls_and_writes_noth
                          "user": {"login": "alice"}, "head": {"sha": pr["head_sha"]}},
     });
     send(&w, "pull_request", "replayed-opened", payload).await;
-    let again = w.summaries(2).remove(1);
+    let again = w.summary(|s| s["hook_id"] == "replayed-opened");
     assert!(again["success"].as_bool().unwrap(), "{again:#}");
     let calls = w.requests(before).await;
-    assert!(calls.len() <= 3, "{calls:#?}");
+    assert_eq!(calls.len(), 2, "{calls:#?}");
     assert!(!calls.iter().any(is_write), "{calls:#?}");
 }
 
@@ -183,7 +254,7 @@ async fn a_pull_request_delivery_reads_its_snapshot_in_two_calls_and_writes_noth
 async fn a_status_finds_its_pull_request_in_three_reads() {
     let w = world(&format!("github-tokens: [{TOKEN_A}]\n"), "").await;
     let pr = w.open_pr("feature", json!({"src/lib.rs": "x\n"})).await;
-    w.summaries(1);
+    w.opened(1);
     let before = w.last_request_id().await;
     let sha = pr["head_sha"].as_str().unwrap();
     let (status, _) = w
@@ -196,8 +267,7 @@ async fn a_status_finds_its_pull_request_in_three_reads() {
         )
         .await;
     assert_eq!(status, 201);
-    let summary = w.summaries(2).remove(1);
-    assert_eq!(summary["event_type"], "status");
+    let summary = w.summary(|s| s["event_type"] == "status");
     assert!(summary["success"].as_bool().unwrap(), "{summary:#}");
     let calls = w.requests(before).await;
     let shape: Vec<String> = calls
@@ -234,7 +304,7 @@ async fn triage_cases_cost_no_api_call() {
     let w = world(&format!("github-tokens: [{TOKEN_A}]\n"), "").await;
     // One real delivery first, so the server knows its own login from its snapshot read.
     w.open_pr("feature", json!({"src/lib.rs": "x\n"})).await;
-    w.summaries(1);
+    w.opened(1);
     let before = w.last_request_id().await;
 
     let repo = json!({"name": "widgets", "full_name": "acme/widgets", "default_branch": "main"});
@@ -313,12 +383,8 @@ async fn triage_cases_cost_no_api_call() {
     for (i, (event, payload, _)) in cases.iter().enumerate() {
         send(&w, event, &format!("triage-{i}"), payload.clone()).await;
     }
-    let summaries = w.summaries(1 + cases.len());
     for (i, (event, _, reason)) in cases.iter().enumerate() {
-        let s = summaries
-            .iter()
-            .find(|s| s["hook_id"] == format!("triage-{i}"))
-            .unwrap_or_else(|| panic!("no summary for case {i}"));
+        let s = &w.summary(|s| s["hook_id"] == format!("triage-{i}"));
         assert_eq!(s["token_spend"], 0, "case {i} ({event})");
         let routing = step(s, "webhook_routing");
         let text = format!("{routing}{}", s["error"]);
@@ -342,7 +408,7 @@ async fn a_token_spent_mid_delivery_fails_over_and_stays_masked() {
         .await;
     let before = w.last_request_id().await;
     w.open_pr("feature", json!({"src/lib.rs": "x\n"})).await;
-    let summary = w.summaries(1).remove(0);
+    let summary = w.opened(1);
     assert!(summary["success"].as_bool().unwrap(), "{summary:#}");
     let logins: Vec<Value> = w
         .requests(before)
@@ -350,10 +416,11 @@ async fn a_token_spent_mid_delivery_fails_over_and_stays_masked() {
         .iter()
         .map(|r| r["login"].clone())
         .collect();
-    assert_eq!(logins, [json!("bot-a"), json!("bot-b")]);
+    assert_eq!(logins[0], "bot-a");
+    assert!(logins[1..].iter().all(|l| l == "bot-b"), "{logins:?}");
     let by_token = &step(&summary, "github_api")["by_token"];
     assert_eq!(by_token[label(0, TOKEN_A)], 1, "{by_token}");
-    assert_eq!(by_token[label(1, TOKEN_B)], 1, "{by_token}");
+    assert_eq!(by_token[label(1, TOKEN_B)], logins.len() - 1, "{by_token}");
 
     let mut everything = w.server.output();
     for entry in std::fs::read_dir(w.data.path().join("logs")).unwrap() {
@@ -376,9 +443,11 @@ async fn an_app_mints_one_installation_token_for_many_deliveries() {
     for (i, head) in ["one", "two", "three"].iter().enumerate() {
         w.open_pr(head, json!({format!("src/{head}.rs"): "x\n"}))
             .await;
-        let s = w.summaries(i + 1).remove(i);
+        let s = w.opened(i as u64 + 1);
         assert!(s["success"].as_bool().unwrap(), "{s:#}");
-        let expected = if i == 0 { 4 } else { 2 };
+        // The first delivery also looks the installation up, mints its token and creates the
+        // labels in the repository; later ones read twice and label once.
+        let expected = if i == 0 { 2 + 2 + 3 } else { 2 + 1 };
         assert_eq!(s["token_spend"], expected, "delivery {i}: {s:#}");
     }
     let calls = w.requests(before).await;
@@ -393,7 +462,91 @@ async fn an_app_mints_one_installation_token_for_many_deliveries() {
     assert!(
         calls
             .iter()
-            .filter(|r| r["path"] == "/graphql")
+            .filter(|r| !r["path"].as_str().unwrap().starts_with("/app"))
+            .filter(|r| !r["path"].as_str().unwrap().ends_with("/installation"))
             .all(|r| r["login"] == "gws[bot]")
     );
+}
+
+async fn labels_of(w: &World, number: u64) -> Vec<(String, String)> {
+    let (_, _, labels) = w
+        .api
+        .get(
+            &format!("/repos/acme/widgets/issues/{number}/labels"),
+            Some(ALICE),
+        )
+        .await;
+    labels
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["name"].as_str().unwrap().to_string(),
+                l["color"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn labels_follow_the_title_the_size_and_the_repository_file() {
+    let repo_file = "labels:\n  enabled-labels: [wip, size]\npr-size-thresholds:\n  Small:\n    \
+                     threshold: 10\n    color: green\n  Large:\n    threshold: inf\n";
+    let w = world(&format!("github-tokens: [{TOKEN_A}]\n"), repo_file).await;
+    w.api
+        .admin(
+            "/repos/acme/widgets/pulls",
+            json!({"author": "alice", "title": "WIP: widgets", "head": "feature",
+                   "files": {"src/w.rs": "one line\n"}}),
+        )
+        .await;
+    let opened = w.opened(1);
+    assert_eq!(
+        step(&opened, "PullRequestHandler")["labels_disabled"],
+        json!(["branch-main"])
+    );
+    assert_eq!(
+        labels_of(&w, 1).await,
+        [
+            ("size/Small".to_string(), "008000".to_string()),
+            ("wip".to_string(), "b60205".to_string())
+        ]
+    );
+
+    let (status, _) = w
+        .api
+        .call(
+            reqwest::Method::PATCH,
+            "/repos/acme/widgets/pulls/1",
+            &format!("token {ALICE}"),
+            Some(json!({"title": "widgets"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let edited = w.summary(|s| s["action"] == "edited");
+    assert_eq!(
+        step(&edited, "PullRequestHandler")["labels_removed"],
+        json!(["wip"])
+    );
+
+    let lines: String = (0..20).map(|i| format!("line {i}\n")).collect();
+    w.api
+        .admin(
+            "/repos/acme/widgets/pulls/1/commits",
+            json!({"author": "alice", "files": {"src/more.rs": lines}}),
+        )
+        .await;
+    let synced = w.summary(|s| s["action"] == "synchronize");
+    assert!(synced["success"].as_bool().unwrap(), "{synced:#}");
+    assert_eq!(
+        labels_of(&w, 1).await,
+        [("size/Large".to_string(), "d4c5f9".to_string())]
+    );
+    // Each of the server's own label changes came back as a webhook and cost nothing.
+    let echoes: Vec<Value> = summaries(w.data.path())
+        .into_iter()
+        .filter(|s| s["action"] == "labeled" || s["action"] == "unlabeled")
+        .collect();
+    assert!(echoes.iter().all(|s| s["token_spend"] == 0), "{echoes:#?}");
 }

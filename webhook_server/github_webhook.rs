@@ -11,6 +11,7 @@ use crate::commands;
 use crate::config::model::RepoConfig;
 use crate::config::{Config, REPO_FILE_NAME, RepoFile, RepositoryEntry};
 use crate::github::clients::{Clients, Session};
+use crate::handlers::pull_request::PullRequestHandler;
 use crate::queue::Claimed;
 use crate::repository_data::RepositoryData;
 use crate::step_data;
@@ -86,6 +87,11 @@ pub fn triage(config: &Config, event: &str, payload: &Value, own: &dyn Fn(&str) 
         "pull_request" => {
             if !PULL_REQUEST_ACTIONS.contains(&action) {
                 return Triage::Skip(format!("pull_request action `{action}` is not handled"));
+            }
+            if matches!(action, "labeled" | "unlabeled")
+                && own(str_at(payload, &["sender", "login"]).unwrap_or_default())
+            {
+                return Triage::Skip("echo of the server's own label change".into());
             }
             let draft = payload
                 .pointer("/pull_request/draft")
@@ -209,7 +215,11 @@ impl GithubWebhook {
         describe(&payload, ctx);
         ctx.start_step("webhook_routing", step_data! {"attempt": delivery.attempt});
         let own = |login: &str| self.clients.is_own_login(login);
-        match triage(&self.config, &delivery.event, &payload, &own) {
+        let decision = match self.echo_of_own_change(&delivery.event, &payload) {
+            true => Triage::Skip("echo of the server's own label change".into()),
+            false => triage(&self.config, &delivery.event, &payload, &own),
+        };
+        match decision {
             Triage::Skip(reason) => {
                 ctx.complete_step(
                     "webhook_routing",
@@ -231,6 +241,20 @@ impl GithubWebhook {
                 self.dispatch(handler, &delivery.event, &payload, ctx).await;
             }
         }
+    }
+
+    fn echo_of_own_change(&self, event: &str, payload: &Value) -> bool {
+        let action = str_at(payload, &["action"]).unwrap_or_default();
+        if event != "pull_request" || !matches!(action, "labeled" | "unlabeled") {
+            return false;
+        }
+        let full_name = str_at(payload, &["repository", "full_name"]).unwrap_or_default();
+        let number = payload
+            .pointer("/pull_request/number")
+            .and_then(Value::as_u64)
+            .unwrap_or_default();
+        let label = str_at(payload, &["label", "name"]).unwrap_or_default();
+        self.clients.echoes.take(full_name, number, action, label)
     }
 
     async fn dispatch(
@@ -298,7 +322,13 @@ impl GithubWebhook {
             .clients
             .github(&server.github_api_url, &entry.config.github_tokens)?;
         let app = self.clients.app(server.github_app_id)?;
-        Ok(Session::new(gh, app, owner, name))
+        Ok(Session::new(
+            gh,
+            app,
+            self.clients.echoes.clone(),
+            owner,
+            name,
+        ))
     }
 
     /// Reads the snapshot, applies the repository's own config and hands both to the handler.
@@ -340,7 +370,7 @@ impl GithubWebhook {
         };
         let default_branch = str_at(payload, &["repository", "default_branch"]).unwrap_or("main");
         let max_owners = entry.config.max_owners_files as usize;
-        let data = RepositoryData::fetch(session, number, default_branch, max_owners).await?;
+        let mut data = RepositoryData::fetch(session, number, default_branch, max_owners).await?;
         if let Some(login) = &data.viewer {
             self.clients.learn_login(login);
             ctx.api_user = Some(login.clone());
@@ -378,7 +408,21 @@ impl GithubWebhook {
             );
             return Ok(());
         }
-        record_unhandled(handler, ctx);
+        match handler {
+            Handler::PullRequest => {
+                let name = handler.name();
+                ctx.start_step(name, Default::default());
+                let action = ctx.action.clone().unwrap_or_default();
+                let done = PullRequestHandler {
+                    session,
+                    config: &config,
+                }
+                .handle(&action, &mut data)
+                .await?;
+                ctx.complete_step(name, done);
+            }
+            _ => record_unhandled(handler, ctx),
+        }
         Ok(())
     }
 

@@ -10,6 +10,7 @@ pub mod config;
 pub mod git;
 pub mod github;
 pub mod github_webhook;
+pub mod handlers;
 pub mod intake;
 pub mod logging;
 pub mod logs;

@@ -27,6 +27,8 @@ pub struct RepositoryData {
     /// Permission (`ADMIN`, `MAINTAIN`, `WRITE`, `TRIAGE`, `READ`) by lower-cased login.
     pub collaborators: BTreeMap<String, String>,
     pub protection: Vec<ProtectionRule>,
+    /// The repository's labels (the first hundred): colour by name.
+    pub repo_labels: BTreeMap<String, String>,
     pub pull: PullRequest,
     /// Text of each OWNERS file (and `OWNERS_ALIASES`) found at the base, by path.
     pub owners: BTreeMap<String, String>,
@@ -274,6 +276,9 @@ pub fn parse(data: &Value) -> anyhow::Result<RepositoryData> {
         config_text: repo["config"]["text"].as_str().map(str::to_string),
         collaborators,
         protection,
+        repo_labels: nodes(&repo["labels"])
+            .map(|l| (text(&l["name"]), text(&l["color"])))
+            .collect(),
         pull,
         owners: BTreeMap::new(),
     })

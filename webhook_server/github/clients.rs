@@ -23,8 +23,40 @@ pub const PRIVATE_KEY_FILE: &str = "webhook-server.private-key.pem";
 
 type PoolKey = (String, Vec<String>);
 
+/// How long a label change the server made waits for its webhook echo.
+const ECHO_TTL_SECS: i64 = 600;
+
+/// Label changes the server made, so triage skips their webhook echoes whichever identity (pool
+/// token or App) made them.
+#[derive(Default)]
+pub struct Echoes(Mutex<HashMap<String, i64>>);
+
+fn echo_key(full_name: &str, number: u64, action: &str, label: &str) -> String {
+    format!(
+        "{}#{number} {action} {label}",
+        full_name.to_ascii_lowercase()
+    )
+}
+
+impl Echoes {
+    pub fn expect(&self, full_name: &str, number: u64, action: &str, label: &str) {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let mut pending = lock(&self.0);
+        pending.retain(|_, at| now - *at < ECHO_TTL_SECS);
+        pending.insert(echo_key(full_name, number, action, label), now);
+    }
+
+    /// Whether this event is the echo of a change the server made; each echo is recognised once.
+    pub fn take(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool {
+        lock(&self.0)
+            .remove(&echo_key(full_name, number, action, label))
+            .is_some()
+    }
+}
+
 pub struct Clients {
     private_key: PathBuf,
+    pub echoes: Arc<Echoes>,
     clients: Mutex<HashMap<PoolKey, Arc<GitHub>>>,
     app: Mutex<Option<(u64, Arc<AppAuth>)>>,
     /// Logins the server acts as, learned from `viewer` in its reads: its own comments and
@@ -40,6 +72,7 @@ impl Clients {
     pub fn new(data_dir: &Path) -> Clients {
         Clients {
             private_key: data_dir.join(PRIVATE_KEY_FILE),
+            echoes: Arc::default(),
             clients: Mutex::default(),
             app: Mutex::default(),
             own_logins: Mutex::default(),
@@ -97,16 +130,24 @@ impl Clients {
 pub struct Session {
     gh: Arc<GitHub>,
     app: Option<Arc<AppAuth>>,
+    pub echoes: Arc<Echoes>,
     pub spend: Spend,
     pub owner: String,
     pub name: String,
 }
 
 impl Session {
-    pub fn new(gh: Arc<GitHub>, app: Option<Arc<AppAuth>>, owner: &str, name: &str) -> Session {
+    pub fn new(
+        gh: Arc<GitHub>,
+        app: Option<Arc<AppAuth>>,
+        echoes: Arc<Echoes>,
+        owner: &str,
+        name: &str,
+    ) -> Session {
         Session {
             gh,
             app,
+            echoes,
             spend: Spend::default(),
             owner: owner.to_string(),
             name: name.to_string(),

@@ -1,0 +1,362 @@
+//! LabelsHandler: label names, categories and colours as the reference has them, and the one
+//! place labels are written. Handlers say which labels a pull request should and should not
+//! carry; only the difference from the snapshot is written, and the snapshot is updated so later
+//! handlers in the same delivery see it.
+
+use std::collections::BTreeSet;
+
+use reqwest::Method;
+use serde_json::json;
+
+use super::css_colors;
+use crate::config::{LabelCategory, RepoConfig, Threshold};
+use crate::github::client::GitHubError;
+use crate::github::clients::Session;
+use crate::repository_data::RepositoryData;
+
+/// GitHub refuses longer label names.
+const MAX_NAME: usize = 49;
+/// The colour of a label nothing else names.
+const FALLBACK_COLOR: &str = "d4c5f9";
+/// A colour that is not a CSS3 name (nor hex) becomes this, as in the reference.
+const INVALID_COLOR: &str = "d3d3d3";
+
+pub const WIP: &str = "wip";
+pub const BRANCH_PREFIX: &str = "branch-";
+pub const SIZE_PREFIX: &str = "size/";
+
+const STATIC_COLORS: &[(&str, &str)] = &[
+    ("hold", "b60205"),
+    ("verified", "0e8a16"),
+    ("wip", "b60205"),
+    ("automerge", "0e8a16"),
+    ("lgtm", "0e8a16"),
+    ("approve", "0e8a16"),
+    ("needs-rebase", "b60205"),
+    ("has-conflicts", "b60205"),
+    ("can-be-merged", "0e8a17"),
+    ("size/XS", "ededed"),
+    ("size/S", "0e8a16"),
+    ("size/M", "f09c74"),
+    ("size/L", "f5621c"),
+    ("size/XL", "d93f0b"),
+    ("size/XXL", "b60205"),
+];
+
+const PREFIX_COLORS: &[(&str, &str)] = &[
+    ("branch-", "1d76db"),
+    ("approved-", "0e8a16"),
+    ("lgtm-", "dced6f"),
+    ("changes-requested-", "f5621c"),
+    ("commented-", "d93f0b"),
+    ("cherry-pick-", "f09c74"),
+    ("CherryPicked", "1d76db"),
+];
+
+/// The default size buckets: the first whose bound exceeds additions + deletions.
+const DEFAULT_SIZES: &[(&str, u64)] = &[("XS", 20), ("S", 50), ("M", 100), ("L", 300), ("XL", 500)];
+
+/// The category a label belongs to; `None` for labels that are always allowed (reviewer
+/// labels, and labels the server does not know).
+pub fn category(label: &str) -> Option<LabelCategory> {
+    use LabelCategory::*;
+    let exact = match label {
+        "hold" => Some(Hold),
+        "verified" => Some(Verified),
+        "wip" => Some(Wip),
+        "automerge" => Some(Automerge),
+        "needs-rebase" => Some(NeedsRebase),
+        "has-conflicts" => Some(HasConflicts),
+        "can-be-merged" => Some(CanBeMerged),
+        "ai-resolved-conflicts" => Some(CherryPick),
+        _ => None,
+    };
+    exact.or_else(|| {
+        if label.starts_with(SIZE_PREFIX) {
+            Some(Size)
+        } else if label.starts_with(BRANCH_PREFIX) {
+            Some(Branch)
+        } else if label.starts_with("cherry-pick-") || label.starts_with("CherryPicked") {
+            Some(CherryPick)
+        } else {
+            None
+        }
+    })
+}
+
+/// Whether `labels.enabled-labels` lets the server apply `label`.
+pub fn enabled(config: &RepoConfig, label: &str) -> bool {
+    match (&config.labels.enabled_labels, category(label)) {
+        (Some(enabled), Some(category)) => enabled.contains(&category),
+        _ => true,
+    }
+}
+
+/// The colour for `label`: `labels.colors` by name, then by a `-`-ended prefix, then the size
+/// threshold's own colour, then the reference's tables.
+pub fn color(config: &RepoConfig, label: &str) -> String {
+    let css = |c: &str| css_colors::to_hex(c).unwrap_or_else(|| INVALID_COLOR.to_string());
+    if let Some(c) = config.labels.colors.get(label) {
+        return css(c);
+    }
+    if let Some((_, c)) = config
+        .labels
+        .colors
+        .iter()
+        .find(|(k, _)| k.ends_with('-') && label.starts_with(k.as_str()))
+    {
+        return css(c);
+    }
+    if let Some(name) = label.strip_prefix(SIZE_PREFIX)
+        && let Some(threshold) = config.pr_size_thresholds.as_ref().and_then(|t| t.get(name))
+        && let Some(c) = &threshold.color
+    {
+        return css(c);
+    }
+    if let Some((_, c)) = STATIC_COLORS.iter().find(|(l, _)| *l == label) {
+        return (*c).to_string();
+    }
+    PREFIX_COLORS
+        .iter()
+        .find(|(p, _)| label.starts_with(p))
+        .map_or(FALLBACK_COLOR, |(_, c)| c)
+        .to_string()
+}
+
+/// `size/<bucket>` for a change of `lines` (additions + deletions). Custom buckets are tried by
+/// ascending threshold; a change beyond all of them takes the largest.
+pub fn size_label(config: &RepoConfig, lines: u64) -> String {
+    let bound = |t: &Threshold| match t {
+        Threshold::Lines(n) => *n,
+        Threshold::Unbounded(_) => u64::MAX,
+    };
+    let name = match config.pr_size_thresholds.as_ref().filter(|t| !t.is_empty()) {
+        Some(custom) => {
+            let mut buckets: Vec<(&String, u64)> = custom
+                .iter()
+                .map(|(name, t)| (name, bound(&t.threshold)))
+                .collect();
+            buckets.sort_by_key(|(_, b)| *b);
+            buckets
+                .iter()
+                .find(|(_, b)| lines < *b)
+                .or(buckets.last())
+                .map(|(name, _)| (*name).clone())
+                .unwrap_or_default()
+        }
+        None => DEFAULT_SIZES
+            .iter()
+            .find(|(_, b)| lines < *b)
+            .map_or("XXL", |(name, _)| name)
+            .to_string(),
+    };
+    format!("{SIZE_PREFIX}{name}")
+}
+
+/// What reconciling wrote.
+#[derive(Debug, Default, PartialEq)]
+pub struct LabelChanges {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    /// Wanted, but their category is disabled.
+    pub suppressed: Vec<String>,
+}
+
+pub struct LabelsHandler<'a> {
+    pub session: &'a Session,
+    pub config: &'a RepoConfig,
+}
+
+fn has(labels: &BTreeSet<String>, name: &str) -> bool {
+    labels.iter().any(|l| l.eq_ignore_ascii_case(name))
+}
+
+/// A path segment with everything but unreserved characters percent-encoded (`size/XS`).
+fn segment(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl LabelsHandler<'_> {
+    /// Makes the pull request carry every label of `want` (whose category is enabled) and
+    /// none of `unwanted`, writing only what differs from the snapshot.
+    pub async fn reconcile(
+        &self,
+        data: &mut RepositoryData,
+        want: &[String],
+        unwanted: &[String],
+    ) -> anyhow::Result<LabelChanges> {
+        let mut changes = LabelChanges::default();
+        let mut add = Vec::new();
+        for label in want {
+            let label = label.trim();
+            if label.is_empty() || label.len() > MAX_NAME || has(&data.pull.labels, label) {
+                continue;
+            }
+            if !enabled(self.config, label) {
+                changes.suppressed.push(label.to_string());
+                continue;
+            }
+            self.ensure_exists(data, label).await?;
+            add.push(label.to_string());
+        }
+        if !add.is_empty() {
+            let path = format!("/issues/{}/labels", data.pull.number);
+            self.session
+                .rest(Method::POST, &path, Some(&json!({"labels": add})))
+                .await?;
+            for label in &add {
+                self.expect_echo(data, "labeled", label);
+            }
+            data.pull.labels.extend(add.iter().cloned());
+            changes.added = add;
+        }
+        for label in unwanted {
+            let Some(present) = data
+                .pull
+                .labels
+                .iter()
+                .find(|l| l.eq_ignore_ascii_case(label))
+                .cloned()
+            else {
+                continue;
+            };
+            let path = format!("/issues/{}/labels/{}", data.pull.number, segment(&present));
+            match self.session.rest(Method::DELETE, &path, None).await {
+                Ok(_) => self.expect_echo(data, "unlabeled", &present),
+                // Someone removed it since the snapshot: the goal is met.
+                Err(GitHubError::Status { status: 404, .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            data.pull.labels.remove(&present);
+            changes.removed.push(present);
+        }
+        Ok(changes)
+    }
+
+    fn expect_echo(&self, data: &RepositoryData, action: &str, label: &str) {
+        self.session
+            .echoes
+            .expect(&data.full_name, data.pull.number, action, label);
+    }
+
+    /// Creates the repository label with its colour, or recolours it when the configured colour
+    /// changed.
+    async fn ensure_exists(&self, data: &mut RepositoryData, label: &str) -> anyhow::Result<()> {
+        let color = color(self.config, label);
+        let existing = data
+            .repo_labels
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(label))
+            .map(|(name, c)| (name.clone(), c.clone()));
+        match existing {
+            Some((_, current)) if current.eq_ignore_ascii_case(&color) => return Ok(()),
+            Some((name, _)) => {
+                let path = format!("/labels/{}", segment(&name));
+                self.session
+                    .rest(Method::PATCH, &path, Some(&json!({"color": color})))
+                    .await?;
+            }
+            None => {
+                let body = json!({"name": label, "color": color});
+                match self
+                    .session
+                    .rest(Method::POST, "/labels", Some(&body))
+                    .await
+                {
+                    // Beyond the hundred labels the snapshot lists, it may exist already.
+                    Ok(_) | Err(GitHubError::Status { status: 422, .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        data.repo_labels.insert(label.to_string(), color);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{Config, LabelCategory};
+
+    fn config(yaml: &str) -> RepoConfig {
+        Config::parse(&format!("{yaml}repositories:\n  r:\n    name: o/r\n"))
+            .unwrap()
+            .repositories[0]
+            .config
+            .clone()
+    }
+
+    #[test]
+    fn default_size_buckets() {
+        let c = config("");
+        let sizes: Vec<String> = [0, 19, 20, 49, 50, 99, 100, 299, 300, 499, 500, 10_000]
+            .iter()
+            .map(|&n| size_label(&c, n))
+            .collect();
+        assert_eq!(
+            sizes,
+            [
+                "size/XS", "size/XS", "size/S", "size/S", "size/M", "size/M", "size/L", "size/L",
+                "size/XL", "size/XL", "size/XXL", "size/XXL"
+            ]
+        );
+    }
+
+    #[test]
+    fn custom_size_buckets_sort_by_threshold_and_cap_at_the_largest() {
+        let c = config(
+            "pr-size-thresholds:\n  Huge:\n    threshold: 1000\n    color: red\n  \
+             Tiny:\n    threshold: 10\n  Medium:\n    threshold: 200\n",
+        );
+        assert_eq!(size_label(&c, 5), "size/Tiny");
+        assert_eq!(size_label(&c, 10), "size/Medium");
+        assert_eq!(size_label(&c, 999), "size/Huge");
+        assert_eq!(size_label(&c, 5000), "size/Huge");
+        assert_eq!(color(&c, "size/Huge"), "ff0000");
+        let unbounded = config(
+            "pr-size-thresholds:\n  Small:\n    threshold: 10\n  Rest:\n    threshold: inf\n",
+        );
+        assert_eq!(size_label(&unbounded, 1_000_000), "size/Rest");
+    }
+
+    #[test]
+    fn colours_follow_the_reference_order() {
+        let c = config("labels:\n  colors:\n    hold: purple\n    approved-: nonsense\n");
+        assert_eq!(color(&c, "hold"), "800080");
+        assert_eq!(color(&c, "approved-alice"), "d3d3d3");
+        assert_eq!(color(&c, "wip"), "b60205");
+        assert_eq!(color(&c, "branch-main"), "1d76db");
+        assert_eq!(color(&c, "lgtm-bob"), "dced6f");
+        assert_eq!(color(&c, "something-else"), "d4c5f9");
+    }
+
+    #[test]
+    fn categories_gate_only_their_labels() {
+        let c = config("labels:\n  enabled-labels: [wip, hold]\n");
+        assert!(enabled(&c, "wip"));
+        assert!(!enabled(&c, "size/XS"));
+        assert!(!enabled(&c, "branch-main"));
+        assert!(enabled(&c, "lgtm-alice"));
+        assert!(enabled(&c, "custom-team-label"));
+        assert_eq!(
+            category("CherryPicked-from-main"),
+            Some(LabelCategory::CherryPick)
+        );
+        assert!(enabled(&config(""), "size/XS"));
+    }
+
+    #[test]
+    fn label_names_are_encoded_as_one_path_segment() {
+        assert_eq!(segment("size/XS"), "size%2FXS");
+        assert_eq!(segment("needs rebase"), "needs%20rebase");
+        assert_eq!(segment("lgtm-a.b_c~d"), "lgtm-a.b_c~d");
+    }
+}
