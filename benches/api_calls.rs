@@ -83,13 +83,14 @@ impl Bench {
         s.done + s.failed
     }
 
-    /// Runs `action`, waits until every delivery it caused is processed, and reports.
-    async fn measure(&self, event: &str, action: impl AsyncFnOnce(&Bench)) -> Row {
+    /// Makes the user's action (an admin call), waits until every delivery it caused is
+    /// processed, and reports with the action's answer.
+    async fn measure(&self, event: &str, path: &str, body: Value) -> (Row, Value) {
         let before_requests = self.last_request().await;
         let before_deliveries = self.deliveries().await;
         let before_processed = self.processed().await;
         let started = Instant::now();
-        action(self).await;
+        let answer = self.admin(path, body).await;
         // Settled once every delivery the simulator sent is processed and nothing new has
         // arrived for a while: the echoes of the server's own writes count too.
         let deadline = Instant::now() + Duration::from_secs(60);
@@ -129,14 +130,15 @@ impl Bench {
                         .is_some_and(|o| o.contains("AutoMerge"))
             })
             .count();
-        Row {
+        let row = Row {
             event: event.to_string(),
             deliveries: caused,
             reads: calls.len() - writes,
             writes,
             chain: chain(&calls),
             settle,
-        }
+        };
+        (row, answer)
     }
 }
 
@@ -269,67 +271,41 @@ async fn run(latency: u64) {
         .await;
     bench.admin("/latency", json!({"ms": latency})).await;
 
-    let mut rows = Vec::new();
-    let mut head = String::new();
-    rows.push(
-        bench
-            .measure("pull_request opened", async |b: &Bench| {
-                let pr = b
-                    .admin(
-                        "/repos/acme/widgets/pulls",
-                        json!({"author": "alice", "title": "Add a feature", "head": "feature",
-                               "files": {"src/feature.rs": "pub fn g() {}\n"}}),
-                    )
-                    .await;
-                head = pr["head_sha"].as_str().unwrap().to_string();
-            })
-            .await,
-    );
-    rows.push(
-        bench
-            .measure("issue_comment /lgtm", async |b: &Bench| {
-                b.admin(
-                    "/repos/acme/widgets/issues/1/comments",
-                    json!({"author": "bob", "body": "/lgtm"}),
-                )
-                .await;
-            })
-            .await,
-    );
-    rows.push(
-        bench
-            .measure("check_run completed", async |b: &Bench| {
-                b.admin(
-                    "/repos/acme/widgets/check-runs",
-                    json!({"app": "ci", "name": "external-ci", "head_sha": head,
-                           "status": "completed", "conclusion": "success"}),
-                )
-                .await;
-            })
-            .await,
-    );
-    rows.push(
-        bench
-            .measure("pull_request_review submitted", async |b: &Bench| {
-                b.admin(
-                    "/repos/acme/widgets/pulls/1/reviews",
-                    json!({"author": "bob", "state": "APPROVED"}),
-                )
-                .await;
-            })
-            .await,
-    );
-    rows.push(
-        bench
-            .measure("pull_request synchronize", async |b: &Bench| {
-                b.admin(
-                    "/repos/acme/widgets/pulls/1/commits",
-                    json!({"author": "alice", "files": {"src/feature.rs": "pub fn h() {}\n"}}),
-                )
-                .await;
-            })
-            .await,
-    );
+    let (opened, pr) = bench
+        .measure(
+            "pull_request opened",
+            "/repos/acme/widgets/pulls",
+            json!({"author": "alice", "title": "Add a feature", "head": "feature",
+                   "files": {"src/feature.rs": "pub fn g() {}\n"}}),
+        )
+        .await;
+    let mut rows = vec![opened];
+    let actions = [
+        (
+            "issue_comment /lgtm",
+            "/repos/acme/widgets/issues/1/comments",
+            json!({"author": "bob", "body": "/lgtm"}),
+        ),
+        (
+            "check_run completed",
+            "/repos/acme/widgets/check-runs",
+            json!({"app": "ci", "name": "external-ci", "head_sha": pr["head_sha"],
+                   "status": "completed", "conclusion": "success"}),
+        ),
+        (
+            "pull_request_review submitted",
+            "/repos/acme/widgets/pulls/1/reviews",
+            json!({"author": "bob", "state": "APPROVED"}),
+        ),
+        (
+            "pull_request synchronize",
+            "/repos/acme/widgets/pulls/1/commits",
+            json!({"author": "alice", "files": {"src/feature.rs": "pub fn h() {}\n"}}),
+        ),
+    ];
+    for (event, path, body) in actions {
+        rows.push(bench.measure(event, path, body).await.0);
+    }
     drop(config_tx);
 
     println!("\n{latency} ms added to every API answer:");

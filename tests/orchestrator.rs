@@ -149,6 +149,21 @@ fn is_write(r: &Value) -> bool {
     (method != "GET" && r["path"] != "/graphql") || mutation
 }
 
+/// Each call as its GraphQL operation, or `METHOD path`.
+fn shape(calls: &[Value]) -> Vec<String> {
+    calls
+        .iter()
+        .map(|r| match r["operation"].as_str() {
+            Some(op) => op.to_string(),
+            None => format!(
+                "{} {}",
+                r["method"].as_str().unwrap(),
+                r["path"].as_str().unwrap()
+            ),
+        })
+        .collect()
+}
+
 fn step<'a>(summary: &'a Value, name: &str) -> &'a Value {
     &summary["workflow_steps"][name]
 }
@@ -170,17 +185,7 @@ async fn a_pull_request_is_read_in_two_calls_labelled_once_and_a_replay_writes_n
     let summary = w.opened(1);
     assert!(summary["success"].as_bool().unwrap(), "{summary:#}");
     let calls = w.requests(before).await;
-    let shape: Vec<String> = calls
-        .iter()
-        .map(|r| match r["operation"].as_str() {
-            Some(op) => op.to_string(),
-            None => format!(
-                "{} {}",
-                r["method"].as_str().unwrap(),
-                r["path"].as_str().unwrap()
-            ),
-        })
-        .collect();
+    let shape = shape(&calls);
     assert_eq!(
         shape,
         [
@@ -270,17 +275,7 @@ async fn a_status_finds_its_pull_request_in_three_reads() {
     let summary = w.summary(|s| s["event_type"] == "status");
     assert!(summary["success"].as_bool().unwrap(), "{summary:#}");
     let calls = w.requests(before).await;
-    let shape: Vec<String> = calls
-        .iter()
-        .map(|r| match r["operation"].as_str() {
-            Some(op) => op.to_string(),
-            None => format!(
-                "{} {}",
-                r["method"].as_str().unwrap(),
-                r["path"].as_str().unwrap()
-            ),
-        })
-        .collect();
+    let shape = shape(&calls);
     assert_eq!(
         shape,
         [
