@@ -23,40 +23,36 @@ use github_webhook_server::worker::Workers;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 
+// The tests' simulator helpers; the benchmark uses only the admin client.
+#[allow(dead_code)]
+#[path = "../tests/common/sim.rs"]
+mod sim;
+
+use sim::Api;
+
 const SECRET: &str = "api-bench-secret";
 const BOT: &str = "ghp_apibenchbot00000000000000000000000000";
+const BOB: &str = "ghp_apibenchbob00000000000000000000000000";
 /// How long no new delivery may arrive before a scenario counts as settled.
 const QUIET: Duration = Duration::from_millis(300);
-const BOB: &str = "ghp_apibenchbob00000000000000000000000000";
 
 struct Bench {
-    sim: String,
-    http: reqwest::Client,
+    api: Api,
     queue: Arc<dyn DeliveryQueue>,
 }
 
 impl Bench {
     async fn admin(&self, path: &str, body: Value) -> Value {
-        let resp = self
-            .http
-            .post(format!("{}/_simulator{path}", self.sim))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert!(resp.status().is_success(), "{path}: {}", resp.status());
-        resp.json().await.unwrap_or(Value::Null)
+        self.api.admin(path, body).await
+    }
+
+    async fn list(&self, path: &str) -> Vec<Value> {
+        let (_, _, list) = self.api.get(&format!("/_simulator{path}"), None).await;
+        serde_json::from_value(list).unwrap()
     }
 
     async fn requests(&self, since: u64) -> Vec<Value> {
-        self.http
-            .get(format!("{}/_simulator/requests?since={since}", self.sim))
-            .send()
-            .await
-            .unwrap()
-            .json::<Vec<Value>>()
-            .await
-            .unwrap()
+        self.list(&format!("/requests?since={since}")).await
     }
 
     async fn last_request(&self) -> u64 {
@@ -67,15 +63,7 @@ impl Bench {
     }
 
     async fn deliveries(&self) -> usize {
-        self.http
-            .get(format!("{}/_simulator/deliveries", self.sim))
-            .send()
-            .await
-            .unwrap()
-            .json::<Vec<Value>>()
-            .await
-            .unwrap()
-            .len()
+        self.list("/deliveries").await.len()
     }
 
     async fn processed(&self) -> u64 {
@@ -236,8 +224,10 @@ async fn run(latency: u64) {
     );
 
     let bench = Bench {
-        sim: sim.url(),
-        http: reqwest::Client::new(),
+        api: Api {
+            base: sim.url(),
+            http: reqwest::Client::new(),
+        },
         queue,
     };
     bench

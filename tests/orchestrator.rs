@@ -216,23 +216,8 @@ async fn a_pull_request_is_read_in_two_calls_labelled_once_and_a_replay_writes_n
     assert_eq!(api["reads"], 2);
     assert_eq!(api["writes"], 3);
     assert!(summary["final_rate_limit"].as_u64().unwrap() < 5000);
-    let (_, _, labels) = w
-        .api
-        .get("/repos/acme/widgets/issues/1/labels", Some(ALICE))
-        .await;
-    let colours: Vec<(String, String)> = labels
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| {
-            (
-                l["name"].as_str().unwrap().into(),
-                l["color"].as_str().unwrap().into(),
-            )
-        })
-        .collect();
     assert_eq!(
-        colours,
+        labels_of(&w, 1).await,
         [
             ("branch-main".to_string(), "1d76db".to_string()),
             ("size/XS".to_string(), "ededed".to_string())

@@ -66,10 +66,17 @@ fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
     path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
 }
 
+/// What the server knows of its own actions, so triage skips their webhooks.
+pub trait OwnActions {
+    /// A login the server acts as.
+    fn is_own_login(&self, login: &str) -> bool;
+    /// Whether this label change is the echo of one the server made; each is recognised once.
+    fn is_echo(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool;
+}
+
 /// Decides from the payload and config.yaml alone. Settings a repository's own file could
 /// change are not known yet, so triage only skips what no such setting could make relevant.
-/// `own` tells the logins the server acts as, so its own comments and reviews are skipped.
-pub fn triage(config: &Config, event: &str, payload: &Value, own: &dyn Fn(&str) -> bool) -> Triage {
+pub fn triage(config: &Config, event: &str, payload: &Value, own: &dyn OwnActions) -> Triage {
     if event == "ping" {
         return Triage::Skip("ping: webhook is reachable".into());
     }
@@ -88,10 +95,17 @@ pub fn triage(config: &Config, event: &str, payload: &Value, own: &dyn Fn(&str) 
             if !PULL_REQUEST_ACTIONS.contains(&action) {
                 return Triage::Skip(format!("pull_request action `{action}` is not handled"));
             }
-            if matches!(action, "labeled" | "unlabeled")
-                && own(str_at(payload, &["sender", "login"]).unwrap_or_default())
-            {
-                return Triage::Skip("echo of the server's own label change".into());
+            if matches!(action, "labeled" | "unlabeled") {
+                let number = payload
+                    .pointer("/pull_request/number")
+                    .and_then(Value::as_u64)
+                    .unwrap_or_default();
+                let label = str_at(payload, &["label", "name"]).unwrap_or_default();
+                if own.is_echo(full_name, number, action, label)
+                    || own.is_own_login(str_at(payload, &["sender", "login"]).unwrap_or_default())
+                {
+                    return Triage::Skip("echo of the server's own label change".into());
+                }
             }
             let draft = payload
                 .pointer("/pull_request/draft")
@@ -116,7 +130,8 @@ pub fn triage(config: &Config, event: &str, payload: &Value, own: &dyn Fn(&str) 
             {
                 return Triage::Skip("comment by a bot".into());
             }
-            if own(str_at(payload, &["comment", "user", "login"]).unwrap_or_default()) {
+            if own.is_own_login(str_at(payload, &["comment", "user", "login"]).unwrap_or_default())
+            {
                 return Triage::Skip("the server's own comment".into());
             }
             let body = str_at(payload, &["comment", "body"]).unwrap_or("");
@@ -131,7 +146,7 @@ pub fn triage(config: &Config, event: &str, payload: &Value, own: &dyn Fn(&str) 
                     "pull_request_review action `{action}` is not handled"
                 ));
             }
-            if own(str_at(payload, &["review", "user", "login"]).unwrap_or_default()) {
+            if own.is_own_login(str_at(payload, &["review", "user", "login"]).unwrap_or_default()) {
                 return Triage::Skip("the server's own review".into());
             }
             Triage::Dispatch(Handler::PullRequestReview)
@@ -190,13 +205,12 @@ pub struct GithubWebhook {
     clients: Arc<Clients>,
 }
 
-/// Where a dispatched delivery's pull request number came from.
+/// Where a dispatched delivery's pull request number comes from.
 enum PullNumber {
     Known(u64),
     /// Only a commit is named (`status`, or a `check_run` GitHub did not link): its open pull
     /// requests are looked up.
     OfCommit(String),
-    None,
 }
 
 impl GithubWebhook {
@@ -214,12 +228,7 @@ impl GithubWebhook {
         };
         describe(&payload, ctx);
         ctx.start_step("webhook_routing", step_data! {"attempt": delivery.attempt});
-        let own = |login: &str| self.clients.is_own_login(login);
-        let decision = match self.echo_of_own_change(&delivery.event, &payload) {
-            true => Triage::Skip("echo of the server's own label change".into()),
-            false => triage(&self.config, &delivery.event, &payload, &own),
-        };
-        match decision {
+        match triage(&self.config, &delivery.event, &payload, &*self.clients) {
             Triage::Skip(reason) => {
                 ctx.complete_step(
                     "webhook_routing",
@@ -243,20 +252,6 @@ impl GithubWebhook {
         }
     }
 
-    fn echo_of_own_change(&self, event: &str, payload: &Value) -> bool {
-        let action = str_at(payload, &["action"]).unwrap_or_default();
-        if event != "pull_request" || !matches!(action, "labeled" | "unlabeled") {
-            return false;
-        }
-        let full_name = str_at(payload, &["repository", "full_name"]).unwrap_or_default();
-        let number = payload
-            .pointer("/pull_request/number")
-            .and_then(Value::as_u64)
-            .unwrap_or_default();
-        let label = str_at(payload, &["label", "name"]).unwrap_or_default();
-        self.clients.echoes.take(full_name, number, action, label)
-    }
-
     async fn dispatch(
         &self,
         handler: Handler,
@@ -264,16 +259,18 @@ impl GithubWebhook {
         payload: &Value,
         ctx: &mut WebhookContext,
     ) {
-        let number = match pull_number(event, payload) {
-            PullNumber::None => {
-                // No handler here needs GitHub without a pull request yet (tag pushes are
-                // the runner's), so nothing is read.
-                record_unhandled(handler, ctx);
-                return;
-            }
-            number => number,
+        let Some(number) = pull_number(event, payload) else {
+            // No handler here needs GitHub without a pull request yet (tag pushes are the
+            // runner's), so nothing is read.
+            record_unhandled(handler, ctx);
+            return;
         };
-        let session = match self.session(payload) {
+        let full_name = str_at(payload, &["repository", "full_name"]).unwrap_or_default();
+        // Triage found it in this same configuration snapshot.
+        let Some(entry) = self.config.repository(full_name) else {
+            return;
+        };
+        let session = match self.session(full_name, entry) {
             Ok(s) => s,
             Err(e) => {
                 ctx.fail(ErrorInfo::new("GitHubClientError", format!("{e:#}")));
@@ -281,17 +278,14 @@ impl GithubWebhook {
             }
         };
         let outcome = self
-            .with_snapshot(handler, payload, number, &session, ctx)
+            .with_snapshot(handler, payload, entry, number, &session, ctx)
             .await;
         let spend = &session.spend;
         ctx.token_spend = spend.total();
         (ctx.initial_rate_limit, ctx.final_rate_limit) = spend.rate_limit();
         if spend.total() > 0 {
             ctx.start_step("github_api", Default::default());
-            let Value::Object(summary) = spend.summary() else {
-                unreachable!("the spend summary is an object")
-            };
-            ctx.complete_step("github_api", summary);
+            ctx.complete_step("github_api", spend.summary());
         }
         if let Err(e) = outcome {
             let error = ErrorInfo::new("GitHubError", format!("{e:#}"));
@@ -308,15 +302,10 @@ impl GithubWebhook {
         }
     }
 
-    fn session(&self, payload: &Value) -> anyhow::Result<Session> {
-        let full_name = str_at(payload, &["repository", "full_name"]).unwrap_or_default();
+    fn session(&self, full_name: &str, entry: &RepositoryEntry) -> anyhow::Result<Session> {
         let (owner, name) = full_name
             .split_once('/')
             .ok_or_else(|| anyhow::anyhow!("repository `{full_name}` is not owner/name"))?;
-        let entry = self
-            .config
-            .repository(full_name)
-            .ok_or_else(|| anyhow::anyhow!("repository {full_name} is not configured"))?;
         let server = &self.config.server;
         let gh = self
             .clients
@@ -336,14 +325,11 @@ impl GithubWebhook {
         &self,
         handler: Handler,
         payload: &Value,
+        entry: &RepositoryEntry,
         number: PullNumber,
         session: &Session,
         ctx: &mut WebhookContext,
     ) -> anyhow::Result<()> {
-        let entry = self
-            .config
-            .repository(&format!("{}/{}", session.owner, session.name))
-            .ok_or_else(|| anyhow::anyhow!("the repository left the configuration"))?;
         ctx.start_step("repository_data", Default::default());
         let number = match number {
             PullNumber::Known(n) => n,
@@ -366,7 +352,6 @@ impl GithubWebhook {
                     }
                 }
             }
-            PullNumber::None => unreachable!("dispatch returns early without a number"),
         };
         let default_branch = str_at(payload, &["repository", "default_branch"]).unwrap_or("main");
         let max_owners = entry.config.max_owners_files as usize;
@@ -478,7 +463,7 @@ fn record_unhandled(handler: Handler, ctx: &mut WebhookContext) {
     );
 }
 
-fn pull_number(event: &str, payload: &Value) -> PullNumber {
+fn pull_number(event: &str, payload: &Value) -> Option<PullNumber> {
     let number = |path: &str| payload.pointer(path).and_then(Value::as_u64);
     let known = match event {
         "issue_comment" => number("/issue/number"),
@@ -486,10 +471,9 @@ fn pull_number(event: &str, payload: &Value) -> PullNumber {
         "status" => None,
         _ => number("/pull_request/number"),
     };
-    match (known, event_sha(payload)) {
-        (Some(n), _) => PullNumber::Known(n),
-        (None, Some(sha)) => PullNumber::OfCommit(sha.to_string()),
-        (None, None) => PullNumber::None,
+    match known {
+        Some(n) => Some(PullNumber::Known(n)),
+        None => event_sha(payload).map(|sha| PullNumber::OfCommit(sha.to_string())),
     }
 }
 
@@ -540,8 +524,16 @@ mod tests {
         v
     }
 
-    fn none(_: &str) -> bool {
-        false
+    /// A server that has done nothing yet.
+    struct Fresh;
+
+    impl OwnActions for Fresh {
+        fn is_own_login(&self, _: &str) -> bool {
+            false
+        }
+        fn is_echo(&self, _: &str, _: u64, _: &str, _: &str) -> bool {
+            false
+        }
     }
 
     fn skipped(t: Triage) -> bool {
@@ -551,8 +543,8 @@ mod tests {
     #[test]
     fn ping_and_repositoryless_events_are_skipped() {
         let c = config();
-        assert!(skipped(triage(&c, "ping", &json!({"zen": "x"}), &none)));
-        assert!(skipped(triage(&c, "installation", &json!({}), &none)));
+        assert!(skipped(triage(&c, "ping", &json!({"zen": "x"}), &Fresh)));
+        assert!(skipped(triage(&c, "installation", &json!({}), &Fresh)));
     }
 
     #[test]
@@ -560,7 +552,7 @@ mod tests {
         let c = config();
         let p = json!({"repository": {"name": "x", "full_name": "o/x"}});
         assert_eq!(
-            triage(&c, "pull_request", &p, &none),
+            triage(&c, "pull_request", &p, &Fresh),
             Triage::NotConfigured("o/x".into())
         );
     }
@@ -570,7 +562,7 @@ mod tests {
         let c = config();
         let p = json!({"repository": {"name": "quiet", "full_name": "o/quiet"}, "action": "opened",
                        "pull_request": {"number": 1}});
-        assert!(skipped(triage(&c, "pull_request", &p, &none)));
+        assert!(skipped(triage(&c, "pull_request", &p, &Fresh)));
     }
 
     #[test]
@@ -580,23 +572,23 @@ mod tests {
             repo(json!({"action": action, "pull_request": {"number": 1, "draft": draft}}))
         };
         assert_eq!(
-            triage(&c, "pull_request", &pr("opened", false), &none),
+            triage(&c, "pull_request", &pr("opened", false), &Fresh),
             Triage::Dispatch(Handler::PullRequest)
         );
         assert!(skipped(triage(
             &c,
             "pull_request",
             &pr("assigned", false),
-            &none
+            &Fresh
         )));
         assert!(skipped(triage(
             &c,
             "pull_request",
             &pr("opened", true),
-            &none
+            &Fresh
         )));
         assert_eq!(
-            triage(&c, "pull_request", &pr("ready_for_review", true), &none),
+            triage(&c, "pull_request", &pr("ready_for_review", true), &Fresh),
             Triage::Dispatch(Handler::PullRequest)
         );
     }
@@ -613,26 +605,26 @@ mod tests {
                         "comment": {"body": body, "user": {"login": "u", "type": user_type}}}))
         };
         assert_eq!(
-            triage(&c, "issue_comment", &comment("/lgtm", true, "User"), &none),
+            triage(&c, "issue_comment", &comment("/lgtm", true, "User"), &Fresh),
             Triage::Dispatch(Handler::IssueComment)
         );
         assert!(skipped(triage(
             &c,
             "issue_comment",
             &comment("nice", true, "User"),
-            &none
+            &Fresh
         )));
         assert!(skipped(triage(
             &c,
             "issue_comment",
             &comment("/lgtm", false, "User"),
-            &none
+            &Fresh
         )));
         assert!(skipped(triage(
             &c,
             "issue_comment",
             &comment("/lgtm", true, "Bot"),
-            &none
+            &Fresh
         )));
     }
 
@@ -649,30 +641,30 @@ mod tests {
             &c,
             "check_run",
             &run("created", "tox", ""),
-            &none
+            &Fresh
         )));
         assert!(skipped(triage(
             &c,
             "check_run",
             &run("completed", "can-be-merged", "failure"),
-            &none
+            &Fresh
         )));
         assert_eq!(
-            triage(&c, "check_run", &run("completed", "tox", "success"), &none),
+            triage(&c, "check_run", &run("completed", "tox", "success"), &Fresh),
             Triage::Dispatch(Handler::CheckRun)
         );
         assert!(skipped(triage(
             &c,
             "status",
             &repo(json!({"state": "pending", "sha": "a"})),
-            &none
+            &Fresh
         )));
         assert_eq!(
             triage(
                 &c,
                 "status",
                 &repo(json!({"state": "success", "sha": "a"})),
-                &none
+                &Fresh
             ),
             Triage::Dispatch(Handler::MergeCheck)
         );
@@ -685,20 +677,20 @@ mod tests {
             &c,
             "push",
             &repo(json!({"ref": "refs/heads/main"})),
-            &none
+            &Fresh
         )));
         assert!(skipped(triage(
             &c,
             "push",
             &repo(json!({"ref": "refs/tags/v1", "deleted": true})),
-            &none
+            &Fresh
         )));
         assert_eq!(
             triage(
                 &c,
                 "push",
                 &repo(json!({"ref": "refs/tags/v1", "deleted": false})),
-                &none
+                &Fresh
             ),
             Triage::Dispatch(Handler::Push)
         );

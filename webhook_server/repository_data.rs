@@ -123,9 +123,10 @@ fn nodes(v: &Value) -> impl Iterator<Item = &Value> {
     v["nodes"].as_array().into_iter().flatten()
 }
 
-fn logins(v: &Value, field: &str) -> Vec<String> {
+/// The `login` of each node, or of the node's `field` when given.
+fn logins(v: &Value, field: Option<&str>) -> Vec<String> {
     nodes(v)
-        .filter_map(|n| n[field]["login"].as_str().or(n["login"].as_str()))
+        .filter_map(|n| field.map_or(n, |f| &n[f])["login"].as_str())
         .map(str::to_string)
         .collect()
 }
@@ -159,32 +160,29 @@ impl RepositoryData {
         });
         let answer = session.graphql(&body).await?;
         let mut data = parse(&answer)?;
-        {
-            let pull = &mut data.pull;
-            let mut page = answer["repository"]["pullRequest"]["files"]["pageInfo"].clone();
-            let mut pages = 1;
-            while page["hasNextPage"] == true && pages < MAX_FILE_PAGES {
-                let more = session
-                    .graphql(&json!({
-                        "query": queries::PULL_REQUEST_FILES,
-                        "variables": {
-                            "owner": session.owner, "name": session.name, "number": number,
-                            "after": page["endCursor"],
-                        },
-                    }))
-                    .await
-                    .context("reading the changed files")?;
-                let connection = &more["repository"]["pullRequest"]["files"];
-                pull.files.extend(files(connection));
-                page = connection["pageInfo"].clone();
-                pages += 1;
-            }
-            if pull.state == "OPEN" {
-                let paths = owners_paths(&pull.files, max_owners_files);
-                data.owners = read_files(session, &pull.base_sha, &paths)
-                    .await
-                    .context("reading OWNERS files")?;
-            }
+        let mut page = answer["repository"]["pullRequest"]["files"]["pageInfo"].clone();
+        let mut pages = 1;
+        while page["hasNextPage"] == true && pages < MAX_FILE_PAGES {
+            let more = session
+                .graphql(&json!({
+                    "query": queries::PULL_REQUEST_FILES,
+                    "variables": {
+                        "owner": session.owner, "name": session.name, "number": number,
+                        "after": page["endCursor"],
+                    },
+                }))
+                .await
+                .context("reading the changed files")?;
+            let connection = &more["repository"]["pullRequest"]["files"];
+            data.pull.files.extend(files(connection));
+            page = connection["pageInfo"].clone();
+            pages += 1;
+        }
+        if data.pull.state == "OPEN" {
+            let paths = owners_paths(&data.pull.files, max_owners_files);
+            data.owners = read_files(session, &data.pull.base_sha, &paths)
+                .await
+                .context("reading OWNERS files")?;
         }
         Ok(data)
     }
@@ -306,8 +304,8 @@ fn pull_request(pr: &Value, viewer: Option<&str>) -> PullRequest {
         deletions: count(&pr["deletions"]),
         auto_merge: !pr["autoMergeRequest"].is_null(),
         labels: nodes(&pr["labels"]).map(|l| text(&l["name"])).collect(),
-        assignees: logins(&pr["assignees"], "user"),
-        requested_reviewers: logins(&pr["reviewRequests"], "requestedReviewer"),
+        assignees: logins(&pr["assignees"], None),
+        requested_reviewers: logins(&pr["reviewRequests"], Some("requestedReviewer")),
         reviews: nodes(&pr["latestOpinionatedReviews"])
             .map(|r| Review {
                 author: text(&r["author"]["login"]),

@@ -33,10 +33,13 @@ pub const FETCH_TIMEOUT: Duration = Duration::from_secs(600);
 /// Parked worktrees kept per repository for later jobs.
 pub const IDLE_PER_REPOSITORY: usize = 2;
 
+/// Parked worktrees by mirror path.
+type Idle = Arc<Mutex<HashMap<PathBuf, Vec<Parked>>>>;
+
 pub struct Mirrors {
     root: PathBuf,
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
-    idle: Arc<Mutex<HashMap<PathBuf, Vec<Parked>>>>,
+    idle: Idle,
     jobs: AtomicU64,
 }
 
@@ -68,7 +71,7 @@ pub struct Worktree {
     path: PathBuf,
     mirror: PathBuf,
     name: String,
-    idle: Arc<Mutex<HashMap<PathBuf, Vec<Parked>>>>,
+    idle: Idle,
     /// Whether this checkout had to fetch.
     pub fetched: bool,
     /// Whether a parked worktree was taken over rather than a new one created.
@@ -161,9 +164,7 @@ impl Mirrors {
     }
 }
 
-fn lock_idle(
-    idle: &Mutex<HashMap<PathBuf, Vec<Parked>>>,
-) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Vec<Parked>>> {
+fn lock_idle(idle: &Idle) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Vec<Parked>>> {
     idle.lock().unwrap_or_else(|e| e.into_inner())
 }
 

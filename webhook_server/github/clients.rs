@@ -17,6 +17,7 @@ use super::app::{AppAuth, INSTALLATION_LABEL};
 use super::client::{Answer, Credential, GitHub, GitHubError};
 use super::spend::Spend;
 use super::tokens::TokenPool;
+use crate::github_webhook::OwnActions;
 
 /// The App's private key, beside config.yaml in the data dir, as the reference keeps it.
 pub const PRIVATE_KEY_FILE: &str = "webhook-server.private-key.pem";
@@ -119,9 +120,15 @@ impl Clients {
     pub fn learn_login(&self, login: &str) {
         lock(&self.own_logins).insert(login.to_ascii_lowercase());
     }
+}
 
-    pub fn is_own_login(&self, login: &str) -> bool {
+impl OwnActions for Clients {
+    fn is_own_login(&self, login: &str) -> bool {
         lock(&self.own_logins).contains(&login.to_ascii_lowercase())
+    }
+
+    fn is_echo(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool {
+        self.echoes.take(full_name, number, action, label)
     }
 }
 

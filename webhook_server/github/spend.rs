@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 #[derive(Default)]
 pub struct Spend {
@@ -63,11 +63,14 @@ impl Spend {
     }
 
     /// `{"reads", "writes", "total", "by_token", "rate_limit_remaining"}`.
-    pub fn summary(&self) -> Value {
+    pub fn summary(&self) -> Map<String, Value> {
         let t = self.tally();
-        json!({
-            "reads": t.reads, "writes": t.writes, "total": t.reads + t.writes,
-            "by_token": t.by_token, "rate_limit_remaining": t.remaining,
-        })
+        Map::from_iter([
+            ("reads".to_string(), json!(t.reads)),
+            ("writes".to_string(), json!(t.writes)),
+            ("total".to_string(), json!(t.reads + t.writes)),
+            ("by_token".to_string(), json!(t.by_token)),
+            ("rate_limit_remaining".to_string(), json!(t.remaining)),
+        ])
     }
 }

@@ -105,18 +105,12 @@ pub(super) async fn update_repo(
     Path((owner, repo)): Path<(String, String)>,
     Json(body): Json<serde_json::Map<String, Value>>,
 ) -> Response {
-    let login = match writer(&sim, &caller, &owner, &repo) {
-        Ok(l) => l,
-        Err(refusal) => return rest_refusal(refusal),
-    };
+    let denied = "Must have admin rights to Repository.";
+    if let Err(refusal) = administrator(&sim, &caller, &owner, &repo, denied) {
+        return rest_refusal(refusal);
+    }
     let key = super::api::repo_key(&owner, &repo);
     let mut w = sim.lock();
-    if !w.is_admin(&key, &login) {
-        return gh_error(
-            StatusCode::FORBIDDEN,
-            "Must have admin rights to Repository.",
-        );
-    }
     for (name, value) in &body {
         if !SETTINGS.contains(&name.as_str()) || !value.is_boolean() {
             return gh_error(
@@ -164,18 +158,12 @@ pub(super) async fn update_code_scanning(
     Path((owner, repo)): Path<(String, String)>,
     Json(body): Json<CodeScanningUpdate>,
 ) -> Response {
-    let login = match writer(&sim, &caller, &owner, &repo) {
-        Ok(l) => l,
-        Err(refusal) => return rest_refusal(refusal),
-    };
+    let denied = "Resource not accessible by integration";
+    if let Err(refusal) = administrator(&sim, &caller, &owner, &repo, denied) {
+        return rest_refusal(refusal);
+    }
     let key = super::api::repo_key(&owner, &repo);
     let mut w = sim.lock();
-    if !w.is_admin(&key, &login) {
-        return gh_error(
-            StatusCode::FORBIDDEN,
-            "Resource not accessible by integration",
-        );
-    }
     let run_id = w.next_id();
     let api = w.api_base.clone();
     let r = w.repos.get_mut(&key).expect("writer checked it exists");
@@ -313,19 +301,9 @@ pub(super) async fn create_comment(
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(body): Json<CommentBody>,
 ) -> Response {
-    let Some(login) = caller.0 else {
-        return gh_error(StatusCode::UNAUTHORIZED, "Requires authentication");
-    };
-    {
-        let w = sim.lock();
-        if visible(&w, &Caller(Some(login.clone())), &owner, &repo).is_none() {
-            return not_found();
-        }
-    }
-    match actions::add_comment(&sim, &owner, &repo, number, &login, body.body) {
-        Ok(comment) => (StatusCode::CREATED, Json(comment)).into_response(),
-        Err(refusal) => rest_refusal(refusal),
-    }
+    as_writer(&sim, &caller, &owner, &repo, StatusCode::CREATED, |login| {
+        actions::add_comment(&sim, &owner, &repo, number, login, body.body)
+    })
 }
 
 #[derive(Deserialize)]
@@ -377,6 +355,40 @@ pub(super) fn writer(
     Ok(login)
 }
 
+/// Runs `op` as a writer of the repository: its JSON answered with `ok`, or GitHub's refusal.
+pub(super) fn as_writer(
+    sim: &Sim,
+    caller: &Caller,
+    owner: &str,
+    repo: &str,
+    ok: StatusCode,
+    op: impl FnOnce(&str) -> Result<Value, Refusal>,
+) -> Response {
+    match writer(sim, caller, owner, repo).and_then(|login| op(&login)) {
+        Ok(v) => (ok, Json(v)).into_response(),
+        Err(refusal) => rest_refusal(refusal),
+    }
+}
+
+/// The caller, who must administer the repository: 404 when they cannot see it, else 403 with
+/// `denied`.
+pub(super) fn administrator(
+    sim: &Sim,
+    caller: &Caller,
+    owner: &str,
+    repo: &str,
+    denied: &str,
+) -> Result<String, Refusal> {
+    let login = writer(sim, caller, owner, repo)?;
+    if !sim
+        .lock()
+        .is_admin(&super::api::repo_key(owner, repo), &login)
+    {
+        return Err(Refusal::Forbidden(denied.to_string()));
+    }
+    Ok(login)
+}
+
 pub(super) async fn list_issue_labels(
     State(sim): State<Sim>,
     axum::Extension(caller): axum::Extension<Caller>,
@@ -412,17 +424,12 @@ pub(super) async fn add_issue_labels(
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(body): Json<LabelNames>,
 ) -> Response {
-    let login = match writer(&sim, &caller, &owner, &repo) {
-        Ok(l) => l,
-        Err(refusal) => return rest_refusal(refusal),
-    };
     let names = match body {
         LabelNames::Wrapped { labels } | LabelNames::Bare(labels) => labels,
     };
-    match actions::add_labels(&sim, &owner, &repo, number, &login, names) {
-        Ok(labels) => Json(labels).into_response(),
-        Err(refusal) => rest_refusal(refusal),
-    }
+    as_writer(&sim, &caller, &owner, &repo, StatusCode::OK, |login| {
+        actions::add_labels(&sim, &owner, &repo, number, login, names)
+    })
 }
 
 pub(super) async fn remove_issue_label(
@@ -594,7 +601,7 @@ pub(super) async fn list_check_runs(
         return not_found();
     };
     let Some(sha) = r.git.resolve(&git_ref) else {
-        return gh_error(StatusCode::UNPROCESSABLE_ENTITY, "No commit found for SHA");
+        return super::rest_commits::no_commit(&git_ref);
     };
     let runs: Vec<Value> = r
         .check_runs
@@ -622,22 +629,17 @@ pub(super) async fn create_issue(
     Path((owner, repo)): Path<(String, String)>,
     Json(body): Json<NewIssue>,
 ) -> Response {
-    let login = match writer(&sim, &caller, &owner, &repo) {
-        Ok(l) => l,
-        Err(refusal) => return rest_refusal(refusal),
-    };
-    match actions::open_issue(
-        &sim,
-        &owner,
-        &repo,
-        &login,
-        body.title,
-        body.body,
-        body.labels,
-    ) {
-        Ok(issue) => (StatusCode::CREATED, Json(issue)).into_response(),
-        Err(refusal) => rest_refusal(refusal),
-    }
+    as_writer(&sim, &caller, &owner, &repo, StatusCode::CREATED, |login| {
+        actions::open_issue(
+            &sim,
+            &owner,
+            &repo,
+            login,
+            body.title,
+            body.body,
+            body.labels,
+        )
+    })
 }
 
 pub(super) async fn update_issue(
@@ -646,14 +648,9 @@ pub(super) async fn update_issue(
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(edit): Json<IssueEdit>,
 ) -> Response {
-    let login = match writer(&sim, &caller, &owner, &repo) {
-        Ok(l) => l,
-        Err(refusal) => return rest_refusal(refusal),
-    };
-    match actions::edit_issue(&sim, &owner, &repo, number, &login, edit) {
-        Ok(issue) => Json(issue).into_response(),
-        Err(refusal) => rest_refusal(refusal),
-    }
+    as_writer(&sim, &caller, &owner, &repo, StatusCode::OK, |login| {
+        actions::edit_issue(&sim, &owner, &repo, number, login, edit)
+    })
 }
 
 pub(super) async fn list_labels(

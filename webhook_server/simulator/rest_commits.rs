@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 
 use super::api::{Caller, Sim, gh_error, not_found, rest_refusal, visible};
 use super::requirements::{self, NewStatus};
-use super::rest::{Page, array_page, page_response, paginate, writer};
+use super::rest::{Page, administrator, array_page, as_writer, page_response, paginate};
 use super::world::{Protection, Repo, World};
 
-fn no_commit(sha: &str) -> Response {
+pub(super) fn no_commit(sha: &str) -> Response {
     gh_error(
         StatusCode::UNPROCESSABLE_ENTITY,
         &format!("No commit found for SHA: {sha}"),
@@ -142,14 +142,9 @@ pub(super) async fn create_status(
     Path((owner, repo, sha)): Path<(String, String, String)>,
     Json(body): Json<NewStatus>,
 ) -> Response {
-    let login = match writer(&sim, &caller, &owner, &repo) {
-        Ok(l) => l,
-        Err(refusal) => return rest_refusal(refusal),
-    };
-    match requirements::set_status(&sim, &owner, &repo, &login, &sha, body) {
-        Ok(status) => (StatusCode::CREATED, Json(status)).into_response(),
-        Err(refusal) => rest_refusal(refusal),
-    }
+    as_writer(&sim, &caller, &owner, &repo, StatusCode::CREATED, |login| {
+        requirements::set_status(&sim, &owner, &repo, login, &sha, body)
+    })
 }
 
 /// `GET /repos/{o}/{r}/compare/{base}...{head}`; `head` may be `owner:branch`.
@@ -320,18 +315,9 @@ pub(super) async fn put_protection(
     Path((owner, repo, branch)): Path<(String, String, String)>,
     Json(body): Json<ProtectionBody>,
 ) -> Response {
-    let login = match writer(&sim, &caller, &owner, &repo) {
-        Ok(l) => l,
-        Err(refusal) => return rest_refusal(refusal),
-    };
-    let admin = sim
-        .lock()
-        .is_admin(&super::api::repo_key(&owner, &repo), &login);
-    if !admin {
-        return gh_error(
-            StatusCode::FORBIDDEN,
-            "Resource not accessible by integration",
-        );
+    let denied = "Resource not accessible by integration";
+    if let Err(refusal) = administrator(&sim, &caller, &owner, &repo, denied) {
+        return rest_refusal(refusal);
     }
     let (strict, contexts) = match body.required_status_checks {
         Some(c) => {

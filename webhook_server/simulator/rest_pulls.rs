@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::actions::{self, IssueEdit, Refusal};
 use super::api::{Caller, Sim, gh_error, not_found, rest_refusal, visible};
-use super::rest::{CommentBody, Page, array_page, writer};
+use super::rest::{CommentBody, Page, array_page, as_writer, writer};
 use super::world::{Repo, World};
 
 #[derive(Deserialize, Default)]
@@ -259,14 +259,9 @@ pub(super) async fn add_assignees(
     Path((owner, repo, number)): Path<(String, String, u64)>,
     Json(body): Json<Assignees>,
 ) -> Response {
-    let login = match writer(&sim, &caller, &owner, &repo) {
-        Ok(l) => l,
-        Err(refusal) => return rest_refusal(refusal),
-    };
-    match actions::assign(&sim, &owner, &repo, number, &login, body.assignees) {
-        Ok(issue) => (StatusCode::CREATED, Json(issue)).into_response(),
-        Err(refusal) => rest_refusal(refusal),
-    }
+    as_writer(&sim, &caller, &owner, &repo, StatusCode::CREATED, |login| {
+        actions::assign(&sim, &owner, &repo, number, login, body.assignees)
+    })
 }
 
 pub(super) async fn get_comment(
@@ -290,14 +285,9 @@ pub(super) async fn update_comment(
     Path((owner, repo, id)): Path<(String, String, u64)>,
     Json(body): Json<CommentBody>,
 ) -> Response {
-    let login = match writer(&sim, &caller, &owner, &repo) {
-        Ok(l) => l,
-        Err(refusal) => return rest_refusal(refusal),
-    };
-    match actions::edit_comment(&sim, &owner, &repo, id, &login, body.body) {
-        Ok(comment) => Json(comment).into_response(),
-        Err(refusal) => rest_refusal(refusal),
-    }
+    as_writer(&sim, &caller, &owner, &repo, StatusCode::OK, |login| {
+        actions::edit_comment(&sim, &owner, &repo, id, login, body.body)
+    })
 }
 
 #[derive(Deserialize)]
@@ -330,12 +320,7 @@ pub(super) async fn dismiss_review(
     axum::Extension(caller): axum::Extension<Caller>,
     Path((owner, repo, number, id)): Path<(String, String, u64, u64)>,
 ) -> Response {
-    let login = match writer(&sim, &caller, &owner, &repo) {
-        Ok(l) => l,
-        Err(refusal) => return rest_refusal(refusal),
-    };
-    match actions::dismiss_review(&sim, &owner, &repo, number, id, &login) {
-        Ok(review) => Json(review).into_response(),
-        Err(refusal) => rest_refusal(refusal),
-    }
+    as_writer(&sim, &caller, &owner, &repo, StatusCode::OK, |login| {
+        actions::dismiss_review(&sim, &owner, &repo, number, id, login)
+    })
 }
