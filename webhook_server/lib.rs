@@ -15,6 +15,7 @@ pub mod intake;
 pub mod logging;
 pub mod logs;
 pub mod masking;
+pub mod merge_readiness;
 pub mod queue;
 pub mod repository_data;
 pub mod server;

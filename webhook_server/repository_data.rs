@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::config::REPO_FILE_NAME;
 use crate::github::clients::Session;
 use crate::github::queries;
+use crate::merge_readiness::Thread;
 
 /// GitHub lists at most 3 000 changed files for a pull request: 30 pages of 100.
 const MAX_FILE_PAGES: usize = 30;
@@ -73,6 +74,11 @@ pub struct PullRequest {
     pub our_comments: Vec<Comment>,
     pub check_runs: Vec<CheckRun>,
     pub statuses: Vec<Status>,
+    /// Review conversations not resolved yet (the first hundred threads).
+    pub unresolved_threads: Vec<Thread>,
+    /// The GitHub accounts linked to the head commit's author and committer, when any.
+    pub head_author: Option<String>,
+    pub head_committer: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +108,8 @@ pub struct CheckRun {
     pub name: String,
     pub status: String,
     pub conclusion: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
     pub app: Option<String>,
 }
 
@@ -329,9 +337,27 @@ fn pull_request(pr: &Value, viewer: Option<&str>) -> PullRequest {
                 name: text(&c["name"]),
                 status: text(&c["status"]),
                 conclusion: c["conclusion"].as_str().map(str::to_string),
+                title: c["title"].as_str().map(str::to_string),
+                summary: c["summary"].as_str().map(str::to_string),
                 app: c["checkSuite"]["app"]["slug"].as_str().map(str::to_string),
             })
             .collect(),
+        unresolved_threads: nodes(&pr["reviewThreads"])
+            .filter(|t| t["isResolved"] != true)
+            .map(|t| {
+                let first = &t["comments"]["nodes"][0];
+                Thread {
+                    path: text(&first["path"]),
+                    line: first["line"].as_u64(),
+                    outdated: t["isOutdated"] == true,
+                    url: text(&first["url"]),
+                }
+            })
+            .collect(),
+        head_author: head["author"]["user"]["login"].as_str().map(str::to_string),
+        head_committer: head["committer"]["user"]["login"]
+            .as_str()
+            .map(str::to_string),
         statuses: contexts
             .iter()
             .filter(|c| c["__typename"] == "StatusContext")

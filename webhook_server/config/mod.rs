@@ -7,7 +7,7 @@ mod layering;
 pub mod model;
 pub mod schema;
 pub mod watch;
-mod yaml;
+pub(crate) mod yaml;
 
 use std::collections::HashSet;
 use std::fmt;

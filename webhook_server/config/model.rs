@@ -333,6 +333,25 @@ pub enum LabelCategory {
     Automerge,
 }
 
+impl LabelCategory {
+    /// The name config files use.
+    pub fn name(&self) -> String {
+        let name = match self {
+            LabelCategory::Verified => "verified",
+            LabelCategory::Hold => "hold",
+            LabelCategory::Wip => "wip",
+            LabelCategory::NeedsRebase => "needs-rebase",
+            LabelCategory::HasConflicts => "has-conflicts",
+            LabelCategory::CanBeMerged => "can-be-merged",
+            LabelCategory::Size => "size",
+            LabelCategory::Branch => "branch",
+            LabelCategory::CherryPick => "cherry-pick",
+            LabelCategory::Automerge => "automerge",
+        };
+        name.to_string()
+    }
+}
+
 pub const DEFAULT_SUSPICIOUS_PATHS: &[&str] = &[
     ".claude/",
     ".vscode/",

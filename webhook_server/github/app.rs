@@ -31,6 +31,8 @@ pub struct AppAuth {
     /// Installation token and its expiry (unix time) by installation id.
     tokens: Mutex<HashMap<u64, (String, i64)>>,
     minted: AtomicU64,
+    /// The app's slug, learned from an installation: its check runs carry it.
+    slug: Mutex<Option<String>>,
 }
 
 /// The label an installation token carries in logs and spend records.
@@ -64,6 +66,7 @@ impl AppAuth {
             installations: Mutex::default(),
             tokens: Mutex::default(),
             minted: AtomicU64::new(0),
+            slug: Mutex::default(),
         })
     }
 
@@ -92,6 +95,11 @@ impl AppAuth {
     }
 
     /// How many installation tokens this process has minted.
+    /// The app's slug, once an installation was looked up.
+    pub fn slug(&self) -> Option<String> {
+        self.slug.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
     pub fn minted(&self) -> u64 {
         self.minted.load(Ordering::Relaxed)
     }
@@ -143,6 +151,9 @@ impl AppAuth {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(key, id);
+                if let Some(slug) = answer.body["app_slug"].as_str() {
+                    *self.slug.lock().unwrap_or_else(|e| e.into_inner()) = Some(slug.to_string());
+                }
                 id
             }
         };

@@ -47,6 +47,25 @@ impl Echoes {
         pending.insert(echo_key(full_name, number, action, label), now);
     }
 
+    /// A check run the server completed: its `completed` webhook needs no handling.
+    pub fn expect_check_run(&self, full_name: &str, sha: &str, name: &str) {
+        self.expect(
+            full_name,
+            0,
+            "check_run completed",
+            &format!("{name}@{sha}"),
+        );
+    }
+
+    pub fn take_check_run(&self, full_name: &str, sha: &str, name: &str) -> bool {
+        self.take(
+            full_name,
+            0,
+            "check_run completed",
+            &format!("{name}@{sha}"),
+        )
+    }
+
     /// Whether this event is the echo of a change the server made; each echo is recognised once.
     pub fn take(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool {
         lock(&self.0)
@@ -170,6 +189,53 @@ impl Session {
                 .map(Some),
             _ => Ok(None),
         }
+    }
+
+    /// Whether check runs can be written: only a GitHub App may.
+    pub fn has_app(&self) -> bool {
+        self.app.is_some()
+    }
+
+    /// The App's slug, which its check runs carry; learned with its installation token.
+    pub async fn app_slug(&self) -> Result<String, GitHubError> {
+        let Some(app) = &self.app else {
+            return Err(GitHubError::NoToken {
+                request: "check runs (github-app-id is not set)".into(),
+            });
+        };
+        if let Some(slug) = app.slug() {
+            return Ok(slug);
+        }
+        app.installation_token(&self.gh, &self.spend, &self.owner, &self.name)
+            .await?;
+        app.slug().ok_or_else(|| GitHubError::Status {
+            request: "GET installation".into(),
+            status: 200,
+            message: "the installation names no app_slug".into(),
+        })
+    }
+
+    /// A REST call under the repository as the App's installation, as check runs must be.
+    pub async fn app_rest(
+        &self,
+        method: Method,
+        repo_path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, GitHubError> {
+        let Some(app) = &self.app else {
+            return Err(GitHubError::NoToken {
+                request: format!(
+                    "{method} {repo_path} (only a GitHub App may; github-app-id is not set)"
+                ),
+            });
+        };
+        let token = app
+            .installation_token(&self.gh, &self.spend, &self.owner, &self.name)
+            .await?;
+        let path = format!("/repos/{}/{}{repo_path}", self.owner, self.name);
+        self.gh
+            .rest_with(&self.spend, credential(Some(&token)), method, &path, body)
+            .await
     }
 
     pub async fn graphql(&self, body: &Value) -> Result<Value, GitHubError> {

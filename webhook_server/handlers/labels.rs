@@ -22,6 +22,23 @@ const FALLBACK_COLOR: &str = "d4c5f9";
 const INVALID_COLOR: &str = "d3d3d3";
 
 pub const WIP: &str = "wip";
+pub const HOLD: &str = "hold";
+pub const VERIFIED: &str = "verified";
+pub const AUTOMERGE: &str = "automerge";
+pub const NEEDS_REBASE: &str = "needs-rebase";
+pub const HAS_CONFLICTS: &str = "has-conflicts";
+pub const CAN_BE_MERGED: &str = "can-be-merged";
+pub const APPROVED_PREFIX: &str = "approved-";
+pub const LGTM_PREFIX: &str = "lgtm-";
+pub const CHANGES_REQUESTED_PREFIX: &str = "changes-requested-";
+pub const COMMENTED_PREFIX: &str = "commented-";
+/// The labels a review or `/approve` / `/lgtm` leaves, by user.
+pub const REVIEW_PREFIXES: &[&str] = &[
+    APPROVED_PREFIX,
+    LGTM_PREFIX,
+    CHANGES_REQUESTED_PREFIX,
+    COMMENTED_PREFIX,
+];
 pub const BRANCH_PREFIX: &str = "branch-";
 pub const SIZE_PREFIX: &str = "size/";
 

@@ -2,6 +2,10 @@
 //! delivery's snapshot, and writes only the difference (level-triggered), so a replayed event
 //! writes nothing.
 
+pub mod check_run;
 mod css_colors;
 pub mod labels;
+pub mod owners;
 pub mod pull_request;
+pub mod security_checks;
+pub mod welcome;

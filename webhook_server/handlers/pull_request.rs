@@ -114,6 +114,9 @@ mod tests {
             our_comments: vec![],
             check_runs: vec![],
             statuses: vec![],
+            unresolved_threads: vec![],
+            head_author: None,
+            head_committer: None,
         }
     }
 

@@ -849,6 +849,14 @@ impl Commit {
         })
     }
 
+    async fn author(&self, ctx: &Context<'_>) -> Option<GitActor> {
+        self.git_actor(ctx, false)
+    }
+
+    async fn committer(&self, ctx: &Context<'_>) -> Option<GitActor> {
+        self.git_actor(ctx, true)
+    }
+
     async fn status_check_rollup(&self, ctx: &Context<'_>) -> Option<StatusCheckRollup> {
         let contexts = with_repo(ctx, &self.key, |w, r| rollup_contexts(w, r, &self.oid));
         if contexts.is_empty() {
@@ -869,6 +877,33 @@ impl Commit {
         };
         Some(StatusCheckRollup { state, contexts })
     }
+}
+
+impl Commit {
+    /// The commit's author or committer; `user` is the account of that name, when one exists.
+    fn git_actor(&self, ctx: &Context<'_>, committer: bool) -> Option<GitActor> {
+        with_repo(ctx, &self.key, |w, r| {
+            let c = r.git.commit_info(&self.oid).ok()?;
+            let (name, email) = if committer {
+                (c.committer, c.committer_email)
+            } else {
+                (c.author, c.author_email)
+            };
+            let user = w.users.contains_key(&name).then(|| user(w, &name));
+            Some(GitActor {
+                name: Some(name),
+                email: Some(email),
+                user,
+            })
+        })
+    }
+}
+
+#[derive(SimpleObject, Clone)]
+pub struct GitActor {
+    name: Option<String>,
+    email: Option<String>,
+    user: Option<User>,
 }
 
 /// Every check run and the newest status per context at `sha`.
