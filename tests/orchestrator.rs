@@ -112,7 +112,22 @@ impl World {
             if let Some(s) = summaries(self.data.path()).into_iter().find(&wanted) {
                 return s;
             }
-            assert!(std::time::Instant::now() < deadline, "no such summary");
+            if std::time::Instant::now() > deadline {
+                let seen: Vec<String> = summaries(self.data.path())
+                    .iter()
+                    .map(|s| {
+                        format!(
+                            "{} {} #{}: {}",
+                            s["event_type"], s["action"], s["pr"]["number"], s["workflow_steps"]
+                        )
+                    })
+                    .collect();
+                panic!(
+                    "no such summary among:\n{}\n{}",
+                    seen.join("\n"),
+                    self.server.output()
+                );
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -169,7 +184,7 @@ fn step<'a>(summary: &'a Value, name: &str) -> &'a Value {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_pull_request_is_read_in_two_calls_labelled_once_and_a_replay_writes_nothing() {
+async fn a_pull_request_is_read_in_three_calls_settled_in_parallel_and_a_replay_writes_nothing() {
     let w = world(
         &format!("github-tokens: [{TOKEN_A}]\n"),
         "minimum-lgtm: 2\n",
@@ -185,19 +200,27 @@ async fn a_pull_request_is_read_in_two_calls_labelled_once_and_a_replay_writes_n
     let summary = w.opened(1);
     assert!(summary["success"].as_bool().unwrap(), "{summary:#}");
     let calls = w.requests(before).await;
-    let shape = shape(&calls);
+    let mut shape = shape(&calls);
+    // Reads come first and in order; the writes run in parallel.
+    let writes = shape.split_off(3);
+    assert_eq!(shape[..2], ["RepositoryData", "FilesAt"]);
+    assert!(shape[2].starts_with("GET /repos/acme/widgets/compare/"));
+    let mut writes = writes;
+    writes.sort();
     assert_eq!(
-        shape,
+        writes,
         [
-            "RepositoryData",
-            "FilesAt",
-            "POST /repos/acme/widgets/labels",
-            "POST /repos/acme/widgets/labels",
+            "POST /repos/acme/widgets/issues",
+            "POST /repos/acme/widgets/issues/1/assignees",
+            "POST /repos/acme/widgets/issues/1/comments",
             "POST /repos/acme/widgets/issues/1/labels",
+            "POST /repos/acme/widgets/labels",
+            "POST /repos/acme/widgets/labels",
+            "POST /repos/acme/widgets/pulls/1/requested_reviewers",
         ]
     );
     assert!(calls.iter().all(|r| r["login"] == "bot-a"));
-    assert_eq!(summary["token_spend"], 5);
+    assert_eq!(summary["token_spend"], 10);
     assert_eq!(summary["api_user"], "bot-a");
     let data = step(&summary, "repository_data");
     assert_eq!(data["head_sha"], pr["head_sha"]);
@@ -212,9 +235,13 @@ async fn a_pull_request_is_read_in_two_calls_labelled_once_and_a_replay_writes_n
         step(&summary, "PullRequestHandler")["labels_added"],
         json!(["branch-main", "size/XS"])
     );
+    let handled = step(&summary, "PullRequestHandler");
+    assert_eq!(handled["reviewers_requested"], json!(["bob"]));
+    assert_eq!(handled["assigned"], "alice");
+    assert_eq!(handled["can_be_merged"], false);
     let api = step(&summary, "github_api");
-    assert_eq!(api["reads"], 2);
-    assert_eq!(api["writes"], 3);
+    assert_eq!(api["reads"], 3);
+    assert_eq!(api["writes"], 7);
     assert!(summary["final_rate_limit"].as_u64().unwrap() < 5000);
     assert_eq!(
         labels_of(&w, 1).await,
@@ -236,7 +263,7 @@ async fn a_pull_request_is_read_in_two_calls_labelled_once_and_a_replay_writes_n
     let again = w.summary(|s| s["hook_id"] == "replayed-opened");
     assert!(again["success"].as_bool().unwrap(), "{again:#}");
     let calls = w.requests(before).await;
-    assert_eq!(calls.len(), 2, "{calls:#?}");
+    assert_eq!(calls.len(), 3, "{calls:#?}");
     assert!(!calls.iter().any(is_write), "{calls:#?}");
 }
 
@@ -421,13 +448,17 @@ async fn an_app_mints_one_installation_token_for_many_deliveries() {
     std::fs::write(w.data.path().join("webhook-server.private-key.pem"), pem).unwrap();
     let before = w.last_request_id().await;
     for (i, head) in ["one", "two", "three"].iter().enumerate() {
-        w.open_pr(head, json!({format!("src/{head}.rs"): "x\n"}))
+        let pr = w
+            .open_pr(head, json!({format!("src/{head}.rs"): "x\n"}))
             .await;
-        let s = w.opened(i as u64 + 1);
+        // Tracking issues take numbers between the pull requests.
+        let s = w.opened(pr["number"].as_u64().unwrap());
         assert!(s["success"].as_bool().unwrap(), "{s:#}");
-        // The first delivery also looks the installation up, mints its token and creates the
-        // labels in the repository; later ones read twice and label once.
-        let expected = if i == 0 { 2 + 2 + 3 } else { 2 + 1 };
+        // Each delivery reads three times (snapshot, OWNERS, compare), labels once, opens the
+        // tracking issue, assigns, requests a review, welcomes, and writes four check runs
+        // (both security checks, `verified` queued, `can-be-merged`). The first also looks the
+        // installation up, mints its token and creates two labels in the repository.
+        let expected = if i == 0 { 2 + 2 + 12 } else { 12 };
         assert_eq!(s["token_spend"], expected, "delivery {i}: {s:#}");
     }
     let calls = w.requests(before).await;

@@ -197,9 +197,12 @@ async fn repository_data_answers_one_query_with_what_rest_shows() {
         .unwrap();
     assert!(contexts.contains(
         &json!({"__typename": "CheckRun", "databaseId": contexts[0]["databaseId"],
-        "name": "tox", "status": "COMPLETED", "conclusion": "FAILURE",
-        "checkSuite": {"app": {"slug": "ci"}}})
+        "name": "tox", "status": "COMPLETED", "conclusion": "FAILURE", "title": null,
+        "summary": null, "checkSuite": {"app": {"slug": "ci"}}})
     ));
+    // Commits are made by the accounts that push them, so both link to a user.
+    assert!(commit["committer"]["user"]["login"].is_string());
+    assert_eq!(commit["author"]["user"], commit["committer"]["user"]);
     assert!(contexts.contains(
         &json!({"__typename": "StatusContext", "context": "ci/jenkins", "state": "SUCCESS"})
     ));

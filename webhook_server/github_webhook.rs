@@ -11,7 +11,10 @@ use crate::commands;
 use crate::config::model::RepoConfig;
 use crate::config::{Config, REPO_FILE_NAME, RepoFile, RepositoryEntry};
 use crate::github::clients::{Clients, Session};
+use crate::handlers::check_run::CheckRunHandler;
+use crate::handlers::owners;
 use crate::handlers::pull_request::PullRequestHandler;
+use crate::handlers::pull_request_review::PullRequestReviewHandler;
 use crate::queue::Claimed;
 use crate::repository_data::RepositoryData;
 use crate::step_data;
@@ -72,6 +75,9 @@ pub trait OwnActions {
     fn is_own_login(&self, login: &str) -> bool;
     /// Whether this label change is the echo of one the server made; each is recognised once.
     fn is_echo(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool;
+    /// Whether this completed check run is one the server completed itself (and already
+    /// acted on).
+    fn is_check_run_echo(&self, full_name: &str, sha: &str, name: &str) -> bool;
 }
 
 /// Decides from the payload and config.yaml alone. Settings a repository's own file could
@@ -172,6 +178,10 @@ pub fn triage(config: &Config, event: &str, payload: &Value, own: &dyn OwnAction
             }
             let name = str_at(payload, &["check_run", "name"]).unwrap_or("");
             let conclusion = str_at(payload, &["check_run", "conclusion"]).unwrap_or("");
+            let sha = str_at(payload, &["check_run", "head_sha"]).unwrap_or("");
+            if own.is_check_run_echo(full_name, sha, name) {
+                return Triage::Skip("echo of a check run the server completed".into());
+            }
             if name == "can-be-merged" && conclusion != "success" {
                 return Triage::Skip(format!("can-be-merged concluded `{conclusion}`"));
             }
@@ -393,21 +403,50 @@ impl GithubWebhook {
             );
             return Ok(());
         }
-        match handler {
+        let owners = owners::resolve(&data.owners, &data.pull.files);
+        if !owners.invalid.is_empty() {
+            ctx.start_step("owners", Default::default());
+            ctx.complete_step("owners", step_data! {"invalid_files": owners.invalid});
+        }
+        let action = ctx.action.clone().unwrap_or_default();
+        let name = handler.name();
+        let done = match handler {
             Handler::PullRequest => {
-                let name = handler.name();
                 ctx.start_step(name, Default::default());
-                let action = ctx.action.clone().unwrap_or_default();
-                let done = PullRequestHandler {
+                PullRequestHandler {
                     session,
                     config: &config,
+                    owners: &owners,
                 }
                 .handle(&action, &mut data)
-                .await?;
-                ctx.complete_step(name, done);
+                .await?
             }
-            _ => record_unhandled(handler, ctx),
-        }
+            Handler::PullRequestReview => {
+                ctx.start_step(name, Default::default());
+                PullRequestReviewHandler {
+                    session,
+                    config: &config,
+                    owners: &owners,
+                }
+                .handle(&action, payload, &mut data)
+                .await?
+            }
+            Handler::CheckRun | Handler::MergeCheck => {
+                ctx.start_step(name, Default::default());
+                CheckRunHandler {
+                    session,
+                    config: &config,
+                    owners: &owners,
+                }
+                .handle(&mut data)
+                .await?
+            }
+            Handler::IssueComment | Handler::Push => {
+                record_unhandled(handler, ctx);
+                return Ok(());
+            }
+        };
+        ctx.complete_step(name, done);
         Ok(())
     }
 
@@ -532,6 +571,9 @@ mod tests {
             false
         }
         fn is_echo(&self, _: &str, _: u64, _: &str, _: &str) -> bool {
+            false
+        }
+        fn is_check_run_echo(&self, _: &str, _: &str, _: &str) -> bool {
             false
         }
     }

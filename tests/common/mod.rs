@@ -225,7 +225,10 @@ pub fn summaries(data_dir: &Path) -> Vec<Value> {
         .collect();
     files.sort();
     for f in files {
-        for line in std::fs::read_to_string(f).unwrap().lines() {
+        let text = std::fs::read_to_string(f).unwrap();
+        // The last line may be caught mid-append; it is read whole at the next poll.
+        let complete = text.rfind('\n').map_or("", |end| &text[..end]);
+        for line in complete.lines() {
             out.push(serde_json::from_str(line).expect("each line is one JSON record"));
         }
     }

@@ -149,6 +149,10 @@ impl OwnActions for Clients {
     fn is_echo(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool {
         self.echoes.take(full_name, number, action, label)
     }
+
+    fn is_check_run_echo(&self, full_name: &str, sha: &str, name: &str) -> bool {
+        self.echoes.take_check_run(full_name, sha, name)
+    }
 }
 
 /// One delivery's access to one repository: its client, the App when configured, and the

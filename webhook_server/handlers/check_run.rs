@@ -10,6 +10,9 @@
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
+use super::owners::PullOwners;
+use super::settle::{Desired, Settle};
+use crate::config::RepoConfig;
 use crate::github::clients::Session;
 use crate::repository_data::{CheckRun, RepositoryData};
 
@@ -53,14 +56,6 @@ impl Output {
     }
 }
 
-/// What a `set` wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Written {
-    Created,
-    Updated,
-    Unchanged,
-}
-
 pub struct CheckRuns<'a> {
     pub session: &'a Session,
 }
@@ -76,87 +71,139 @@ fn truncate(text: &str) -> &str {
     &text[..end]
 }
 
-impl CheckRuns<'_> {
-    /// The server's own run `name` at the head, if the snapshot has one.
-    fn ours<'d>(data: &'d RepositoryData, slug: &str, name: &str) -> Option<&'d CheckRun> {
-        data.pull
-            .check_runs
-            .iter()
-            .filter(|r| r.name == name && r.app.as_deref() == Some(slug))
-            .max_by_key(|r| r.id)
-    }
+/// A write that brings one of the server's check runs to a wanted state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunPlan {
+    pub name: String,
+    pub state: RunState,
+    pub output: Option<Output>,
+    /// The run to update; a new one is created when there is none.
+    pub existing: Option<u64>,
+}
 
-    /// Brings the server's run `name` at the head to `state` with `output`, writing only when
-    /// the snapshot differs, and records the result in the snapshot.
-    pub async fn set(
-        &self,
-        data: &mut RepositoryData,
-        name: &str,
-        state: RunState,
-        output: Option<Output>,
-    ) -> anyhow::Result<Written> {
-        let slug = self.session.app_slug().await?;
-        let (status, conclusion) = state.graphql();
-        let current = Self::ours(data, &slug, name).cloned();
-        if let Some(run) = &current {
-            let same_state = run.status.eq_ignore_ascii_case(status)
-                && run.conclusion.as_deref().map(str::to_ascii_uppercase)
-                    == conclusion.map(str::to_string);
-            let same_output = output.as_ref().is_none_or(|o| {
-                run.title.as_deref().unwrap_or_default() == o.title
-                    && run.summary.as_deref().unwrap_or_default() == o.summary
-            });
-            if same_state && same_output {
-                return Ok(Written::Unchanged);
-            }
+/// The server's own run `name` at the head, if the snapshot has one.
+fn ours<'d>(data: &'d RepositoryData, slug: &str, name: &str) -> Option<&'d CheckRun> {
+    data.pull
+        .check_runs
+        .iter()
+        .filter(|r| r.name == name && r.app.as_deref() == Some(slug))
+        .max_by_key(|r| r.id)
+}
+
+/// The write that brings run `name` to `state` and `output`; none when the snapshot agrees.
+/// The snapshot holds the head's runs, so a replayed delivery finds the run it created.
+pub fn plan(
+    data: &RepositoryData,
+    slug: &str,
+    name: &str,
+    state: RunState,
+    output: Option<Output>,
+) -> Option<RunPlan> {
+    let (status, conclusion) = state.graphql();
+    let current = ours(data, slug, name);
+    if let Some(run) = current {
+        let same_state = run.status.eq_ignore_ascii_case(status)
+            && run.conclusion.as_deref().map(str::to_ascii_uppercase)
+                == conclusion.map(str::to_string);
+        let same_output = output.as_ref().is_none_or(|o| {
+            run.title.as_deref().unwrap_or_default() == o.title
+                && run.summary.as_deref().unwrap_or_default() == o.summary
+        });
+        if same_state && same_output {
+            return None;
         }
+    }
+    Some(RunPlan {
+        name: name.to_string(),
+        state,
+        output,
+        existing: current.map(|r| r.id),
+    })
+}
+
+impl RunPlan {
+    /// The run as the snapshot holds it once written as `id`.
+    pub fn run(&self, id: u64, slug: &str) -> CheckRun {
+        let (status, conclusion) = self.state.graphql();
+        CheckRun {
+            id,
+            name: self.name.clone(),
+            status: status.to_string(),
+            conclusion: conclusion.map(str::to_string),
+            title: self.output.as_ref().map(|o| o.title.clone()),
+            summary: self.output.as_ref().map(|o| o.summary.clone()),
+            app: Some(slug.to_string()),
+        }
+    }
+}
+
+/// Replaces (or adds) the snapshot's record of a run.
+pub fn record_run(data: &mut RepositoryData, run: CheckRun) {
+    data.pull.check_runs.retain(|r| r.id != run.id);
+    data.pull.check_runs.push(run);
+}
+
+impl CheckRuns<'_> {
+    /// Writes one plan at the head; returns the run's id.
+    pub async fn write(&self, data: &RepositoryData, plan: &RunPlan) -> anyhow::Result<u64> {
+        let (status, conclusion) = plan.state.graphql();
         let mut body = Map::new();
         body.insert("status".into(), json!(status.to_ascii_lowercase()));
         if let Some(c) = conclusion {
             body.insert("conclusion".into(), json!(c.to_ascii_lowercase()));
         }
-        if let Some(o) = &output {
+        if let Some(o) = &plan.output {
             body.insert(
                 "output".into(),
                 json!({"title": o.title, "summary": truncate(&o.summary), "text": truncate(&o.text)}),
             );
         }
-        let (answer, written) = match &current {
-            Some(run) => {
-                let path = format!("/check-runs/{}", run.id);
-                let answer = self
-                    .session
+        let answer = match plan.existing {
+            Some(id) => {
+                let path = format!("/check-runs/{id}");
+                self.session
                     .app_rest(Method::PATCH, &path, Some(&Value::Object(body)))
-                    .await?;
-                (answer, Written::Updated)
+                    .await?
             }
             None => {
-                body.insert("name".into(), json!(name));
+                body.insert("name".into(), json!(plan.name));
                 body.insert("head_sha".into(), json!(data.pull.head_sha));
-                let answer = self
-                    .session
+                self.session
                     .app_rest(Method::POST, "/check-runs", Some(&Value::Object(body)))
-                    .await?;
-                (answer, Written::Created)
+                    .await?
             }
         };
-        let id = answer.body["id"].as_u64().unwrap_or_default();
         if conclusion.is_some() {
             self.session
                 .echoes
-                .expect_check_run(&data.full_name, &data.pull.head_sha, name);
+                .expect_check_run(&data.full_name, &data.pull.head_sha, &plan.name);
         }
-        data.pull.check_runs.retain(|r| r.id != id);
-        data.pull.check_runs.push(CheckRun {
-            id,
-            name: name.to_string(),
-            status: status.to_string(),
-            conclusion: conclusion.map(str::to_string),
-            title: output.as_ref().map(|o| o.title.clone()),
-            summary: output.as_ref().map(|o| o.summary.clone()),
-            app: Some(slug),
-        });
-        Ok(written)
+        Ok(answer.body["id"].as_u64().unwrap_or_default())
+    }
+}
+
+/// What one handler did, for its step record.
+pub type Done = Map<String, Value>;
+
+/// `check_run` completed (a run the server did not just complete itself): re-evaluates whether
+/// the pull request can be merged.
+pub struct CheckRunHandler<'a> {
+    pub session: &'a Session,
+    pub config: &'a RepoConfig,
+    pub owners: &'a PullOwners,
+}
+
+impl CheckRunHandler<'_> {
+    pub async fn handle(&self, data: &mut RepositoryData) -> anyhow::Result<Done> {
+        let mut done = Done::new();
+        Settle {
+            session: self.session,
+            config: self.config,
+            owners: self.owners,
+        }
+        .run(data, Desired::default(), &mut done)
+        .await?;
+        Ok(done)
     }
 }
 

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use futures_util::future::try_join_all;
 use reqwest::Method;
 use serde_json::json;
 
@@ -179,6 +180,21 @@ pub struct LabelChanges {
     pub suppressed: Vec<String>,
 }
 
+impl LabelChanges {
+    /// Adds what changed to a step record, under `<key>_added` / `_removed` / `_disabled`.
+    pub fn record(&self, done: &mut serde_json::Map<String, serde_json::Value>, key: &str) {
+        for (suffix, labels) in [
+            ("added", &self.added),
+            ("removed", &self.removed),
+            ("disabled", &self.suppressed),
+        ] {
+            if !labels.is_empty() {
+                done.insert(format!("{key}_{suffix}"), json!(labels));
+            }
+        }
+    }
+}
+
 pub struct LabelsHandler<'a> {
     pub session: &'a Session,
     pub config: &'a RepoConfig,
@@ -200,101 +216,170 @@ fn segment(name: &str) -> String {
         .collect()
 }
 
+/// The label writes that bring a pull request from the snapshot to the wanted labels.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LabelPlan {
+    /// Repository labels to create or recolour: (name, colour, exists already).
+    pub define: Vec<(String, String, bool)>,
+    pub add: Vec<String>,
+    /// Present on the pull request as spelled here.
+    pub remove: Vec<String>,
+    pub suppressed: Vec<String>,
+}
+
+/// What to write so the pull request carries every label of `want` (whose category is enabled)
+/// and none of `unwanted`; empty when the snapshot already agrees.
+pub fn plan(
+    config: &RepoConfig,
+    data: &RepositoryData,
+    want: &[String],
+    unwanted: &[String],
+) -> LabelPlan {
+    let mut plan = LabelPlan::default();
+    for label in want {
+        let label = label.trim();
+        if label.is_empty()
+            || label.len() > MAX_NAME
+            || has(&data.pull.labels, label)
+            || plan.add.iter().any(|l| l == label)
+        {
+            continue;
+        }
+        if !enabled(config, label) {
+            plan.suppressed.push(label.to_string());
+            continue;
+        }
+        let color = color(config, label);
+        match data
+            .repo_labels
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(label))
+        {
+            Some((_, current)) if current.eq_ignore_ascii_case(&color) => {}
+            Some((name, _)) => plan.define.push((name.clone(), color, true)),
+            None => plan.define.push((label.to_string(), color, false)),
+        }
+        plan.add.push(label.to_string());
+    }
+    for label in unwanted {
+        if let Some(present) = data
+            .pull
+            .labels
+            .iter()
+            .find(|l| l.eq_ignore_ascii_case(label))
+            && !plan.remove.contains(present)
+            && !plan.add.iter().any(|a| a.eq_ignore_ascii_case(label))
+        {
+            plan.remove.push(present.clone());
+        }
+    }
+    plan
+}
+
+impl LabelPlan {
+    pub fn is_empty(&self) -> bool {
+        self.define.is_empty() && self.add.is_empty() && self.remove.is_empty()
+    }
+
+    /// The snapshot after the plan was written.
+    pub fn apply_to(&self, data: &mut RepositoryData) {
+        for (name, color, _) in &self.define {
+            data.repo_labels.insert(name.clone(), color.clone());
+        }
+        data.pull.labels.extend(self.add.iter().cloned());
+        for label in &self.remove {
+            data.pull.labels.remove(label);
+        }
+    }
+
+    pub fn changes(&self) -> LabelChanges {
+        LabelChanges {
+            added: self.add.clone(),
+            removed: self.remove.clone(),
+            suppressed: self.suppressed.clone(),
+        }
+    }
+}
+
 impl LabelsHandler<'_> {
-    /// Makes the pull request carry every label of `want` (whose category is enabled) and
-    /// none of `unwanted`, writing only what differs from the snapshot.
+    /// Writes `want` / `unwanted` as a plan and updates the snapshot.
     pub async fn reconcile(
         &self,
         data: &mut RepositoryData,
         want: &[String],
         unwanted: &[String],
     ) -> anyhow::Result<LabelChanges> {
-        let mut changes = LabelChanges::default();
-        let mut add = Vec::new();
-        for label in want {
-            let label = label.trim();
-            if label.is_empty() || label.len() > MAX_NAME || has(&data.pull.labels, label) {
-                continue;
-            }
-            if !enabled(self.config, label) {
-                changes.suppressed.push(label.to_string());
-                continue;
-            }
-            self.ensure_exists(data, label).await?;
-            add.push(label.to_string());
-        }
-        if !add.is_empty() {
-            let path = format!("/issues/{}/labels", data.pull.number);
-            self.session
-                .rest(Method::POST, &path, Some(&json!({"labels": add})))
-                .await?;
-            for label in &add {
-                self.expect_echo(data, "labeled", label);
-            }
-            data.pull.labels.extend(add.iter().cloned());
-            changes.added = add;
-        }
-        for label in unwanted {
-            let Some(present) = data
-                .pull
-                .labels
-                .iter()
-                .find(|l| l.eq_ignore_ascii_case(label))
-                .cloned()
-            else {
-                continue;
-            };
-            let path = format!("/issues/{}/labels/{}", data.pull.number, segment(&present));
-            match self.session.rest(Method::DELETE, &path, None).await {
-                Ok(_) => self.expect_echo(data, "unlabeled", &present),
-                // Someone removed it since the snapshot: the goal is met.
-                Err(GitHubError::Status { status: 404, .. }) => {}
-                Err(e) => return Err(e.into()),
-            }
-            data.pull.labels.remove(&present);
-            changes.removed.push(present);
-        }
-        Ok(changes)
+        let plan = plan(self.config, data, want, unwanted);
+        self.write(&data.full_name, data.pull.number, &plan).await?;
+        plan.apply_to(data);
+        Ok(plan.changes())
     }
 
-    fn expect_echo(&self, data: &RepositoryData, action: &str, label: &str) {
-        self.session
-            .echoes
-            .expect(&data.full_name, data.pull.number, action, label);
-    }
-
-    /// Creates the repository label with its colour, or recolours it when the configured colour
-    /// changed.
-    async fn ensure_exists(&self, data: &mut RepositoryData, label: &str) -> anyhow::Result<()> {
-        let color = color(self.config, label);
-        let existing = data
-            .repo_labels
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(label))
-            .map(|(name, c)| (name.clone(), c.clone()));
-        match existing {
-            Some((_, current)) if current.eq_ignore_ascii_case(&color) => return Ok(()),
-            Some((name, _)) => {
-                let path = format!("/labels/{}", segment(&name));
+    /// Writes a plan: labels defined in parallel, then one call adds them all, while the
+    /// removals run beside it.
+    pub async fn write(
+        &self,
+        full_name: &str,
+        number: u64,
+        plan: &LabelPlan,
+    ) -> anyhow::Result<()> {
+        let add = async {
+            try_join_all(
+                plan.define
+                    .iter()
+                    .map(|(name, color, exists)| self.define(name, color, *exists)),
+            )
+            .await?;
+            if !plan.add.is_empty() {
+                let path = format!("/issues/{number}/labels");
                 self.session
-                    .rest(Method::PATCH, &path, Some(&json!({"color": color})))
+                    .rest(Method::POST, &path, Some(&json!({"labels": plan.add})))
                     .await?;
-            }
-            None => {
-                let body = json!({"name": label, "color": color});
-                match self
-                    .session
-                    .rest(Method::POST, "/labels", Some(&body))
-                    .await
-                {
-                    // Beyond the hundred labels the snapshot lists, it may exist already.
-                    Ok(_) | Err(GitHubError::Status { status: 422, .. }) => {}
-                    Err(e) => return Err(e.into()),
+                for label in &plan.add {
+                    self.session
+                        .echoes
+                        .expect(full_name, number, "labeled", label);
                 }
             }
-        }
-        data.repo_labels.insert(label.to_string(), color);
+            anyhow::Ok(())
+        };
+        let remove = try_join_all(plan.remove.iter().map(|label| async move {
+            let path = format!("/issues/{number}/labels/{}", segment(label));
+            match self.session.rest(Method::DELETE, &path, None).await {
+                Ok(_) => {
+                    self.session
+                        .echoes
+                        .expect(full_name, number, "unlabeled", label);
+                    Ok(())
+                }
+                // Someone removed it since the snapshot: the goal is met.
+                Err(GitHubError::Status { status: 404, .. }) => Ok(()),
+                Err(e) => Err(anyhow::Error::from(e)),
+            }
+        }));
+        futures_util::future::try_join(add, remove).await?;
         Ok(())
+    }
+
+    /// Creates the repository label with its colour, or recolours it.
+    async fn define(&self, name: &str, color: &str, exists: bool) -> anyhow::Result<()> {
+        if exists {
+            let path = format!("/labels/{}", segment(name));
+            self.session
+                .rest(Method::PATCH, &path, Some(&json!({"color": color})))
+                .await?;
+            return Ok(());
+        }
+        let body = json!({"name": name, "color": color});
+        match self
+            .session
+            .rest(Method::POST, "/labels", Some(&body))
+            .await
+        {
+            // Beyond the hundred labels the snapshot lists, it may exist already.
+            Ok(_) | Err(GitHubError::Status { status: 422, .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
     }
 }
 

@@ -7,5 +7,7 @@ mod css_colors;
 pub mod labels;
 pub mod owners;
 pub mod pull_request;
+pub mod pull_request_review;
 pub mod security_checks;
+pub mod settle;
 pub mod welcome;

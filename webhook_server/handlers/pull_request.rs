@@ -1,14 +1,28 @@
-//! PullRequestHandler: what a pull request's own events change. Today: the labels read from the
-//! pull request itself (`wip` from the title, `branch-<base>`, the size bucket), reconciled on
-//! every event that can change them. Welcome comment, reviewers, checks and merge readiness
-//! join as they are built.
+//! PullRequestHandler: what a pull request's own events change. On every event that can change
+//! them it reconciles the labels read from the pull request (`wip` from the title,
+//! `branch-<base>`, the size bucket, `verified`, `has-conflicts`, `needs-rebase`), the author as
+//! assignee, review requests from OWNERS, the welcome comment and tracking issue, the check runs,
+//! native auto-merge, and finally whether it can be merged. Each part writes only what differs
+//! from the snapshot, so a replay writes nothing.
 
-use serde_json::{Map, Value, json};
+use reqwest::Method;
+use serde_json::json;
 
-use super::labels::{BRANCH_PREFIX, LabelsHandler, SIZE_PREFIX, WIP, size_label};
+use super::check_run::{Done, Output, RunState};
+use super::labels::{
+    BRANCH_PREFIX, HAS_CONFLICTS, NEEDS_REBASE, REVIEW_PREFIXES, SIZE_PREFIX, VERIFIED, WIP,
+    size_label,
+};
+use super::owners::PullOwners;
+use super::security_checks;
+use super::settle::{Desired, Settle};
+use super::welcome::{self, People};
 use crate::config::RepoConfig;
+use crate::github::client::GitHubError;
 use crate::github::clients::Session;
-use crate::repository_data::{PullRequest, RepositoryData};
+use crate::github::queries;
+use crate::merge_readiness::{self, COMMITTER_IDENTITY, SUSPICIOUS_PATHS};
+use crate::repository_data::{Comment, PullRequest, RepositoryData};
 
 /// The actions whose payload can change the title, the base or the diff.
 const RECONCILED: &[&str] = &[
@@ -18,10 +32,14 @@ const RECONCILED: &[&str] = &[
     "synchronize",
     "edited",
 ];
+/// The actions that start a pull request's life (again): welcome, tracking issue, auto-merge.
+const STARTS: &[&str] = &["opened", "reopened", "ready_for_review"];
+const AUTO_MERGE_BLOCKED: &str = "Auto-merge blocked: PR modifies security-sensitive paths:";
 
 pub struct PullRequestHandler<'a> {
     pub session: &'a Session,
     pub config: &'a RepoConfig,
+    pub owners: &'a PullOwners,
 }
 
 /// Labels the pull request should carry, and those it should not, from its title, base and
@@ -49,37 +67,416 @@ pub fn desired_labels(config: &RepoConfig, pull: &PullRequest) -> (Vec<String>, 
     } else {
         unwanted.push(WIP.to_string());
     }
+    match pull.mergeable.as_str() {
+        "CONFLICTING" => want.push(HAS_CONFLICTS.to_string()),
+        "MERGEABLE" => unwanted.push(HAS_CONFLICTS.to_string()),
+        // GitHub has not computed it yet: leave the label as it is.
+        _ => {}
+    }
     (want, unwanted)
 }
 
+/// Whether the author's pull requests are verified (and may be merged) without a person: the
+/// configured users and the logins the server itself acts as.
+pub fn auto_verified(config: &RepoConfig, data: &RepositoryData) -> bool {
+    let author = &data.pull.author;
+    config
+        .auto_verified_and_merged_users
+        .iter()
+        .chain(data.viewer.as_ref())
+        .any(|u| u.eq_ignore_ascii_case(author))
+}
+
+/// Whether `verified` must be earned by a person even for an auto-verified author.
+fn needs_manual_verification(config: &RepoConfig, pull: &PullRequest) -> bool {
+    pull.labels.iter().any(|l| {
+        l == "ai-resolved-conflicts"
+            || (l.starts_with("CherryPicked") && !config.auto_verify_cherry_picked_prs)
+    })
+}
+
+/// What the side writes of a reconcile leave in the snapshot.
+#[derive(Default)]
+struct SideEffects {
+    assigned: Option<String>,
+    requested: Vec<String>,
+    comments: Vec<Comment>,
+    auto_merge: Option<bool>,
+}
+
 impl PullRequestHandler<'_> {
-    /// Runs for a `pull_request` delivery; returns what it did, for the step record.
-    pub async fn handle(
-        &self,
-        action: &str,
-        data: &mut RepositoryData,
-    ) -> anyhow::Result<Map<String, Value>> {
-        let mut done = Map::new();
-        if data.pull.state != "OPEN" || !RECONCILED.contains(&action) {
-            done.insert(
-                "labels".into(),
-                json!(format!("nothing to reconcile for `{action}`")),
-            );
-            return Ok(done);
-        }
-        let (want, unwanted) = desired_labels(self.config, &data.pull);
-        let labels = LabelsHandler {
+    fn settle(&self) -> Settle<'_> {
+        Settle {
             session: self.session,
             config: self.config,
-        };
-        let changes = labels.reconcile(data, &want, &unwanted).await?;
-        done.insert("labels_added".into(), json!(changes.added));
-        done.insert("labels_removed".into(), json!(changes.removed));
-        if !changes.suppressed.is_empty() {
-            done.insert("labels_disabled".into(), json!(changes.suppressed));
+            owners: self.owners,
+        }
+    }
+
+    /// Runs for a `pull_request` delivery; returns what it did, for the step record.
+    pub async fn handle(&self, action: &str, data: &mut RepositoryData) -> anyhow::Result<Done> {
+        let mut done = Done::new();
+        match action {
+            "closed" => self.closed(data, &mut done).await?,
+            "labeled" | "unlabeled" if data.pull.state == "OPEN" => {
+                let desired = Desired {
+                    checks: self.verified_check(data).into_iter().collect(),
+                    ..Desired::default()
+                };
+                self.settle().run(data, desired, &mut done).await?;
+            }
+            _ if data.pull.state == "OPEN" && RECONCILED.contains(&action) => {
+                self.reconcile(action, data, &mut done).await?;
+            }
+            _ => {
+                done.insert(
+                    "skipped".into(),
+                    json!(format!("nothing to reconcile for `{action}`")),
+                );
+            }
         }
         Ok(done)
     }
+
+    async fn reconcile(
+        &self,
+        action: &str,
+        data: &mut RepositoryData,
+        done: &mut Done,
+    ) -> anyhow::Result<()> {
+        let (mut want, mut unwanted) = desired_labels(self.config, &data.pull);
+        if action != "edited" {
+            if self.behind_base(data).await? {
+                want.push(NEEDS_REBASE.to_string());
+            } else {
+                unwanted.push(NEEDS_REBASE.to_string());
+            }
+        }
+        if action == "synchronize" {
+            // New code: reviews of the old head no longer speak for it.
+            unwanted.extend(
+                data.pull
+                    .labels
+                    .iter()
+                    .filter(|l| REVIEW_PREFIXES.iter().any(|p| l.starts_with(p)))
+                    .cloned(),
+            );
+        }
+        let verified_by_author = self.config.verified_job
+            && auto_verified(self.config, data)
+            && !needs_manual_verification(self.config, &data.pull);
+        if verified_by_author {
+            want.push(VERIFIED.to_string());
+        } else if self.config.verified_job && action == "synchronize" {
+            unwanted.push(VERIFIED.to_string());
+        }
+        let mut checks = Vec::new();
+        if action != "edited" || self.config.conventional_title.is_some() {
+            checks = self.checks(data);
+            let verified = verified_by_author
+                || (action != "synchronize" && data.pull.labels.contains(VERIFIED));
+            if self.config.verified_job {
+                checks.push(verified_state(verified));
+            }
+        }
+        let settle = self.settle();
+        let settlement = settle
+            .plan(
+                data,
+                Desired {
+                    want,
+                    unwanted,
+                    checks,
+                },
+            )
+            .await?;
+        let starts = STARTS.contains(&action);
+        let snapshot = &*data;
+        let side = async {
+            let (assigned, requested, welcome, auto_merge) = futures_util::future::try_join4(
+                self.assignee(snapshot, action),
+                self.reviewers(snapshot, action),
+                self.welcome(snapshot, starts),
+                self.auto_merge(snapshot, starts),
+            )
+            .await?;
+            let (auto_merge, blocked) = auto_merge;
+            anyhow::Ok(SideEffects {
+                assigned,
+                requested,
+                comments: welcome.into_iter().chain(blocked).collect(),
+                auto_merge,
+            })
+        };
+        let (ids, side) =
+            futures_util::future::try_join(settle.write(snapshot, &settlement), side).await?;
+        if let Some(author) = side.assigned {
+            done.insert("assigned".into(), json!(author));
+            data.pull.assignees.push(author);
+        }
+        if !side.requested.is_empty() {
+            done.insert("reviewers_requested".into(), json!(side.requested));
+            data.pull.requested_reviewers.extend(side.requested);
+        }
+        for comment in side.comments {
+            if comment.body.contains(welcome::MARKER) {
+                done.insert("welcome_comment".into(), json!(comment.id));
+                if let Some(issue) = welcome::tracking_issue(&comment.body) {
+                    done.insert("tracking_issue".into(), json!(issue));
+                }
+            } else {
+                done.insert("auto_merge".into(), json!("blocked: suspicious paths"));
+            }
+            data.pull.our_comments.push(comment);
+        }
+        if let Some(on) = side.auto_merge {
+            if on {
+                done.insert("auto_merge".into(), json!("enabled (squash)"));
+            }
+            data.pull.auto_merge = on;
+        }
+        settle.finish(data, settlement, ids, done).await
+    }
+
+    /// Whether the base has commits the head lacks.
+    async fn behind_base(&self, data: &RepositoryData) -> anyhow::Result<bool> {
+        let path = format!("/compare/{}...{}", data.pull.base_sha, data.pull.head_sha);
+        match self.session.rest(Method::GET, &path, None).await {
+            Ok(answer) => Ok(answer.body["behind_by"].as_u64().unwrap_or(0) > 0),
+            // The head is gone (force-pushed away); the next event decides.
+            Err(GitHubError::Status { status: 404, .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The author becomes the assignee of a pull request nobody is assigned to.
+    async fn assignee(
+        &self,
+        data: &RepositoryData,
+        action: &str,
+    ) -> anyhow::Result<Option<String>> {
+        if action == "edited" || !data.pull.assignees.is_empty() || data.pull.author.is_empty() {
+            return Ok(None);
+        }
+        let path = format!("/issues/{}/assignees", data.pull.number);
+        let author = data.pull.author.clone();
+        self.session
+            .rest(Method::POST, &path, Some(&json!({"assignees": [author]})))
+            .await?;
+        Ok(Some(author))
+    }
+
+    /// Asks the OWNERS reviewers who were not asked yet and have not reviewed.
+    async fn reviewers(&self, data: &RepositoryData, action: &str) -> anyhow::Result<Vec<String>> {
+        let pull = &data.pull;
+        let wanted: Vec<String> = self
+            .owners
+            .review_requests(&pull.author)
+            .into_iter()
+            .filter(|r| {
+                !pull
+                    .requested_reviewers
+                    .iter()
+                    .chain(pull.reviews.iter().map(|v| &v.author))
+                    .any(|x| x.eq_ignore_ascii_case(r))
+            })
+            .filter(|r| data.collaborators.contains_key(r))
+            .collect();
+        if wanted.is_empty() || action == "edited" {
+            return Ok(Vec::new());
+        }
+        let path = format!("/pulls/{}/requested_reviewers", pull.number);
+        match self
+            .session
+            .rest(Method::POST, &path, Some(&json!({"reviewers": wanted})))
+            .await
+        {
+            Ok(_) => Ok(wanted),
+            // A reviewer GitHub refuses (no access): the others are asked on the next event.
+            Err(GitHubError::Status {
+                status: 422,
+                message,
+                ..
+            }) => {
+                tracing::warn!(pull = pull.number, "review request refused: {message}");
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Posts the welcome comment unless the pull request has it, opening the tracking issue
+    /// first so the comment can remember it.
+    async fn welcome(
+        &self,
+        data: &RepositoryData,
+        starts: bool,
+    ) -> anyhow::Result<Option<Comment>> {
+        let has = data
+            .pull
+            .our_comments
+            .iter()
+            .any(|c| c.body.contains(welcome::MARKER));
+        if has || !starts {
+            return Ok(None);
+        }
+        let auto_verified = auto_verified(self.config, data);
+        let number = data.pull.number;
+        let mut tracking_issue = None;
+        if self.config.create_issue_for_new_pr && !auto_verified {
+            let body = json!({
+                "title": format!("{} - {number}", data.pull.title),
+                "body": format!("[Auto generated]\nNumber: [#{number}]"),
+                "assignees": [data.pull.author],
+            });
+            let answer = self
+                .session
+                .rest(Method::POST, "/issues", Some(&body))
+                .await?;
+            tracking_issue = answer.body["number"].as_u64();
+        }
+        let required =
+            merge_readiness::required_checks(self.config, &data.protection, &data.pull.base_ref);
+        let text = welcome::render(
+            self.config,
+            &required,
+            &People {
+                author_auto_verified: auto_verified,
+                approvers: &self.owners.approvers,
+                reviewers: &self.owners.reviewers,
+                tracking_issue,
+            },
+        );
+        self.comment(data, text).await.map(Some)
+    }
+
+    async fn comment(&self, data: &RepositoryData, body: String) -> anyhow::Result<Comment> {
+        let path = format!("/issues/{}/comments", data.pull.number);
+        let answer = self
+            .session
+            .rest(Method::POST, &path, Some(&json!({"body": body})))
+            .await?;
+        Ok(Comment {
+            id: answer.body["id"].as_u64().unwrap_or_default(),
+            body,
+        })
+    }
+
+    /// The server's checks: queued when they have no run at the head yet, and the security
+    /// checks computed from the snapshot.
+    fn checks(&self, data: &RepositoryData) -> Vec<(String, RunState, Option<Output>)> {
+        merge_readiness::own_checks(self.config)
+            .into_iter()
+            .filter_map(|name| {
+                let (state, output) = match name.as_str() {
+                    SUSPICIOUS_PATHS => security_checks::suspicious_paths(self.config, &data.pull),
+                    COMMITTER_IDENTITY => {
+                        let own: Vec<String> = data.viewer.iter().cloned().collect();
+                        security_checks::committer_identity(self.config, &data.pull, &own)
+                    }
+                    _ if data.pull.check_runs.iter().any(|r| r.name == name) => return None,
+                    _ => return Some((name, RunState::Queued, None)),
+                };
+                Some((name, state, Some(output)))
+            })
+            .collect()
+    }
+
+    /// The `verified` check for the label as it is, when `verified-job` is on.
+    fn verified_check(&self, data: &RepositoryData) -> Option<(String, RunState, Option<Output>)> {
+        self.config
+            .verified_job
+            .then(|| verified_state(data.pull.labels.contains(VERIFIED)))
+    }
+
+    /// Native auto-merge for `set-auto-merge-prs` bases and auto-verified authors, unless the
+    /// pull request touches suspicious paths. Returns the new auto-merge setting, if changed,
+    /// and the comment that explains a block.
+    async fn auto_merge(
+        &self,
+        data: &RepositoryData,
+        starts: bool,
+    ) -> anyhow::Result<(Option<bool>, Option<Comment>)> {
+        let want = self.config.set_auto_merge_prs.contains(&data.pull.base_ref)
+            || auto_verified(self.config, data);
+        if !starts || (!want && !data.pull.auto_merge) {
+            return Ok((None, None));
+        }
+        let suspicious = security_checks::suspicious_files(self.config, &data.pull);
+        if !suspicious.is_empty() {
+            let explained = data
+                .pull
+                .our_comments
+                .iter()
+                .any(|c| c.body.starts_with(AUTO_MERGE_BLOCKED));
+            let comment = if explained {
+                None
+            } else {
+                let text = format!("{AUTO_MERGE_BLOCKED} {}", suspicious.join(", "));
+                Some(self.comment(data, text).await?)
+            };
+            if data.pull.auto_merge {
+                let body = json!({"query": queries::DISABLE_AUTO_MERGE,
+                    "variables": {"pullRequestId": data.pull.node_id}});
+                self.session.graphql(&body).await?;
+                return Ok((Some(false), comment));
+            }
+            return Ok((None, comment));
+        }
+        if want && !data.pull.auto_merge {
+            let body = json!({"query": queries::ENABLE_AUTO_MERGE, "variables": {
+                "pullRequestId": data.pull.node_id, "mergeMethod": "SQUASH",
+                "expectedHeadOid": data.pull.head_sha}});
+            self.session.graphql(&body).await?;
+            return Ok((Some(true), None));
+        }
+        Ok((None, None))
+    }
+
+    /// A closed pull request's tracking issue is closed too.
+    async fn closed(&self, data: &RepositoryData, done: &mut Done) -> anyhow::Result<()> {
+        let Some(issue) = data
+            .pull
+            .our_comments
+            .iter()
+            .find(|c| c.body.contains(welcome::MARKER))
+            .and_then(|c| welcome::tracking_issue(&c.body))
+        else {
+            return Ok(());
+        };
+        let path = format!("/issues/{issue}");
+        let current = self.session.rest(Method::GET, &path, None).await?;
+        if current.body["state"] == "closed" {
+            return Ok(());
+        }
+        let how = if data.pull.merged { "merged" } else { "closed" };
+        let comment = format!("Closing issue for PR: {}.\nPR was {how}.", data.pull.title);
+        self.session
+            .rest(
+                Method::POST,
+                &format!("/issues/{issue}/comments"),
+                Some(&json!({"body": comment})),
+            )
+            .await?;
+        self.session
+            .rest(
+                Method::PATCH,
+                &path,
+                Some(&json!({"state": "closed", "state_reason": "completed"})),
+            )
+            .await?;
+        done.insert("tracking_issue_closed".into(), json!(issue));
+        Ok(())
+    }
+}
+
+fn verified_state(verified: bool) -> (String, RunState, Option<Output>) {
+    let state = if verified {
+        RunState::Success
+    } else {
+        RunState::Queued
+    };
+    (VERIFIED.to_string(), state, None)
 }
 
 #[cfg(test)]
@@ -128,7 +525,7 @@ mod tests {
     fn a_fresh_pull_request_wants_branch_and_size() {
         let (want, unwanted) = desired_labels(&config(), &pull("Add x", "main", 30, &[]));
         assert_eq!(want, ["branch-main", "size/S"]);
-        assert_eq!(unwanted, ["wip"]);
+        assert_eq!(unwanted, ["wip", "has-conflicts"]);
     }
 
     #[test]
@@ -144,7 +541,22 @@ mod tests {
         let p = pull("x", "release", 600, &["size/XS", "branch-main", "hold"]);
         let (want, unwanted) = desired_labels(&config(), &p);
         assert_eq!(want, ["branch-release", "size/XXL"]);
-        assert_eq!(unwanted, ["branch-main", "size/XS", "wip"]);
+        assert_eq!(unwanted, ["branch-main", "size/XS", "wip", "has-conflicts"]);
+    }
+
+    #[test]
+    fn conflicts_want_their_label_and_an_unknown_state_leaves_it() {
+        let mut p = pull("x", "main", 1, &[]);
+        p.mergeable = "CONFLICTING".into();
+        assert!(
+            desired_labels(&config(), &p)
+                .0
+                .contains(&"has-conflicts".to_string())
+        );
+        p.mergeable = "UNKNOWN".into();
+        let (want, unwanted) = desired_labels(&config(), &p);
+        assert!(!want.contains(&"has-conflicts".to_string()));
+        assert!(!unwanted.contains(&"has-conflicts".to_string()));
     }
 
     #[test]

@@ -434,7 +434,9 @@ impl World {
 
     pub fn user_json(&self, login: &str) -> Value {
         let id = self.users.get(login).copied().unwrap_or(0);
-        let api = format!("{}/users/{login}", self.api_base);
+        // As on GitHub, an App's `[bot]` is percent-encoded in its URLs.
+        let path = login.replace('[', "%5B").replace(']', "%5D");
+        let api = format!("{}/users/{path}", self.api_base);
         let kind = if login.ends_with("[bot]") {
             "Bot"
         } else {
@@ -442,8 +444,8 @@ impl World {
         };
         json!({
             "login": login, "id": id, "node_id": node_id("U", id),
-            "avatar_url": format!("{}/avatars/{login}", self.api_base), "gravatar_id": "",
-            "url": api, "html_url": format!("{}/{login}", self.api_base),
+            "avatar_url": format!("{}/avatars/{path}", self.api_base), "gravatar_id": "",
+            "url": api, "html_url": format!("{}/{path}", self.api_base),
             "followers_url": format!("{api}/followers"),
             "following_url": format!("{api}/following{{/other_user}}"),
             "gists_url": format!("{api}/gists{{/gist_id}}"),

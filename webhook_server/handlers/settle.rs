@@ -1,0 +1,211 @@
+//! Settling a pull request: a handler says which labels and check runs it wants; the server
+//! works out what `can-be-merged` will then say (evaluated on the snapshot as it will be after
+//! the writes), and writes the whole difference at once, in parallel. With `automerge` and
+//! every requirement met, it then merges, pinned to the head the evaluation saw.
+
+use futures_util::future::try_join_all;
+use reqwest::Method;
+use serde_json::json;
+
+use super::check_run::{CheckRuns, Done, Output, RunPlan, RunState, plan, record_run};
+use super::labels::{self, AUTOMERGE, CAN_BE_MERGED, LabelPlan, LabelsHandler};
+use super::owners::PullOwners;
+use crate::config::RepoConfig;
+use crate::github::client::GitHubError;
+use crate::github::clients::Session;
+use crate::merge_readiness::{self, Unmet};
+use crate::repository_data::RepositoryData;
+
+/// What a handler wants of the pull request's labels and the server's check runs.
+#[derive(Debug, Default)]
+pub struct Desired {
+    pub want: Vec<String>,
+    pub unwanted: Vec<String>,
+    pub checks: Vec<(String, RunState, Option<Output>)>,
+}
+
+/// The writes that settle a pull request, and the verdict they carry.
+#[derive(Debug)]
+pub struct Settlement {
+    pub labels: LabelPlan,
+    pub runs: Vec<RunPlan>,
+    /// What keeps the pull request from merging, after the writes.
+    pub unmet: Vec<String>,
+    slug: Option<String>,
+}
+
+pub struct Settle<'a> {
+    pub session: &'a Session,
+    pub config: &'a RepoConfig,
+    pub owners: &'a PullOwners,
+}
+
+impl Settle<'_> {
+    /// Plans the writes for `desired` plus `can-be-merged`; reads nothing but, once per App,
+    /// its installation.
+    pub async fn plan(
+        &self,
+        data: &RepositoryData,
+        desired: Desired,
+    ) -> anyhow::Result<Settlement> {
+        let slug = match self.session.has_app() {
+            true => Some(self.session.app_slug().await?),
+            false => None,
+        };
+        let mut after = data.clone();
+        labels::plan(self.config, data, &desired.want, &desired.unwanted).apply_to(&mut after);
+        let mut runs = Vec::new();
+        if let Some(slug) = &slug {
+            for (name, state, output) in desired.checks {
+                if let Some(p) = plan(&after, slug, &name, state, output) {
+                    record_run(&mut after, p.run(0, slug));
+                    runs.push(p);
+                }
+            }
+        }
+        let open = data.pull.state == "OPEN";
+        let unmet: Vec<String> = if open {
+            let required = merge_readiness::required_checks(
+                self.config,
+                &after.protection,
+                &after.pull.base_ref,
+            );
+            merge_readiness::evaluate(&after.pull, self.config, self.owners, &required)
+                .iter()
+                .map(Unmet::to_string)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let (mut want, mut unwanted) = (desired.want, desired.unwanted);
+        if open {
+            let verdict = CAN_BE_MERGED.to_string();
+            if unmet.is_empty() {
+                want.push(verdict);
+            } else {
+                unwanted.push(verdict);
+            }
+            if let Some(slug) = &slug {
+                let (state, output) = if unmet.is_empty() {
+                    let o = Output::new(
+                        "Check if can be merged",
+                        "All merge requirements are met",
+                        "",
+                    );
+                    (RunState::Success, o)
+                } else {
+                    let text = unmet.join("\n");
+                    (
+                        RunState::Failure,
+                        Output::new("Check if can be merged", &text, &text),
+                    )
+                };
+                runs.extend(plan(&after, slug, CAN_BE_MERGED, state, Some(output)));
+            }
+        }
+        Ok(Settlement {
+            labels: labels::plan(self.config, data, &want, &unwanted),
+            runs,
+            unmet,
+            slug,
+        })
+    }
+
+    /// Writes a settlement: labels and every check run at once.
+    pub async fn write(&self, data: &RepositoryData, s: &Settlement) -> anyhow::Result<Vec<u64>> {
+        let labels = LabelsHandler {
+            session: self.session,
+            config: self.config,
+        };
+        let runs = CheckRuns {
+            session: self.session,
+        };
+        let (_, ids) = futures_util::future::try_join(
+            labels.write(&data.full_name, data.pull.number, &s.labels),
+            try_join_all(s.runs.iter().map(|p| runs.write(data, p))),
+        )
+        .await?;
+        Ok(ids)
+    }
+
+    /// Records a written settlement in the snapshot and the step, then merges when it can.
+    pub async fn finish(
+        &self,
+        data: &mut RepositoryData,
+        s: Settlement,
+        ids: Vec<u64>,
+        done: &mut Done,
+    ) -> anyhow::Result<()> {
+        s.labels.apply_to(data);
+        s.labels.changes().record(done, "labels");
+        if let Some(slug) = &s.slug {
+            let written: Vec<String> = s
+                .runs
+                .iter()
+                .map(|p| format!("{}: {:?}", p.name, p.state))
+                .collect();
+            if !written.is_empty() {
+                done.insert("check_runs".into(), json!(written));
+            }
+            for (p, id) in s.runs.iter().zip(ids) {
+                record_run(data, p.run(id, slug));
+            }
+        } else if data.pull.state == "OPEN" {
+            done.insert(
+                "check_runs".into(),
+                json!("not written: only a GitHub App can (github-app-id is not set)"),
+            );
+        }
+        if data.pull.state != "OPEN" {
+            return Ok(());
+        }
+        done.insert("can_be_merged".into(), json!(s.unmet.is_empty()));
+        if !s.unmet.is_empty() {
+            done.insert("unmet".into(), json!(s.unmet));
+            return Ok(());
+        }
+        if data
+            .pull
+            .labels
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(AUTOMERGE))
+        {
+            self.merge(data, done).await?;
+        }
+        Ok(())
+    }
+
+    /// Plans, writes and finishes in one go, for handlers with nothing to write beside it.
+    pub async fn run(
+        &self,
+        data: &mut RepositoryData,
+        desired: Desired,
+        done: &mut Done,
+    ) -> anyhow::Result<()> {
+        let s = self.plan(data, desired).await?;
+        let ids = self.write(data, &s).await?;
+        self.finish(data, s, ids, done).await
+    }
+
+    async fn merge(&self, data: &mut RepositoryData, done: &mut Done) -> anyhow::Result<()> {
+        let body = json!({"merge_method": "squash", "sha": data.pull.head_sha});
+        let path = format!("/pulls/{}/merge", data.pull.number);
+        match self.session.rest(Method::PUT, &path, Some(&body)).await {
+            Ok(_) => {
+                data.pull.state = "MERGED".into();
+                data.pull.merged = true;
+                done.insert("merged".into(), json!(data.pull.head_sha));
+            }
+            // Not mergeable after all, or the head moved: a later event re-evaluates.
+            Err(GitHubError::Status {
+                status: 405 | 409 | 422,
+                message,
+                ..
+            }) => {
+                done.insert("merge_refused".into(), json!(message));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
+    }
+}
