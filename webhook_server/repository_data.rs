@@ -323,7 +323,11 @@ fn pull_request(pr: &Value, viewer: Option<&str>) -> PullRequest {
             .collect(),
         files: files(&pr["files"]),
         our_comments: nodes(&pr["comments"])
-            .filter(|c| viewer.is_some_and(|v| c["author"]["login"].as_str() == Some(v)))
+            .filter(|c| {
+                // GraphQL names an App's bot by its slug, while `viewer` says `<slug>[bot]`.
+                let author = c["author"]["login"].as_str().unwrap_or_default();
+                viewer.is_some_and(|v| v.strip_suffix("[bot]").unwrap_or(v) == author)
+            })
             .map(|c| Comment {
                 id: count(&c["databaseId"]),
                 body: text(&c["body"]),

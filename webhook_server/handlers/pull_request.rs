@@ -427,8 +427,16 @@ impl PullRequestHandler<'_> {
             let body = json!({"query": queries::ENABLE_AUTO_MERGE, "variables": {
                 "pullRequestId": data.pull.node_id, "mergeMethod": "SQUASH",
                 "expectedHeadOid": data.pull.head_sha}});
-            self.session.graphql(&body).await?;
-            return Ok((Some(true), None));
+            return match self.session.graphql(&body).await {
+                Ok(_) => Ok((Some(true), None)),
+                // GitHub refuses when nothing is left to wait for (no protection requires a
+                // check) or the head moved; the pull request stays as it is.
+                Err(GitHubError::GraphQl { message, .. }) => {
+                    tracing::warn!(pull = data.pull.number, "auto-merge not enabled: {message}");
+                    Ok((None, None))
+                }
+                Err(e) => Err(e.into()),
+            };
         }
         Ok((None, None))
     }

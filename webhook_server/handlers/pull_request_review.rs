@@ -19,40 +19,64 @@ pub struct PullRequestReviewHandler<'a> {
     pub owners: &'a PullOwners,
 }
 
-/// The labels a review by `user` calls for, and those it retires, from its webhook `action`
-/// and `state` and whether its body approves.
-pub fn review_labels(
-    action: &str,
-    state: &str,
-    user: &str,
-    author: &str,
-    approves: bool,
-) -> (Vec<String>, Vec<String>) {
+/// What a review event says about its reviewer, read level-triggered: from the reviewer's
+/// latest approval or change request in the snapshot, so a replayed or late event cannot undo a
+/// newer review. A review of an older head no longer speaks for the code.
+pub struct ReviewFacts<'a> {
+    pub action: &'a str,
+    /// The event's own review: its state, and whether it reviewed the current head.
+    pub state: &'a str,
+    pub on_head: bool,
+    /// The reviewer's latest approval or change request: its state and whether it is of the
+    /// current head.
+    pub latest: Option<(&'a str, bool)>,
+    pub user: &'a str,
+    pub author: &'a str,
+    /// The body approves (`/approve` on a line) and the user is an approver.
+    pub approves: bool,
+}
+
+/// The labels the reviewer should carry and those they should not.
+pub fn review_labels(f: &ReviewFacts) -> (Vec<String>, Vec<String>) {
     let (mut want, mut unwanted) = (Vec::new(), Vec::new());
-    let label = |prefix: &str| format!("{prefix}{user}");
-    match (action, state.to_ascii_lowercase().as_str()) {
-        ("submitted", "approved") if !user.eq_ignore_ascii_case(author) => {
-            want.push(label(LGTM_PREFIX));
-            unwanted.push(label(CHANGES_REQUESTED_PREFIX));
+    let label = |prefix: &str| format!("{prefix}{}", f.user);
+    match f.action {
+        "submitted" => {
+            match f.latest {
+                Some((state, true)) if state.eq_ignore_ascii_case("approved") => {
+                    if !f.user.eq_ignore_ascii_case(f.author) {
+                        want.push(label(LGTM_PREFIX));
+                    }
+                    unwanted.push(label(CHANGES_REQUESTED_PREFIX));
+                }
+                Some((state, true)) if state.eq_ignore_ascii_case("changes_requested") => {
+                    want.push(label(CHANGES_REQUESTED_PREFIX));
+                    unwanted.push(label(LGTM_PREFIX));
+                }
+                _ => {}
+            }
+            if f.on_head && f.state.eq_ignore_ascii_case("commented") {
+                want.push(label(COMMENTED_PREFIX));
+            }
+            if f.on_head && f.approves {
+                want.push(label(APPROVED_PREFIX));
+                let cr = label(CHANGES_REQUESTED_PREFIX);
+                want.retain(|l| *l != cr);
+                if !unwanted.contains(&cr) {
+                    unwanted.push(cr);
+                }
+            }
         }
-        ("submitted", "changes_requested") => {
-            want.push(label(CHANGES_REQUESTED_PREFIX));
-            unwanted.push(label(LGTM_PREFIX));
-        }
-        ("submitted", "commented") => want.push(label(COMMENTED_PREFIX)),
-        ("dismissed", _) => {
-            unwanted.push(label(LGTM_PREFIX));
-            unwanted.push(label(CHANGES_REQUESTED_PREFIX));
+        "dismissed" => {
+            let still = f
+                .latest
+                .is_some_and(|(s, _)| !s.eq_ignore_ascii_case("dismissed"));
+            if !still {
+                unwanted.push(label(LGTM_PREFIX));
+                unwanted.push(label(CHANGES_REQUESTED_PREFIX));
+            }
         }
         _ => {}
-    }
-    if approves && action == "submitted" {
-        want.push(label(APPROVED_PREFIX));
-        unwanted.retain(|l| *l != label(APPROVED_PREFIX));
-        if !unwanted.contains(&label(CHANGES_REQUESTED_PREFIX)) {
-            unwanted.push(label(CHANGES_REQUESTED_PREFIX));
-        }
-        want.retain(|l| *l != label(CHANGES_REQUESTED_PREFIX));
     }
     (want, unwanted)
 }
@@ -80,10 +104,25 @@ impl PullRequestReviewHandler<'_> {
                 json!(format!("{user} is not an approver of this pull request")),
             );
         }
+        let head = &data.pull.head_sha;
+        let latest = data
+            .pull
+            .reviews
+            .iter()
+            .find(|r| r.author.eq_ignore_ascii_case(user))
+            .map(|r| (r.state.as_str(), r.commit.as_deref() == Some(head.as_str())));
         let (want, unwanted) = if user.is_empty() {
             (Vec::new(), Vec::new())
         } else {
-            review_labels(action, state, user, &data.pull.author, approves)
+            review_labels(&ReviewFacts {
+                action,
+                state,
+                on_head: review["commit_id"].as_str() == Some(head.as_str()),
+                latest,
+                user,
+                author: &data.pull.author,
+                approves,
+            })
         };
         let desired = Desired {
             want,
@@ -105,29 +144,53 @@ impl PullRequestReviewHandler<'_> {
 mod tests {
     use super::*;
 
-    fn labels(action: &str, state: &str, approves: bool) -> (Vec<String>, Vec<String>) {
-        review_labels(action, state, "bob", "alice", approves)
+    fn facts<'a>(
+        action: &'a str,
+        state: &'a str,
+        latest: Option<(&'a str, bool)>,
+    ) -> ReviewFacts<'a> {
+        ReviewFacts {
+            action,
+            state,
+            on_head: true,
+            latest,
+            user: "bob",
+            author: "alice",
+            approves: false,
+        }
+    }
+
+    fn labels(f: &ReviewFacts) -> (Vec<String>, Vec<String>) {
+        review_labels(f)
     }
 
     #[test]
     fn an_approval_is_an_lgtm_and_clears_a_change_request() {
         assert_eq!(
-            labels("submitted", "APPROVED", false),
+            labels(&facts("submitted", "APPROVED", Some(("APPROVED", true)))),
             (
                 vec!["lgtm-bob".into()],
                 vec!["changes-requested-bob".into()]
             )
         );
+        let own = ReviewFacts {
+            user: "alice",
+            ..facts("submitted", "APPROVED", Some(("APPROVED", true)))
+        };
         assert_eq!(
-            review_labels("submitted", "approved", "alice", "alice", false),
-            (vec![], vec![])
+            labels(&own),
+            (vec![], vec!["changes-requested-alice".into()])
         );
     }
 
     #[test]
     fn a_change_request_removes_that_users_lgtm() {
         assert_eq!(
-            labels("submitted", "changes_requested", false),
+            labels(&facts(
+                "submitted",
+                "CHANGES_REQUESTED",
+                Some(("CHANGES_REQUESTED", true))
+            )),
             (
                 vec!["changes-requested-bob".into()],
                 vec!["lgtm-bob".into()]
@@ -136,20 +199,46 @@ mod tests {
     }
 
     #[test]
+    fn a_late_event_follows_the_reviewers_newest_review() {
+        // The change request arrives after (or again after) an approval that replaced it.
+        assert_eq!(
+            labels(&facts(
+                "submitted",
+                "CHANGES_REQUESTED",
+                Some(("APPROVED", true))
+            )),
+            (
+                vec!["lgtm-bob".into()],
+                vec!["changes-requested-bob".into()]
+            )
+        );
+        // A review of an older head says nothing about the new code.
+        assert_eq!(
+            labels(&facts("submitted", "APPROVED", Some(("APPROVED", false)))),
+            (vec![], vec![])
+        );
+    }
+
+    #[test]
     fn a_dismissed_review_drops_its_labels() {
         assert_eq!(
-            labels("dismissed", "dismissed", false),
+            labels(&facts("dismissed", "DISMISSED", Some(("DISMISSED", true)))),
             (
                 vec![],
                 vec!["lgtm-bob".into(), "changes-requested-bob".into()]
             )
         );
+        assert_eq!(labels(&facts("dismissed", "DISMISSED", None)).1.len(), 2);
     }
 
     #[test]
     fn approve_in_the_body_approves() {
+        let f = ReviewFacts {
+            approves: true,
+            ..facts("submitted", "COMMENTED", None)
+        };
         assert_eq!(
-            labels("submitted", "commented", true),
+            labels(&f),
             (
                 vec!["commented-bob".into(), "approved-bob".into()],
                 vec!["changes-requested-bob".into()]

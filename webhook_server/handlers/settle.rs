@@ -58,7 +58,8 @@ impl Settle<'_> {
         if let Some(slug) = &slug {
             for (name, state, output) in desired.checks {
                 if let Some(p) = plan(&after, slug, &name, state, output) {
-                    record_run(&mut after, p.run(0, slug));
+                    // Ids above any real one: each planned run is the newest of its name.
+                    record_run(&mut after, p.run(u64::MAX - runs.len() as u64, slug));
                     runs.push(p);
                 }
             }

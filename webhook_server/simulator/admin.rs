@@ -197,6 +197,26 @@ pub(super) async fn list_deliveries(State(sim): State<Sim>, Query(q): Query<Sinc
     Json(list).into_response()
 }
 
+/// Sends every delivery after `since` again, each under a new delivery id: the same events
+/// arriving twice. Answers how many were sent.
+pub(super) async fn replay(State(sim): State<Sim>, Json(q): Json<Since>) -> Response {
+    let mut w = sim.lock();
+    let originals: Vec<u64> = w
+        .deliveries
+        .iter()
+        .filter(|r| r.id > q.since && !r.redelivery)
+        .map(|r| r.id)
+        .collect();
+    let out: Vec<_> = originals
+        .into_iter()
+        .filter_map(|id| super::hooks::redeliver(&mut w, id, true))
+        .collect();
+    drop(w);
+    let sent = out.len();
+    sim.send(out);
+    Json(json!({"sent": sent})).into_response()
+}
+
 #[derive(Deserialize)]
 pub(super) struct NewPull {
     author: String,

@@ -89,6 +89,7 @@ pub fn router(sim: Sim) -> Router {
         .route("/_simulator/reset", post(admin::reset))
         .route("/_simulator/requests", get(admin::list_requests))
         .route("/_simulator/deliveries", get(admin::list_deliveries))
+        .route("/_simulator/replay", post(admin::replay))
         .route(
             "/_simulator/repos/{owner}/{repo}/pulls",
             post(admin::open_pull),

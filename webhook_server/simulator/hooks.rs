@@ -99,7 +99,9 @@ pub fn emit_to(
 }
 
 /// Sends a recorded delivery again, with its original GUID, as GitHub's redelivery does.
-pub fn redeliver(world: &mut World, record_id: u64) -> Option<Outgoing> {
+/// `fresh_id` gives the copy a new delivery id, as if GitHub had sent the same event twice (a
+/// test facility; GitHub's own redelivery keeps the id).
+pub fn redeliver(world: &mut World, record_id: u64, fresh_id: bool) -> Option<Outgoing> {
     let original = world.deliveries.iter().find(|d| d.id == record_id)?.clone();
     let hook = world
         .hooks
@@ -107,11 +109,20 @@ pub fn redeliver(world: &mut World, record_id: u64) -> Option<Outgoing> {
         .find(|h| h.id == original.hook_id)?
         .clone();
     let record = world.next_id();
+    let delivery_id = if fresh_id {
+        format!(
+            "{record:08x}-0000-4000-9000-{:012x}",
+            world.deliveries.len()
+        )
+    } else {
+        original.delivery_id.clone()
+    };
     world.deliveries.push(DeliveryRecord {
         id: record,
         redelivery: true,
         status: None,
         delivered_at: super::world::now(),
+        delivery_id: delivery_id.clone(),
         ..original.clone()
     });
     Some(Outgoing {
@@ -120,7 +131,7 @@ pub fn redeliver(world: &mut World, record_id: u64) -> Option<Outgoing> {
         url: hook.url,
         secret: hook.secret,
         event: original.event,
-        delivery_id: original.delivery_id,
+        delivery_id,
         payload: original.payload,
     })
 }

@@ -187,7 +187,7 @@ pub(super) async fn redeliver_attempt(
     if !belongs {
         return not_found();
     }
-    let Some(out) = redeliver(&mut w, delivery) else {
+    let Some(out) = redeliver(&mut w, delivery, false) else {
         return not_found();
     };
     drop(w);

@@ -1,0 +1,556 @@
+//! Pull request automation scenarios: the real server, with a GitHub App, against the
+//! simulator. Each scenario acts as people do (opens, labels, reviews, edits, closes), lets every
+//! webhook settle, then asserts the final GitHub state read back through REST. Each ends by
+//! sending all of its deliveries again under new ids, which must change nothing and write
+//! nothing.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use common::sim::{self, Api};
+use common::*;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(60);
+const USERS: &[&str] = &["alice", "bob", "carol", "dave", "erin"];
+
+fn token(user: &str) -> String {
+    format!("ghp_{user:0<36}")
+}
+
+struct Scenario {
+    _sim_dir: tempfile::TempDir,
+    _sim: github_webhook_server::simulator::Simulator,
+    api: Api,
+    data: tempfile::TempDir,
+    server: Server,
+}
+
+/// `acme/widgets` with `files` (OWNERS, the repository's own config…), every user a writer,
+/// the App `gws` installed, and the server with `config` added to config.yaml.
+async fn scenario(config: &str, files: Value) -> Scenario {
+    let (sim_dir, sim, api) = sim::start().await;
+    for user in USERS {
+        api.admin("/tokens", json!({"token": token(user), "login": user}))
+            .await;
+    }
+    let collaborators: serde_json::Map<String, Value> = USERS
+        .iter()
+        .map(|u| (u.to_string(), json!("write")))
+        .collect();
+    let mut all = json!({"README.md": "# widgets\n"});
+    all.as_object_mut()
+        .unwrap()
+        .extend(files.as_object().unwrap().clone());
+    api.admin(
+        "/repos",
+        json!({"full_name": "acme/widgets", "collaborators": collaborators, "files": all}),
+    )
+    .await;
+    let app = api.admin("/apps", json!({"id": 77, "slug": "gws"})).await;
+    let config = format!(
+        "ip-bind: 127.0.0.1\nport: 0\nwebhook-secret: {SECRET}\ngithub-api-url: {}\n\
+         github-app-id: 77\n{config}repositories:\n  widgets:\n    name: acme/widgets\n",
+        api.base
+    );
+    let data = data_dir(&config);
+    std::fs::write(
+        data.path().join("webhook-server.private-key.pem"),
+        app["private_key_pem"].as_str().unwrap(),
+    )
+    .unwrap();
+    let server = Server::start(data.path());
+    api.admin(
+        "/hooks",
+        json!({"repo": "acme/widgets", "url": server.url("/webhook_server"), "secret": SECRET}),
+    )
+    .await;
+    Scenario {
+        _sim_dir: sim_dir,
+        _sim: sim,
+        api,
+        data,
+        server,
+    }
+}
+
+impl Scenario {
+    async fn get(&self, path: &str) -> Value {
+        let (status, _, body) = self.api.get(path, Some(&token("alice"))).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    async fn as_user(&self, user: &str, method: Method, path: &str, body: Value) -> Value {
+        let (status, body) = self
+            .api
+            .call(method, path, &format!("token {}", token(user)), Some(body))
+            .await;
+        assert!(status < 300, "{path}: {status} {body}");
+        body
+    }
+
+    /// Opens a pull request by `author` changing `files`; returns its number.
+    async fn open(&self, author: &str, title: &str, head: &str, files: Value) -> u64 {
+        let pr = self
+            .api
+            .admin(
+                "/repos/acme/widgets/pulls",
+                json!({"author": author, "title": title, "head": head, "files": files}),
+            )
+            .await;
+        let number = pr["number"].as_u64().unwrap();
+        self.settle().await;
+        number
+    }
+
+    async fn label(&self, user: &str, number: u64, label: &str) {
+        self.api
+            .admin(
+                &format!("/repos/acme/widgets/issues/{number}/labels"),
+                json!({"author": user, "labels": [label]}),
+            )
+            .await;
+        self.settle().await;
+    }
+
+    async fn unlabel(&self, user: &str, number: u64, label: &str) {
+        let (status, body) = self
+            .api
+            .call(
+                Method::DELETE,
+                &format!("/_simulator/repos/acme/widgets/issues/{number}/labels"),
+                "",
+                Some(json!({"author": user, "labels": [label]})),
+            )
+            .await;
+        assert!(status < 300, "{status} {body}");
+        self.settle().await;
+    }
+
+    async fn review(&self, user: &str, number: u64, state: &str, body: &str) {
+        self.api
+            .admin(
+                &format!("/repos/acme/widgets/pulls/{number}/reviews"),
+                json!({"author": user, "state": state, "body": body}),
+            )
+            .await;
+        self.settle().await;
+    }
+
+    /// Waits until GitHub has delivered every webhook and the server has processed them all,
+    /// including those its own writes caused.
+    async fn settle(&self) {
+        let deadline = Instant::now() + WAIT;
+        let mut quiet = 0;
+        while quiet < 3 {
+            assert!(
+                Instant::now() < deadline,
+                "never settled\n{}",
+                self.server.output()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let (_, _, deliveries) = self.api.get("/_simulator/deliveries", None).await;
+            let answered = deliveries
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|d| !d["status"].is_null());
+            let stats = get_json(&client(), &self.server, "/webhook_server/status").await;
+            let idle = stats["pending"] == 0 && stats["running"] == 0;
+            quiet = if answered && idle { quiet + 1 } else { 0 };
+        }
+    }
+
+    async fn labels(&self, number: u64) -> BTreeSet<String> {
+        self.get(&format!("/repos/acme/widgets/issues/{number}/labels"))
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    /// The latest run of each name at the pull request's head: (status, conclusion).
+    async fn checks(&self, number: u64) -> Vec<(String, String, String)> {
+        let pr = self
+            .get(&format!("/repos/acme/widgets/pulls/{number}"))
+            .await;
+        let sha = pr["head"]["sha"].as_str().unwrap();
+        let runs = self
+            .get(&format!("/repos/acme/widgets/commits/{sha}/check-runs"))
+            .await;
+        let mut out: Vec<(String, String, String)> = runs["check_runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["name"].as_str().unwrap().to_string(),
+                    r["status"].as_str().unwrap().to_string(),
+                    r["conclusion"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    async fn check(&self, number: u64, name: &str) -> (String, String) {
+        let all = self.checks(number).await;
+        let runs: Vec<_> = all.iter().filter(|(n, _, _)| n == name).collect();
+        assert_eq!(runs.len(), 1, "one `{name}` run per head: {all:?}");
+        (runs[0].1.clone(), runs[0].2.clone())
+    }
+
+    async fn pull(&self, number: u64) -> Value {
+        self.get(&format!("/repos/acme/widgets/pulls/{number}"))
+            .await
+    }
+
+    /// What the last `can-be-merged` evaluation for `number` found unmet.
+    fn unmet(&self, number: u64) -> Vec<String> {
+        summaries(self.data.path())
+            .iter()
+            .rev()
+            .filter(|s| s["pr"]["number"] == number)
+            .find_map(|s| {
+                s["workflow_steps"]
+                    .as_object()?
+                    .values()
+                    .find(|step| step.get("can_be_merged").is_some())
+                    .map(|step| {
+                        step["unmet"]
+                            .as_array()
+                            .map(|u| u.iter().map(|l| l.as_str().unwrap().to_string()).collect())
+                            .unwrap_or_default()
+                    })
+            })
+            .expect("an evaluation")
+    }
+
+    async fn last_request(&self) -> u64 {
+        let (_, _, log) = self.api.get("/_simulator/requests", None).await;
+        log.as_array()
+            .unwrap()
+            .last()
+            .map_or(0, |r| r["id"].as_u64().unwrap())
+    }
+
+    /// Sends every delivery so far again under new ids: the state must not change and the
+    /// server must write nothing.
+    async fn replay_changes_nothing(&self, numbers: &[u64]) {
+        let mut before = Vec::new();
+        for n in numbers {
+            before.push((self.labels(*n).await, self.checks(*n).await));
+        }
+        let since = self.last_request().await;
+        let sent = self.api.admin("/replay", json!({"since": 0})).await;
+        assert!(sent["sent"].as_u64().unwrap() > 0);
+        self.settle().await;
+        let (_, _, log) = self
+            .api
+            .get(&format!("/_simulator/requests?since={since}"), None)
+            .await;
+        let writes: Vec<String> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| !r["path"].as_str().unwrap().starts_with("/_simulator"))
+            .filter(|r| {
+                let mutation = r["operation"]
+                    .as_str()
+                    .is_some_and(|o| o.contains("AutoMerge"));
+                (r["method"] != "GET" && r["path"] != "/graphql") || mutation
+            })
+            .filter(|r| !r["path"].as_str().unwrap().ends_with("/access_tokens"))
+            .map(|r| format!("{} {}", r["method"], r["path"]))
+            .collect();
+        assert!(writes.is_empty(), "a replay wrote: {writes:#?}");
+        for (n, was) in numbers.iter().zip(before) {
+            assert_eq!((self.labels(*n).await, self.checks(*n).await), was);
+        }
+    }
+}
+
+fn set(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+const OWNERS: &str = "approvers: [carol]\nreviewers: [bob]\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pull_request_from_open_to_merge() {
+    let s = scenario("", json!({"OWNERS": OWNERS})).await;
+    let n = s
+        .open(
+            "alice",
+            "Add engine",
+            "engine",
+            json!({"src/engine.rs": "fn x() {}\n"}),
+        )
+        .await;
+
+    let pr = s.pull(n).await;
+    assert_eq!(pr["assignees"][0]["login"], "alice");
+    assert_eq!(pr["requested_reviewers"][0]["login"], "bob");
+    assert_eq!(s.labels(n).await, set(&["branch-main", "size/XS"]));
+    assert_eq!(s.check(n, "verified").await, ("queued".into(), "".into()));
+    assert_eq!(s.check(n, "security-suspicious-paths").await.1, "success");
+    assert_eq!(s.check(n, "security-committer-identity").await.1, "success");
+    assert_eq!(s.check(n, "can-be-merged").await.1, "failure");
+    assert_eq!(
+        s.unmet(n),
+        [
+            "Some check runs not started: verified",
+            "Missing approved from approvers: carol"
+        ]
+    );
+    let comments = s
+        .get(&format!("/repos/acme/widgets/issues/{n}/comments"))
+        .await;
+    let welcome = comments[0]["body"].as_str().unwrap();
+    assert!(welcome.starts_with("<!-- gws:welcome -->"), "{welcome}");
+    assert!(welcome.contains("- @carol"));
+    let issues = s.get("/repos/acme/widgets/issues?state=open").await;
+    let tracking: Vec<&Value> = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["pull_request"].is_null())
+        .collect();
+    assert_eq!(tracking.len(), 1);
+    assert_eq!(tracking[0]["title"], format!("Add engine - {n}"));
+
+    s.label("alice", n, "verified").await;
+    assert_eq!(s.check(n, "verified").await.1, "success");
+    s.review("bob", n, "APPROVED", "nice").await;
+    s.review("carol", n, "COMMENTED", "/approve").await;
+    assert_eq!(
+        s.labels(n).await,
+        set(&[
+            "branch-main",
+            "size/XS",
+            "verified",
+            "lgtm-bob",
+            "commented-carol",
+            "approved-carol",
+            "can-be-merged"
+        ])
+    );
+    assert_eq!(s.check(n, "can-be-merged").await.1, "success");
+    s.replay_changes_nothing(&[n]).await;
+
+    s.label("carol", n, "automerge").await;
+    let pr = s.pull(n).await;
+    assert_eq!(pr["merged"], true, "{pr:#}");
+    let issue = s
+        .get(&format!(
+            "/repos/acme/widgets/issues/{}",
+            tracking[0]["number"]
+        ))
+        .await;
+    assert_eq!(issue["state"], "closed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn owners_in_three_directories_with_root_approvers_false_in_one() {
+    let s = scenario(
+        "verified-job: false\n",
+        json!({
+            "OWNERS": "approvers: [carol]\n",
+            "api/OWNERS": "approvers: [dave]\n",
+            "vendor/OWNERS": "approvers: [erin]\nroot-approvers: false\n",
+            "docs/OWNERS": "reviewers: [bob]\n",
+        }),
+    )
+    .await;
+    let n = s
+        .open(
+            "alice",
+            "Touch everything",
+            "wide",
+            json!({"api/v1.rs": "a\n", "vendor/lib.c": "b\n", "docs/x.md": "c\n"}),
+        )
+        .await;
+    assert_eq!(
+        s.unmet(n),
+        [
+            "Missing approved from approvers: carol, dave",
+            "Missing approved from approvers: carol",
+            "Missing approved from approvers: erin",
+        ]
+    );
+    // The root approver covers api/ and docs/, but not vendor/.
+    s.review("carol", n, "COMMENTED", "/approve").await;
+    assert_eq!(s.unmet(n), ["Missing approved from approvers: erin"]);
+    // Approving is for approvers only.
+    s.review("bob", n, "COMMENTED", "/approve").await;
+    assert!(!s.labels(n).await.contains("approved-bob"));
+    s.review("erin", n, "COMMENTED", "/approve").await;
+    assert!(s.unmet(n).is_empty());
+    assert!(s.labels(n).await.contains("can-be-merged"));
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn minimum_lgtm_two_and_changes_requested_then_approved() {
+    let s = scenario(
+        "verified-job: false\nminimum-lgtm: 2\n",
+        json!({"OWNERS": "approvers: [carol]\nreviewers: [bob, dave, erin]\n"}),
+    )
+    .await;
+    let n = s
+        .open("alice", "Change", "change", json!({"x.txt": "x\n"}))
+        .await;
+    s.review("carol", n, "COMMENTED", "/approve").await;
+    assert_eq!(
+        s.unmet(n),
+        [
+            "Missing lgtm from reviewers. Minimum 2 required, (0 given). Reviewers: bob, carol, dave, erin."
+        ]
+    );
+    s.review("bob", n, "APPROVED", "").await;
+    assert_eq!(s.unmet(n).len(), 1);
+    s.review("carol", n, "CHANGES_REQUESTED", "not yet").await;
+    let labels = s.labels(n).await;
+    assert!(labels.contains("changes-requested-carol"));
+    assert!(!labels.contains("can-be-merged"));
+    assert_eq!(
+        s.unmet(n),
+        [
+            "PR has changed requests from approvers (carol)",
+            "Missing lgtm from reviewers. Minimum 2 required, (1 given). Reviewers: bob, carol, dave, erin."
+        ]
+    );
+    s.review("carol", n, "APPROVED", "/approve").await;
+    let labels = s.labels(n).await;
+    assert!(!labels.contains("changes-requested-carol"));
+    assert!(labels.contains("lgtm-carol") && labels.contains("lgtm-bob"));
+    assert!(s.unmet(n).is_empty());
+    assert!(labels.contains("can-be-merged"));
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hold_wip_and_required_labels_block_merging() {
+    let s = scenario(
+        "verified-job: false\ncan-be-merged-required-labels: [qe-approved]\n",
+        json!({"OWNERS": "approvers: [carol]\n"}),
+    )
+    .await;
+    let n = s
+        .open("alice", "WIP: half done", "half", json!({"x.txt": "x\n"}))
+        .await;
+    s.review("carol", n, "COMMENTED", "/approve").await;
+    assert_eq!(
+        s.unmet(n),
+        ["WIP label exists.", "Missing required labels: qe-approved"]
+    );
+    s.as_user(
+        "alice",
+        Method::PATCH,
+        &format!("/repos/acme/widgets/pulls/{n}"),
+        json!({"title": "Done"}),
+    )
+    .await;
+    s.settle().await;
+    assert!(!s.labels(n).await.contains("wip"));
+    s.label("carol", n, "hold").await;
+    assert_eq!(
+        s.unmet(n),
+        ["Hold label exists.", "Missing required labels: qe-approved"]
+    );
+    s.unlabel("carol", n, "hold").await;
+    s.label("dave", n, "qe-approved").await;
+    assert!(s.unmet(n).is_empty());
+    assert!(s.labels(n).await.contains("can-be-merged"));
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn native_auto_merge_and_suspicious_paths_blocking_it() {
+    let s = scenario(
+        "verified-job: false\nset-auto-merge-prs: [main]\n",
+        json!({"OWNERS": "approvers: [carol]\n"}),
+    )
+    .await;
+    // GitHub enables auto-merge only when something is left to wait for: protection requiring
+    // can-be-merged, as the server's repository setup configures it.
+    s.api
+        .admin("/tokens", json!({"token": token("acme"), "login": "acme"}))
+        .await;
+    s.as_user(
+        "acme",
+        Method::PUT,
+        "/repos/acme/widgets/branches/main/protection",
+        json!({"required_status_checks": {"strict": false, "contexts": ["can-be-merged"]},
+               "enforce_admins": null, "required_pull_request_reviews": null,
+               "restrictions": null}),
+    )
+    .await;
+    let safe = s
+        .open("alice", "Safe", "safe", json!({"src/a.rs": "a\n"}))
+        .await;
+    assert!(!s.pull(safe).await["auto_merge"].is_null());
+    let risky = s
+        .open(
+            "alice",
+            "Risky",
+            "risky",
+            json!({".github/workflows/ci.yml": "on: push\n"}),
+        )
+        .await;
+    assert!(s.pull(risky).await["auto_merge"].is_null());
+    let comments = s
+        .get(&format!("/repos/acme/widgets/issues/{risky}/comments"))
+        .await;
+    assert!(
+        comments
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["body"].as_str().unwrap().starts_with(
+                "Auto-merge blocked: PR modifies security-sensitive paths: .github/workflows/ci.yml"
+            ))
+    );
+    assert_eq!(
+        s.check(risky, "security-suspicious-paths").await.1,
+        "failure"
+    );
+    s.replay_changes_nothing(&[safe, risky]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pull_request_closed_unmerged_closes_its_tracking_issue() {
+    let s = scenario("", json!({})).await;
+    let n = s
+        .open("alice", "Short lived", "short", json!({"a": "a\n"}))
+        .await;
+    let issues = s.get("/repos/acme/widgets/issues?state=all").await;
+    let tracking = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["pull_request"].is_null())
+        .unwrap()["number"]
+        .as_u64()
+        .unwrap();
+    s.as_user(
+        "alice",
+        Method::PATCH,
+        &format!("/repos/acme/widgets/pulls/{n}"),
+        json!({"state": "closed"}),
+    )
+    .await;
+    s.settle().await;
+    let issue = s
+        .get(&format!("/repos/acme/widgets/issues/{tracking}"))
+        .await;
+    assert_eq!(issue["state"], "closed");
+    s.replay_changes_nothing(&[n]).await;
+}
