@@ -107,7 +107,12 @@ impl Bench {
             .await
             .into_iter()
             // The server's calls (its token and its App), not the user's action.
-            .filter(|r| !r["path"].as_str().unwrap_or_default().starts_with("/_simulator"))
+            .filter(|r| {
+                !r["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("/_simulator")
+            })
             .collect();
         let writes = calls
             .iter()

@@ -166,13 +166,15 @@ impl Scenario {
     }
 
     async fn labels(&self, number: u64) -> BTreeSet<String> {
-        self.get(&format!("/repos/acme/widgets/issues/{number}/labels"))
-            .await
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l["name"].as_str().unwrap().to_string())
-            .collect()
+        self.get(&format!(
+            "/repos/acme/widgets/issues/{number}/labels?per_page=100"
+        ))
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap().to_string())
+        .collect()
     }
 
     /// The latest run of each name at the pull request's head: (status, conclusion).
@@ -552,5 +554,61 @@ async fn a_pull_request_closed_unmerged_closes_its_tracking_issue() {
         .get(&format!("/repos/acme/widgets/issues/{tracking}"))
         .await;
     assert_eq!(issue["state"], "closed");
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fifty_concurrent_label_and_review_events_lose_nothing() {
+    let s = scenario(
+        "verified-job: false\n",
+        json!({"OWNERS": "approvers: [carol]\nreviewers: [bob, dave, erin]\n"}),
+    )
+    .await;
+    let n = s
+        .open("alice", "Busy", "busy", json!({"x.txt": "x\n"}))
+        .await;
+    // 40 labels added by people and 10 reviews, all at once: the server's own label writes
+    // land between them, and none of them may be lost or undone.
+    let api = &s.api;
+    let labels = (0..40).map(|i| async move {
+        api.admin(
+            &format!("/repos/acme/widgets/issues/{n}/labels"),
+            json!({"author": "dave", "labels": [format!("topic-{i}")]}),
+        )
+        .await;
+    });
+    let reviews = (0..10).map(|i| async move {
+        let (author, state, body) = match i % 5 {
+            0 => ("bob", "APPROVED", ""),
+            1 => ("erin", "APPROVED", ""),
+            2 => ("carol", "COMMENTED", "/approve"),
+            3 => ("dave", "COMMENTED", "noted"),
+            _ => ("bob", "APPROVED", "again"),
+        };
+        api.admin(
+            &format!("/repos/acme/widgets/pulls/{n}/reviews"),
+            json!({"author": author, "state": state, "body": body}),
+        )
+        .await;
+    });
+    futures_util::future::join(
+        futures_util::future::join_all(labels),
+        futures_util::future::join_all(reviews),
+    )
+    .await;
+    s.settle().await;
+    let mut expected: BTreeSet<String> = (0..40).map(|i| format!("topic-{i}")).collect();
+    expected.extend(set(&[
+        "branch-main",
+        "size/XS",
+        "lgtm-bob",
+        "lgtm-erin",
+        "approved-carol",
+        "commented-carol",
+        "commented-dave",
+        "can-be-merged",
+    ]));
+    assert_eq!(s.labels(n).await, expected);
+    assert_eq!(s.check(n, "can-be-merged").await.1, "success");
     s.replay_changes_nothing(&[n]).await;
 }
