@@ -277,10 +277,6 @@ pub fn plan(
 }
 
 impl LabelPlan {
-    pub fn is_empty(&self) -> bool {
-        self.define.is_empty() && self.add.is_empty() && self.remove.is_empty()
-    }
-
     /// The snapshot after the plan was written.
     pub fn apply_to(&self, data: &mut RepositoryData) {
         for (name, color, _) in &self.define {
@@ -302,19 +298,6 @@ impl LabelPlan {
 }
 
 impl LabelsHandler<'_> {
-    /// Writes `want` / `unwanted` as a plan and updates the snapshot.
-    pub async fn reconcile(
-        &self,
-        data: &mut RepositoryData,
-        want: &[String],
-        unwanted: &[String],
-    ) -> anyhow::Result<LabelChanges> {
-        let plan = plan(self.config, data, want, unwanted);
-        self.write(&data.full_name, data.pull.number, &plan).await?;
-        plan.apply_to(data);
-        Ok(plan.changes())
-    }
-
     /// Writes a plan: labels defined in parallel, then one call adds them all, while the
     /// removals run beside it.
     pub async fn write(
@@ -453,6 +436,35 @@ mod tests {
             Some(LabelCategory::CherryPick)
         );
         assert!(enabled(&config(""), "size/XS"));
+    }
+
+    #[test]
+    fn a_plan_writes_only_the_difference() {
+        let c = config("labels:\n  enabled-labels: [wip, hold, size]\n");
+        let answer = serde_json::json!({"repository": {
+            "nameWithOwner": "o/r",
+            "labels": {"nodes": [{"name": "hold", "color": "000000"}, {"name": "wip", "color": "b60205"}]},
+            "pullRequest": {"number": 1, "labels": {"nodes": [{"name": "wip"}, {"name": "size/XL"}]}},
+        }});
+        let data = crate::repository_data::parse(&answer).unwrap();
+        let want: Vec<String> = ["wip", "hold", "size/XS", "branch-main"]
+            .map(String::from)
+            .to_vec();
+        let unwanted: Vec<String> = ["size/XL", "needs-rebase"].map(String::from).to_vec();
+        let p = plan(&c, &data, &want, &unwanted);
+        assert_eq!(
+            p.define,
+            vec![
+                ("hold".to_string(), "b60205".to_string(), true),
+                ("size/XS".to_string(), "ededed".to_string(), false)
+            ]
+        );
+        assert_eq!(p.add, ["hold", "size/XS"]);
+        assert_eq!(p.remove, ["size/XL"]);
+        assert_eq!(p.suppressed, ["branch-main"]);
+        let mut after = data.clone();
+        p.apply_to(&mut after);
+        assert!(plan(&c, &after, &want, &unwanted).add.is_empty());
     }
 
     #[test]
