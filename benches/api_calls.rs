@@ -23,7 +23,7 @@ use github_webhook_server::worker::Workers;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
 
-// The tests' simulator helpers; the benchmark uses only the admin client.
+// The tests' simulator helpers; the benchmark uses the client and its request log.
 #[allow(dead_code)]
 #[path = "../tests/common/sim.rs"]
 mod sim;
@@ -51,17 +51,6 @@ impl Bench {
         serde_json::from_value(list).unwrap()
     }
 
-    async fn requests(&self, since: u64) -> Vec<Value> {
-        self.list(&format!("/requests?since={since}")).await
-    }
-
-    async fn last_request(&self) -> u64 {
-        self.requests(0)
-            .await
-            .last()
-            .map_or(0, |r| r["id"].as_u64().unwrap())
-    }
-
     async fn deliveries(&self) -> usize {
         self.list("/deliveries").await.len()
     }
@@ -74,7 +63,7 @@ impl Bench {
     /// Makes the user's action (an admin call), waits until every delivery it caused is
     /// processed, and reports with the action's answer.
     async fn measure(&self, event: &str, path: &str, body: Value) -> (Row, Value) {
-        let before_requests = self.last_request().await;
+        let before_requests = self.api.last_request_id().await;
         let before_deliveries = self.deliveries().await;
         let before_processed = self.processed().await;
         let started = Instant::now();
@@ -103,6 +92,7 @@ impl Bench {
         let caused = self.deliveries().await - before_deliveries;
         let settle = last_change - started;
         let calls: Vec<Value> = self
+            .api
             .requests(before_requests)
             .await
             .into_iter()
@@ -114,15 +104,7 @@ impl Bench {
                     .starts_with("/_simulator")
             })
             .collect();
-        let writes = calls
-            .iter()
-            .filter(|r| {
-                (r["method"] != "GET" && r["path"] != "/graphql")
-                    || r["operation"]
-                        .as_str()
-                        .is_some_and(|o| o.contains("AutoMerge"))
-            })
-            .count();
+        let writes = calls.iter().filter(|r| sim::is_write(r)).count();
         let row = Row {
             event: event.to_string(),
             deliveries: caused,

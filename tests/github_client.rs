@@ -35,16 +35,6 @@ async fn setup(api: &Api) {
     .await;
 }
 
-async fn requests(api: &Api, since: u64) -> Vec<Value> {
-    let resp = api
-        .http
-        .get(format!("{}/_simulator/requests?since={since}", api.base))
-        .send()
-        .await
-        .unwrap();
-    resp.json().await.unwrap()
-}
-
 fn client(api: &Api, tokens: &[&str]) -> GitHub {
     let pool = TokenPool::new(tokens.iter().map(|t| t.to_string()));
     GitHub::new(&api.base, Arc::new(pool)).unwrap()
@@ -84,7 +74,8 @@ async fn a_token_exhausted_mid_delivery_fails_over_to_the_other() {
         .unwrap();
     assert_eq!(comment.status, 201);
 
-    let log: Vec<(String, u64)> = requests(&api, 0)
+    let log: Vec<(String, u64)> = api
+        .requests(0)
         .await
         .iter()
         .map(|r| {
@@ -136,7 +127,8 @@ async fn a_token_refused_as_bad_credentials_leaves_the_pool() {
             .await
             .unwrap();
     }
-    let statuses: Vec<u64> = requests(&api, 0)
+    let statuses: Vec<u64> = api
+        .requests(0)
         .await
         .iter()
         .map(|r| r["status"].as_u64().unwrap())
@@ -161,7 +153,7 @@ async fn server_errors_are_retried_for_reads_and_never_for_writes() {
         json!({"error_rate": 1.0, "statuses": [502], "seed": 7}),
     )
     .await;
-    let before = requests(&api, 0).await.len() as u64;
+    let before = api.requests(0).await.len() as u64;
     let err = gh
         .rest(&Spend::default(), Method::GET, "/repos/acme/w", None)
         .await
@@ -170,9 +162,9 @@ async fn server_errors_are_retried_for_reads_and_never_for_writes() {
         matches!(err, GitHubError::Status { status: 502, .. }),
         "{err}"
     );
-    assert_eq!(requests(&api, before).await.len(), 3, "three attempts");
+    assert_eq!(api.requests(before).await.len(), 3, "three attempts");
 
-    let before = requests(&api, 0).await.len() as u64;
+    let before = api.requests(0).await.len() as u64;
     let spend = Spend::default();
     let err = gh
         .rest(
@@ -184,20 +176,16 @@ async fn server_errors_are_retried_for_reads_and_never_for_writes() {
         .await
         .unwrap_err();
     assert!(matches!(err, GitHubError::Status { status: 502, .. }));
-    assert_eq!(
-        requests(&api, before).await.len(),
-        1,
-        "a write is sent once"
-    );
+    assert_eq!(api.requests(before).await.len(), 1, "a write is sent once");
     assert_eq!(spend.writes(), 1);
 
     // A GraphQL mutation is a write too; a query is retried.
     let id = "PR_sim1";
-    let before = requests(&api, 0).await.len() as u64;
+    let before = api.requests(0).await.len() as u64;
     let mutation =
         json!({"query": queries::DISABLE_AUTO_MERGE, "variables": {"pullRequestId": id}});
     assert!(gh.graphql(&spend, &mutation).await.is_err());
-    assert_eq!(requests(&api, before).await.len(), 1);
+    assert_eq!(api.requests(before).await.len(), 1);
     assert_eq!(spend.writes(), 2);
 
     api.admin("/faults", json!({"error_rate": 0.0, "statuses": []}))

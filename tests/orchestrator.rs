@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::sim::{self, Api};
+use common::sim::{self, Api, is_write};
 use common::*;
 use github_webhook_server::github::tokens::label;
 use serde_json::{Value, json};
@@ -71,29 +71,18 @@ async fn world(auth: &str, repo_file: &str) -> World {
 }
 
 impl World {
+    /// The server's requests after entry `since`.
     async fn requests(&self, since: u64) -> Vec<Value> {
-        let (_, _, log) = self
-            .api
-            .get(&format!("/_simulator/requests?since={since}"), None)
-            .await;
-        log.as_array()
-            .unwrap()
-            .iter()
+        self.api
+            .requests(since)
+            .await
+            .into_iter()
             // The test's own admin and setup calls are not the server's.
             .filter(|r| {
                 let login = r["login"].as_str().unwrap_or_default();
                 !r["path"].as_str().unwrap().starts_with("/_simulator") && login != "alice"
             })
-            .cloned()
             .collect()
-    }
-
-    async fn last_request_id(&self) -> u64 {
-        let (_, _, log) = self.api.get("/_simulator/requests", None).await;
-        log.as_array()
-            .unwrap()
-            .last()
-            .map_or(0, |r| r["id"].as_u64().unwrap())
     }
 
     async fn open_pr(&self, head: &str, files: Value) -> Value {
@@ -156,14 +145,6 @@ impl World {
     }
 }
 
-fn is_write(r: &Value) -> bool {
-    let method = r["method"].as_str().unwrap();
-    let mutation = r["operation"]
-        .as_str()
-        .is_some_and(|o| o.contains("AutoMerge"));
-    (method != "GET" && r["path"] != "/graphql") || mutation
-}
-
 /// Each call as its GraphQL operation, or `METHOD path`.
 fn shape(calls: &[Value]) -> Vec<String> {
     calls
@@ -190,7 +171,7 @@ async fn a_pull_request_is_read_in_three_calls_settled_in_parallel_and_a_replay_
         "minimum-lgtm: 2\n",
     )
     .await;
-    let before = w.last_request_id().await;
+    let before = w.api.last_request_id().await;
     let pr = w
         .open_pr(
             "feature",
@@ -252,7 +233,7 @@ async fn a_pull_request_is_read_in_three_calls_settled_in_parallel_and_a_replay_
     );
 
     // The same event delivered again (a replay: a new delivery id) writes nothing.
-    let before = w.last_request_id().await;
+    let before = w.api.last_request_id().await;
     let payload = json!({
         "action": "opened", "number": 1, "sender": {"login": "alice"},
         "repository": {"name": "widgets", "full_name": "acme/widgets", "default_branch": "main"},
@@ -272,7 +253,7 @@ async fn a_status_finds_its_pull_request_in_three_reads() {
     let w = world(&format!("github-tokens: [{TOKEN_A}]\n"), "").await;
     let pr = w.open_pr("feature", json!({"src/lib.rs": "x\n"})).await;
     w.opened(1);
-    let before = w.last_request_id().await;
+    let before = w.api.last_request_id().await;
     let sha = pr["head_sha"].as_str().unwrap();
     let (status, _) = w
         .api
@@ -312,7 +293,7 @@ async fn triage_cases_cost_no_api_call() {
     // One real delivery first, so the server knows its own login from its snapshot read.
     w.open_pr("feature", json!({"src/lib.rs": "x\n"})).await;
     w.opened(1);
-    let before = w.last_request_id().await;
+    let before = w.api.last_request_id().await;
 
     let repo = json!({"name": "widgets", "full_name": "acme/widgets", "default_branch": "main"});
     let pr = |action: &str, draft: bool| {
@@ -413,7 +394,7 @@ async fn a_token_spent_mid_delivery_fails_over_and_stays_masked() {
             json!({"token": TOKEN_A, "limit": 5000, "remaining": 1}),
         )
         .await;
-    let before = w.last_request_id().await;
+    let before = w.api.last_request_id().await;
     w.open_pr("feature", json!({"src/lib.rs": "x\n"})).await;
     let summary = w.opened(1);
     assert!(summary["success"].as_bool().unwrap(), "{summary:#}");
@@ -446,7 +427,7 @@ async fn an_app_mints_one_installation_token_for_many_deliveries() {
     let pem = app["private_key_pem"].as_str().unwrap();
     // Read at the first delivery that needs it.
     std::fs::write(w.data.path().join("webhook-server.private-key.pem"), pem).unwrap();
-    let before = w.last_request_id().await;
+    let before = w.api.last_request_id().await;
     for (i, head) in ["one", "two", "three"].iter().enumerate() {
         let pr = w
             .open_pr(head, json!({format!("src/{head}.rs"): "x\n"}))

@@ -9,7 +9,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::sim::{self, Api};
+use common::sim::{self, Api, is_write};
 use common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -235,14 +235,6 @@ impl Scenario {
             .expect("an evaluation")
     }
 
-    async fn last_request(&self) -> u64 {
-        let (_, _, log) = self.api.get("/_simulator/requests", None).await;
-        log.as_array()
-            .unwrap()
-            .last()
-            .map_or(0, |r| r["id"].as_u64().unwrap())
-    }
-
     /// Sends every delivery so far again under new ids: the state must not change and the
     /// server must write nothing.
     async fn replay_changes_nothing(&self, numbers: &[u64]) {
@@ -250,25 +242,17 @@ impl Scenario {
         for n in numbers {
             before.push((self.labels(*n).await, self.checks(*n).await));
         }
-        let since = self.last_request().await;
+        let since = self.api.last_request_id().await;
         let sent = self.api.admin("/replay", json!({"since": 0})).await;
         assert!(sent["sent"].as_u64().unwrap() > 0);
         self.settle().await;
-        let (_, _, log) = self
+        let writes: Vec<String> = self
             .api
-            .get(&format!("/_simulator/requests?since={since}"), None)
-            .await;
-        let writes: Vec<String> = log
-            .as_array()
-            .unwrap()
+            .requests(since)
+            .await
             .iter()
             .filter(|r| !r["path"].as_str().unwrap().starts_with("/_simulator"))
-            .filter(|r| {
-                let mutation = r["operation"]
-                    .as_str()
-                    .is_some_and(|o| o.contains("AutoMerge"));
-                (r["method"] != "GET" && r["path"] != "/graphql") || mutation
-            })
+            .filter(|r| is_write(r))
             .filter(|r| !r["path"].as_str().unwrap().ends_with("/access_tokens"))
             .map(|r| format!("{} {}", r["method"], r["path"]))
             .collect();

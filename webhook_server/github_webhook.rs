@@ -408,11 +408,15 @@ impl GithubWebhook {
             ctx.start_step("owners", Default::default());
             ctx.complete_step("owners", step_data! {"invalid_files": owners.invalid});
         }
+        if matches!(handler, Handler::IssueComment | Handler::Push) {
+            record_unhandled(handler, ctx);
+            return Ok(());
+        }
         let action = ctx.action.clone().unwrap_or_default();
         let name = handler.name();
+        ctx.start_step(name, Default::default());
         let done = match handler {
             Handler::PullRequest => {
-                ctx.start_step(name, Default::default());
                 PullRequestHandler {
                     session,
                     config: &config,
@@ -422,7 +426,6 @@ impl GithubWebhook {
                 .await?
             }
             Handler::PullRequestReview => {
-                ctx.start_step(name, Default::default());
                 PullRequestReviewHandler {
                     session,
                     config: &config,
@@ -431,8 +434,8 @@ impl GithubWebhook {
                 .handle(&action, payload, &mut data)
                 .await?
             }
-            Handler::CheckRun | Handler::MergeCheck => {
-                ctx.start_step(name, Default::default());
+            // CheckRun and MergeCheck: the handlers not built yet returned above.
+            _ => {
                 CheckRunHandler {
                     session,
                     config: &config,
@@ -440,10 +443,6 @@ impl GithubWebhook {
                 }
                 .handle(&mut data)
                 .await?
-            }
-            Handler::IssueComment | Handler::Push => {
-                record_unhandled(handler, ctx);
-                return Ok(());
             }
         };
         ctx.complete_step(name, done);

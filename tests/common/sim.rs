@@ -109,6 +109,22 @@ impl Api {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
+    /// The simulator's request log after entry `since`.
+    pub async fn requests(&self, since: u64) -> Vec<Value> {
+        let (_, _, log) = self
+            .get(&format!("/_simulator/requests?since={since}"), None)
+            .await;
+        serde_json::from_value(log).unwrap()
+    }
+
+    /// The id of the last request the simulator logged, to read what follows it.
+    pub async fn last_request_id(&self) -> u64 {
+        self.requests(0)
+            .await
+            .last()
+            .map_or(0, |r| r["id"].as_u64().unwrap())
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> (u16, HeaderMap, Value) {
         let mut req = self.http.get(format!("{}{path}", self.base));
         if let Some(t) = token {
@@ -119,6 +135,15 @@ impl Api {
         let headers = resp.headers().clone();
         (status, headers, resp.json().await.unwrap_or(Value::Null))
     }
+}
+
+/// Whether a logged request changed GitHub: any REST call but a GET, and the auto-merge
+/// mutations (other GraphQL documents here only read).
+pub fn is_write(r: &Value) -> bool {
+    let mutation = r["operation"]
+        .as_str()
+        .is_some_and(|o| o.contains("AutoMerge"));
+    (r["method"] != "GET" && r["path"] != "/graphql") || mutation
 }
 
 /// Runs git as bob in `cwd`; returns its trimmed output.

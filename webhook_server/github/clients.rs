@@ -187,10 +187,7 @@ impl Session {
     /// Without `github-tokens`, an installed App reads and writes with its installation token.
     async fn app_token(&self) -> Result<Option<String>, GitHubError> {
         match &self.app {
-            Some(app) if self.gh.pool().is_empty() => app
-                .installation_token(&self.gh, &self.spend, &self.owner, &self.name)
-                .await
-                .map(Some),
+            Some(app) if self.gh.pool().is_empty() => self.installation_token(app).await.map(Some),
             _ => Ok(None),
         }
     }
@@ -202,16 +199,11 @@ impl Session {
 
     /// The App's slug, which its check runs carry; learned with its installation token.
     pub async fn app_slug(&self) -> Result<String, GitHubError> {
-        let Some(app) = &self.app else {
-            return Err(GitHubError::NoToken {
-                request: "check runs (github-app-id is not set)".into(),
-            });
-        };
+        let app = self.required_app("check runs")?;
         if let Some(slug) = app.slug() {
             return Ok(slug);
         }
-        app.installation_token(&self.gh, &self.spend, &self.owner, &self.name)
-            .await?;
+        self.installation_token(app).await?;
         app.slug().ok_or_else(|| GitHubError::Status {
             request: "GET installation".into(),
             status: 200,
@@ -226,19 +218,23 @@ impl Session {
         repo_path: &str,
         body: Option<&Value>,
     ) -> Result<Answer, GitHubError> {
-        let Some(app) = &self.app else {
-            return Err(GitHubError::NoToken {
-                request: format!(
-                    "{method} {repo_path} (only a GitHub App may; github-app-id is not set)"
-                ),
-            });
-        };
-        let token = app
-            .installation_token(&self.gh, &self.spend, &self.owner, &self.name)
-            .await?;
+        let app = self.required_app(&format!("{method} {repo_path}"))?;
+        let token = self.installation_token(app).await?;
         let path = format!("/repos/{}/{}{repo_path}", self.owner, self.name);
         self.gh
             .rest_with(&self.spend, credential(Some(&token)), method, &path, body)
+            .await
+    }
+
+    /// The App, for `request`, which only an App may make.
+    fn required_app(&self, request: &str) -> Result<&Arc<AppAuth>, GitHubError> {
+        self.app.as_ref().ok_or_else(|| GitHubError::NoToken {
+            request: format!("{request} (only a GitHub App may; github-app-id is not set)"),
+        })
+    }
+
+    async fn installation_token(&self, app: &AppAuth) -> Result<String, GitHubError> {
+        app.installation_token(&self.gh, &self.spend, &self.owner, &self.name)
             .await
     }
 

@@ -10,11 +10,12 @@
 use reqwest::Method;
 use serde_json::{Map, Value, json};
 
+use super::Done;
 use super::owners::PullOwners;
 use super::settle::{Desired, Settle};
 use crate::config::RepoConfig;
 use crate::github::clients::Session;
-use crate::repository_data::{CheckRun, RepositoryData};
+use crate::repository_data::{CheckRun, PullRequest, RepositoryData};
 
 /// GitHub refuses longer outputs.
 const MAX_TEXT: usize = 65_535;
@@ -82,9 +83,8 @@ pub struct RunPlan {
 }
 
 /// The server's own run `name` at the head, if the snapshot has one.
-fn ours<'d>(data: &'d RepositoryData, slug: &str, name: &str) -> Option<&'d CheckRun> {
-    data.pull
-        .check_runs
+fn ours<'d>(pull: &'d PullRequest, slug: &str, name: &str) -> Option<&'d CheckRun> {
+    pull.check_runs
         .iter()
         .filter(|r| r.name == name && r.app.as_deref() == Some(slug))
         .max_by_key(|r| r.id)
@@ -93,14 +93,14 @@ fn ours<'d>(data: &'d RepositoryData, slug: &str, name: &str) -> Option<&'d Chec
 /// The write that brings run `name` to `state` and `output`; none when the snapshot agrees.
 /// The snapshot holds the head's runs, so a replayed delivery finds the run it created.
 pub fn plan(
-    data: &RepositoryData,
+    pull: &PullRequest,
     slug: &str,
     name: &str,
     state: RunState,
     output: Option<Output>,
 ) -> Option<RunPlan> {
     let (status, conclusion) = state.graphql();
-    let current = ours(data, slug, name);
+    let current = ours(pull, slug, name);
     if let Some(run) = current {
         let same_state = run.status.eq_ignore_ascii_case(status)
             && run.conclusion.as_deref().map(str::to_ascii_uppercase)
@@ -138,9 +138,9 @@ impl RunPlan {
 }
 
 /// Replaces (or adds) the snapshot's record of a run.
-pub fn record_run(data: &mut RepositoryData, run: CheckRun) {
-    data.pull.check_runs.retain(|r| r.id != run.id);
-    data.pull.check_runs.push(run);
+pub fn record_run(pull: &mut PullRequest, run: CheckRun) {
+    pull.check_runs.retain(|r| r.id != run.id);
+    pull.check_runs.push(run);
 }
 
 impl CheckRuns<'_> {
@@ -181,9 +181,6 @@ impl CheckRuns<'_> {
         Ok(answer.body["id"].as_u64().unwrap_or_default())
     }
 }
-
-/// What one handler did, for its step record.
-pub type Done = Map<String, Value>;
 
 /// `check_run` completed (a run the server did not just complete itself): re-evaluates whether
 /// the pull request can be merged.

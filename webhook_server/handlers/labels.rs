@@ -102,12 +102,18 @@ pub fn category(label: &str) -> Option<LabelCategory> {
     })
 }
 
+/// Whether `labels.enabled-labels` leaves `category` on (every category is, when unset).
+pub fn category_enabled(config: &RepoConfig, category: LabelCategory) -> bool {
+    config
+        .labels
+        .enabled_labels
+        .as_ref()
+        .is_none_or(|enabled| enabled.contains(&category))
+}
+
 /// Whether `labels.enabled-labels` lets the server apply `label`.
 pub fn enabled(config: &RepoConfig, label: &str) -> bool {
-    match (&config.labels.enabled_labels, category(label)) {
-        (Some(enabled), Some(category)) => enabled.contains(&category),
-        _ => true,
-    }
+    category(label).is_none_or(|c| category_enabled(config, c))
 }
 
 /// The colour for `label`: `labels.colors` by name, then by a `-`-ended prefix, then the size
@@ -169,30 +175,6 @@ pub fn size_label(config: &RepoConfig, lines: u64) -> String {
             .to_string(),
     };
     format!("{SIZE_PREFIX}{name}")
-}
-
-/// What reconciling wrote.
-#[derive(Debug, Default, PartialEq)]
-pub struct LabelChanges {
-    pub added: Vec<String>,
-    pub removed: Vec<String>,
-    /// Wanted, but their category is disabled.
-    pub suppressed: Vec<String>,
-}
-
-impl LabelChanges {
-    /// Adds what changed to a step record, under `<key>_added` / `_removed` / `_disabled`.
-    pub fn record(&self, done: &mut serde_json::Map<String, serde_json::Value>, key: &str) {
-        for (suffix, labels) in [
-            ("added", &self.added),
-            ("removed", &self.removed),
-            ("disabled", &self.suppressed),
-        ] {
-            if !labels.is_empty() {
-                done.insert(format!("{key}_{suffix}"), json!(labels));
-            }
-        }
-    }
 }
 
 pub struct LabelsHandler<'a> {
@@ -282,17 +264,28 @@ impl LabelPlan {
         for (name, color, _) in &self.define {
             data.repo_labels.insert(name.clone(), color.clone());
         }
-        data.pull.labels.extend(self.add.iter().cloned());
+        self.project(&mut data.pull.labels);
+    }
+
+    /// A pull request's labels after the plan was written.
+    pub fn project(&self, labels: &mut BTreeSet<String>) {
+        labels.extend(self.add.iter().cloned());
         for label in &self.remove {
-            data.pull.labels.remove(label);
+            labels.remove(label);
         }
     }
 
-    pub fn changes(&self) -> LabelChanges {
-        LabelChanges {
-            added: self.add.clone(),
-            removed: self.remove.clone(),
-            suppressed: self.suppressed.clone(),
+    /// Adds what the plan changes to a step record, under `<key>_added` / `_removed` /
+    /// `_disabled`.
+    pub fn record(&self, done: &mut super::Done, key: &str) {
+        for (suffix, labels) in [
+            ("added", &self.add),
+            ("removed", &self.remove),
+            ("disabled", &self.suppressed),
+        ] {
+            if !labels.is_empty() {
+                done.insert(format!("{key}_{suffix}"), json!(labels));
+            }
         }
     }
 }

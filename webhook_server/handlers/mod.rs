@@ -2,6 +2,9 @@
 //! delivery's snapshot, and writes only the difference (level-triggered), so a replayed event
 //! writes nothing.
 
+/// What one handler did, for its step record.
+pub type Done = serde_json::Map<String, serde_json::Value>;
+
 pub mod check_run;
 mod css_colors;
 pub mod labels;

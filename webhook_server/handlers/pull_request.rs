@@ -8,7 +8,8 @@
 use reqwest::Method;
 use serde_json::json;
 
-use super::check_run::{Done, Output, RunState};
+use super::Done;
+use super::check_run::{Output, RunState};
 use super::labels::{
     BRANCH_PREFIX, HAS_CONFLICTS, NEEDS_REBASE, REVIEW_PREFIXES, SIZE_PREFIX, VERIFIED, WIP,
     size_label,
@@ -312,12 +313,7 @@ impl PullRequestHandler<'_> {
         data: &RepositoryData,
         starts: bool,
     ) -> anyhow::Result<Option<Comment>> {
-        let has = data
-            .pull
-            .our_comments
-            .iter()
-            .any(|c| c.body.contains(welcome::MARKER));
-        if has || !starts {
+        if !starts || welcome::find(&data.pull.our_comments).is_some() {
             return Ok(None);
         }
         let auto_verified = auto_verified(self.config, data);
@@ -443,12 +439,8 @@ impl PullRequestHandler<'_> {
 
     /// A closed pull request's tracking issue is closed too.
     async fn closed(&self, data: &RepositoryData, done: &mut Done) -> anyhow::Result<()> {
-        let Some(issue) = data
-            .pull
-            .our_comments
-            .iter()
-            .find(|c| c.body.contains(welcome::MARKER))
-            .and_then(|c| welcome::tracking_issue(&c.body))
+        let Some(issue) =
+            welcome::find(&data.pull.our_comments).and_then(|c| welcome::tracking_issue(&c.body))
         else {
             return Ok(());
         };

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::check_run::Done;
+use super::Done;
 use super::labels::{APPROVED_PREFIX, CHANGES_REQUESTED_PREFIX, COMMENTED_PREFIX, LGTM_PREFIX};
 use super::owners::PullOwners;
 use super::settle::{Desired, Settle};

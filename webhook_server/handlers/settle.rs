@@ -7,7 +7,8 @@ use futures_util::future::try_join_all;
 use reqwest::Method;
 use serde_json::json;
 
-use super::check_run::{CheckRuns, Done, Output, RunPlan, RunState, plan, record_run};
+use super::Done;
+use super::check_run::{CheckRuns, Output, RunPlan, RunState, plan, record_run};
 use super::labels::{self, AUTOMERGE, CAN_BE_MERGED, LabelPlan, LabelsHandler};
 use super::owners::PullOwners;
 use crate::config::RepoConfig;
@@ -52,8 +53,10 @@ impl Settle<'_> {
             true => Some(self.session.app_slug().await?),
             false => None,
         };
-        let mut after = data.clone();
-        labels::plan(self.config, data, &desired.want, &desired.unwanted).apply_to(&mut after);
+        // Only the pull request feeds the evaluation: it alone is projected.
+        let mut after = data.pull.clone();
+        labels::plan(self.config, data, &desired.want, &desired.unwanted)
+            .project(&mut after.labels);
         let mut runs = Vec::new();
         if let Some(slug) = &slug {
             for (name, state, output) in desired.checks {
@@ -66,12 +69,9 @@ impl Settle<'_> {
         }
         let open = data.pull.state == "OPEN";
         let unmet: Vec<String> = if open {
-            let required = merge_readiness::required_checks(
-                self.config,
-                &after.protection,
-                &after.pull.base_ref,
-            );
-            merge_readiness::evaluate(&after.pull, self.config, self.owners, &required)
+            let required =
+                merge_readiness::required_checks(self.config, &data.protection, &after.base_ref);
+            merge_readiness::evaluate(&after, self.config, self.owners, &required)
                 .iter()
                 .map(Unmet::to_string)
                 .collect()
@@ -138,7 +138,7 @@ impl Settle<'_> {
         done: &mut Done,
     ) -> anyhow::Result<()> {
         s.labels.apply_to(data);
-        s.labels.changes().record(done, "labels");
+        s.labels.record(done, "labels");
         if let Some(slug) = &s.slug {
             let written: Vec<String> = s
                 .runs
@@ -149,7 +149,7 @@ impl Settle<'_> {
                 done.insert("check_runs".into(), json!(written));
             }
             for (p, id) in s.runs.iter().zip(ids) {
-                record_run(data, p.run(id, slug));
+                record_run(&mut data.pull, p.run(id, slug));
             }
         } else if data.pull.state == "OPEN" {
             done.insert(

@@ -5,11 +5,17 @@
 use std::collections::BTreeSet;
 
 use crate::config::{LabelCategory, RepoConfig};
-use crate::handlers::labels::enabled;
+use crate::handlers::labels::category_enabled;
 use crate::merge_readiness::{self, CONVENTIONAL_TITLE};
+use crate::repository_data::Comment;
 
 pub const MARKER: &str = "<!-- gws:welcome -->";
 const TRACKING_MARKER: &str = "<!-- gws:tracking-issue ";
+
+/// The pull request's welcome comment among the server's own comments.
+pub fn find(comments: &[Comment]) -> Option<&Comment> {
+    comments.iter().find(|c| c.body.contains(MARKER))
+}
 
 /// The tracking issue a welcome comment remembers.
 pub fn tracking_issue(body: &str) -> Option<u64> {
@@ -39,7 +45,7 @@ fn list(users: &BTreeSet<String>) -> String {
 
 /// The comment's full text.
 pub fn render(config: &RepoConfig, required: &[String], people: &People) -> String {
-    let on = |label: &str| enabled(config, label);
+    let on = |category| category_enabled(config, category);
     let mut s = String::new();
     s.push_str(MARKER);
     if let Some(n) = people.tracking_issue {
@@ -53,7 +59,7 @@ pub fn render(config: &RepoConfig, required: &[String], people: &People) -> Stri
     s.push_str(
         "- **Reviewers** are requested from the OWNERS files that govern the changed paths\n",
     );
-    if on("size/XS") {
+    if on(LabelCategory::Size) {
         s.push_str("- **Size label** (`size/XS` … `size/XXL`, or this repository's buckets) follows the diff\n");
     }
     match (config.create_issue_for_new_pr, people.tracking_issue) {
@@ -64,7 +70,7 @@ pub fn render(config: &RepoConfig, required: &[String], people: &People) -> Stri
     if config.pre_commit {
         s.push_str("- **Pre-commit** runs on every push\n");
     }
-    if on("branch-main") {
+    if on(LabelCategory::Branch) {
         s.push_str("- **Branch label** `branch-<base>` names the target branch\n");
     }
     if config.verified_job {
@@ -72,21 +78,21 @@ pub fn render(config: &RepoConfig, required: &[String], people: &People) -> Stri
     }
     s.push_str(&format!("- **Labels**: {}\n", labels_line(config)));
     s.push_str("\n### 📋 Available Commands\n\n#### PR Status Management\n");
-    for (label, line) in [
+    for (category, line) in [
         (
-            "wip",
+            LabelCategory::Wip,
             "- `/wip` / `/wip cancel`: mark or unmark work in progress",
         ),
         (
-            "hold",
+            LabelCategory::Hold,
             "- `/hold` / `/hold cancel`: block or unblock merging (PR author or approvers)",
         ),
         (
-            "verified",
+            LabelCategory::Verified,
             "- `/verified` / `/verified cancel`: mark or unmark verified",
         ),
     ] {
-        if on(label) {
+        if on(category) {
             s.push_str(line);
             s.push('\n');
         }
@@ -97,7 +103,7 @@ pub fn render(config: &RepoConfig, required: &[String], people: &People) -> Stri
         s.push_str("- `/security-override` / `/security-override cancel`: accept or re-run the security checks (maintainers)\n");
     }
     s.push_str("\n#### Review & Approval\n- `/lgtm` / `/lgtm cancel`\n- `/approve` / `/approve cancel` (approvers)\n");
-    if on("automerge") {
+    if on(LabelCategory::Automerge) {
         s.push_str(
             "- `/automerge`: merge once `can-be-merged` passes (maintainers and approvers)\n",
         );
@@ -129,7 +135,7 @@ pub fn render(config: &RepoConfig, required: &[String], people: &People) -> Stri
             "\n#### Container Operations\n- `/build-and-push-container [--build-arg KEY=value]`\n",
         );
     }
-    if on("cherry-pick-x") {
+    if on(LabelCategory::CherryPick) {
         s.push_str("\n#### Cherry-pick Operations\n- `/cherry-pick <branch> [<branch>…]`\n- `/cherry-pick-retry <branch>`\n");
     }
     s.push_str("\n#### Branch Management\n- `/rebase`\n");

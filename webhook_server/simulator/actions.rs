@@ -652,23 +652,12 @@ pub(super) fn write_check_run(
         let r = &w.repos[&key];
         let json = w.check_run_json(r, &r.check_runs[&run_id]);
         let sender = format!("{app}[bot]");
-        if created {
-            out.extend(emit(
-                w,
-                &key,
-                "check_run",
-                &sender,
-                json!({"action": "created", "check_run": json.clone()}),
-            ));
-        }
-        if completed_now {
-            out.extend(emit(
-                w,
-                &key,
-                "check_run",
-                &sender,
-                json!({"action": "completed", "check_run": json.clone()}),
-            ));
+        let actions = [("created", created), ("completed", completed_now)];
+        for (action, happened) in actions {
+            if happened {
+                let payload = json!({"action": action, "check_run": json.clone()});
+                out.extend(emit(w, &key, "check_run", &sender, payload));
+            }
         }
         if completed_now {
             super::requirements::merge_ready(w, out, &key);
