@@ -542,6 +542,91 @@ async fn a_pull_request_closed_unmerged_closes_its_tracking_issue() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_clean_rebase_keeps_approvals_and_a_real_change_drops_them() {
+    let s = scenario("", json!({"OWNERS": OWNERS})).await;
+    let n = s
+        .open(
+            "alice",
+            "Add engine",
+            "engine",
+            json!({"src/engine.rs": "fn x() {}\n"}),
+        )
+        .await;
+    s.label("alice", n, "verified").await;
+    s.review("bob", n, "APPROVED", "nice").await;
+    s.review("carol", n, "APPROVED", "/approve").await;
+    let approved = set(&[
+        "branch-main",
+        "size/XS",
+        "verified",
+        "lgtm-bob",
+        "lgtm-carol",
+        "approved-carol",
+        "can-be-merged",
+    ]);
+    assert_eq!(s.labels(n).await, approved);
+
+    // main moves on, and the pull request is rebased onto it: the same change on a new base.
+    s.api
+        .admin(
+            "/repos/acme/widgets/commits",
+            json!({"author": "dave", "branch": "main", "files": {"docs/guide.md": "guide\n"}}),
+        )
+        .await;
+    let old_head = s.pull(n).await["head"]["sha"].as_str().unwrap().to_string();
+    s.api
+        .admin(
+            &format!("/repos/acme/widgets/pulls/{n}/rebase"),
+            json!({"author": "alice"}),
+        )
+        .await;
+    s.settle().await;
+    let new_head = s.pull(n).await["head"]["sha"].as_str().unwrap().to_string();
+    assert_ne!(new_head, old_head);
+    assert_eq!(
+        s.labels(n).await,
+        approved,
+        "a clean rebase keeps approvals"
+    );
+    assert_eq!(s.check(n, "verified").await.1, "success");
+    assert_eq!(s.check(n, "can-be-merged").await.1, "success");
+    let comments = s
+        .get(&format!("/repos/acme/widgets/issues/{n}/comments"))
+        .await;
+    let notes: Vec<&str> = comments
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["body"].as_str())
+        .filter(|b| b.starts_with("**Clean rebase detected**"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{comments:#}");
+    assert!(notes[0].contains(&format!("(`{}`)", &old_head[..7])));
+    assert!(notes[0].contains("lgtm-bob"), "{}", notes[0]);
+
+    // A later review of the rebased head still counts the approval given before it.
+    s.review("erin", n, "COMMENTED", "looks fine").await;
+    assert!(s.labels(n).await.is_superset(&approved));
+
+    // New code: every approval and the verification are gone.
+    s.api
+        .admin(
+            &format!("/repos/acme/widgets/pulls/{n}/commits"),
+            json!({"author": "alice", "files": {"src/engine.rs": "fn y() {}\n"}}),
+        )
+        .await;
+    s.settle().await;
+    assert_eq!(s.labels(n).await, set(&["branch-main", "size/XS"]));
+    assert_eq!(s.check(n, "verified").await, ("queued".into(), "".into()));
+    assert_eq!(s.check(n, "can-be-merged").await.1, "failure");
+
+    // Approving the new code counts again, and a replay of the push does not undo it.
+    s.review("bob", n, "APPROVED", "still nice").await;
+    assert!(s.labels(n).await.contains("lgtm-bob"));
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn fifty_concurrent_label_and_review_events_lose_nothing() {
     let s = scenario(
         "verified-job: false\n",

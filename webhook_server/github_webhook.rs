@@ -421,8 +421,9 @@ impl GithubWebhook {
                     session,
                     config: &config,
                     owners: &owners,
+                    patch_ids: &self.clients.patch_ids,
                 }
-                .handle(&action, &mut data)
+                .handle(&action, payload, &mut data)
                 .await?
             }
             Handler::PullRequestReview => {
@@ -430,6 +431,7 @@ impl GithubWebhook {
                     session,
                     config: &config,
                     owners: &owners,
+                    patch_ids: &self.clients.patch_ids,
                 }
                 .handle(&action, payload, &mut data)
                 .await?

@@ -16,6 +16,7 @@ pub mod logging;
 pub mod logs;
 pub mod masking;
 pub mod merge_readiness;
+pub mod patch_ids;
 pub mod queue;
 pub mod repository_data;
 pub mod server;

@@ -403,6 +403,7 @@ mod tests {
             check_runs: vec![],
             statuses: vec![],
             unresolved_threads: vec![],
+            latest_reviews: vec![],
             head_author: None,
             head_committer: None,
         }

@@ -76,6 +76,8 @@ pub struct PullRequest {
     pub statuses: Vec<Status>,
     /// Review conversations not resolved yet (the first hundred threads).
     pub unresolved_threads: Vec<Thread>,
+    /// Each reviewer's newest review of any kind (a comment included).
+    pub latest_reviews: Vec<Review>,
     /// The GitHub accounts linked to the head commit's author and committer, when any.
     pub head_author: Option<String>,
     pub head_committer: Option<String>,
@@ -136,6 +138,16 @@ fn logins(v: &Value, field: Option<&str>) -> Vec<String> {
     nodes(v)
         .filter_map(|n| field.map_or(n, |f| &n[f])["login"].as_str())
         .map(str::to_string)
+        .collect()
+}
+
+fn reviews(connection: &Value) -> Vec<Review> {
+    nodes(connection)
+        .map(|r| Review {
+            author: text(&r["author"]["login"]),
+            state: text(&r["state"]),
+            commit: r["commit"]["oid"].as_str().map(str::to_string),
+        })
         .collect()
 }
 
@@ -314,13 +326,8 @@ fn pull_request(pr: &Value, viewer: Option<&str>) -> PullRequest {
         labels: nodes(&pr["labels"]).map(|l| text(&l["name"])).collect(),
         assignees: logins(&pr["assignees"], None),
         requested_reviewers: logins(&pr["reviewRequests"], Some("requestedReviewer")),
-        reviews: nodes(&pr["latestOpinionatedReviews"])
-            .map(|r| Review {
-                author: text(&r["author"]["login"]),
-                state: text(&r["state"]),
-                commit: r["commit"]["oid"].as_str().map(str::to_string),
-            })
-            .collect(),
+        reviews: reviews(&pr["latestOpinionatedReviews"]),
+        latest_reviews: reviews(&pr["latestReviews"]),
         files: files(&pr["files"]),
         our_comments: nodes(&pr["comments"])
             .filter(|c| {

@@ -18,9 +18,11 @@ use super::client::{Answer, Credential, GitHub, GitHubError};
 use super::spend::Spend;
 use super::tokens::TokenPool;
 use crate::github_webhook::OwnActions;
+use crate::patch_ids::PatchIds;
 
 /// The App's private key, beside config.yaml in the data dir, as the reference keeps it.
 pub const PRIVATE_KEY_FILE: &str = "webhook-server.private-key.pem";
+const PATCH_IDS_FILE: &str = "patch_ids.sqlite3";
 
 type PoolKey = (String, Vec<String>);
 
@@ -82,6 +84,8 @@ pub struct Clients {
     /// Logins the server acts as, learned from `viewer` in its reads: its own comments and
     /// reviews are recognised without a probe call.
     own_logins: Mutex<HashSet<String>>,
+    /// The patch id of every head compared, for clean-rebase detection.
+    pub patch_ids: PatchIds,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -96,6 +100,7 @@ impl Clients {
             clients: Mutex::default(),
             app: Mutex::default(),
             own_logins: Mutex::default(),
+            patch_ids: PatchIds::new(data_dir.join(PATCH_IDS_FILE)),
         }
     }
 

@@ -6,7 +6,7 @@
 //! from the snapshot, so a replay writes nothing.
 
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::Done;
 use super::check_run::{Output, RunState};
@@ -23,6 +23,7 @@ use crate::github::client::GitHubError;
 use crate::github::clients::Session;
 use crate::github::queries;
 use crate::merge_readiness::{self, COMMITTER_IDENTITY, SUSPICIOUS_PATHS};
+use crate::patch_ids::{self, PatchIds};
 use crate::repository_data::{Comment, PullRequest, RepositoryData};
 
 /// The actions whose payload can change the title, the base or the diff.
@@ -36,11 +37,20 @@ const RECONCILED: &[&str] = &[
 /// The actions that start a pull request's life (again): welcome, tracking issue, auto-merge.
 const STARTS: &[&str] = &["opened", "reopened", "ready_for_review"];
 const AUTO_MERGE_BLOCKED: &str = "Auto-merge blocked: PR modifies security-sensitive paths:";
+/// Marks the clean-rebase comment of one head, so a replay does not post it again.
+const CLEAN_REBASE_MARKER: &str = "<!-- gws:clean-rebase";
 
 pub struct PullRequestHandler<'a> {
     pub session: &'a Session,
     pub config: &'a RepoConfig,
     pub owners: &'a PullOwners,
+    pub patch_ids: &'a PatchIds,
+}
+
+/// What comparing the head with its base told.
+struct Compared {
+    behind: bool,
+    patch_id: Option<String>,
 }
 
 /// Labels the pull request should carry, and those it should not, from its title, base and
@@ -115,7 +125,12 @@ impl PullRequestHandler<'_> {
     }
 
     /// Runs for a `pull_request` delivery; returns what it did, for the step record.
-    pub async fn handle(&self, action: &str, data: &mut RepositoryData) -> anyhow::Result<Done> {
+    pub async fn handle(
+        &self,
+        action: &str,
+        payload: &Value,
+        data: &mut RepositoryData,
+    ) -> anyhow::Result<Done> {
         let mut done = Done::new();
         match action {
             "closed" => self.closed(data, &mut done).await?,
@@ -127,7 +142,8 @@ impl PullRequestHandler<'_> {
                 self.settle().run(data, desired, &mut done).await?;
             }
             _ if data.pull.state == "OPEN" && RECONCILED.contains(&action) => {
-                self.reconcile(action, data, &mut done).await?;
+                let before = payload["before"].as_str();
+                self.reconcile(action, before, data, &mut done).await?;
             }
             _ => {
                 done.insert(
@@ -142,24 +158,51 @@ impl PullRequestHandler<'_> {
     async fn reconcile(
         &self,
         action: &str,
+        before: Option<&str>,
         data: &mut RepositoryData,
         done: &mut Done,
     ) -> anyhow::Result<()> {
         let (mut want, mut unwanted) = desired_labels(self.config, &data.pull);
+        // The previous head, when this push changed no code.
+        let mut clean_rebase = None;
         if action != "edited" {
-            if self.behind_base(data).await? {
+            let compared = self.compare(data).await?;
+            if compared.behind {
                 want.push(NEEDS_REBASE.to_string());
             } else {
                 unwanted.push(NEEDS_REBASE.to_string());
             }
+            if let Some(id) = &compared.patch_id {
+                clean_rebase =
+                    self.remember_patch(data, id, before.filter(|_| action == "synchronize"));
+            }
         }
-        if action == "synchronize" {
-            // New code: reviews of the old head no longer speak for it.
+        let new_code = action == "synchronize" && clean_rebase.is_none();
+        if let Some(before) = clean_rebase {
+            done.insert("clean_rebase".into(), json!(before));
+        }
+        if new_code {
+            // Reviews of the old head no longer speak for the new code. A reviewer whose latest
+            // review is of this code already (the push is replayed) keeps their labels.
+            let current = self.patch_ids.same_code(data);
+            let reviewed: Vec<&str> = data
+                .pull
+                .latest_reviews
+                .iter()
+                .filter(|r| r.commit.as_ref().is_some_and(|c| current.contains(c)))
+                .map(|r| r.author.as_str())
+                .collect();
             unwanted.extend(
                 data.pull
                     .labels
                     .iter()
-                    .filter(|l| REVIEW_PREFIXES.iter().any(|p| l.starts_with(p)))
+                    .filter(|l| {
+                        REVIEW_PREFIXES.iter().any(|p| {
+                            l.strip_prefix(p).is_some_and(|user| {
+                                !reviewed.iter().any(|r| r.eq_ignore_ascii_case(user))
+                            })
+                        })
+                    })
                     .cloned(),
             );
         }
@@ -168,14 +211,13 @@ impl PullRequestHandler<'_> {
             && !needs_manual_verification(self.config, &data.pull);
         if verified_by_author {
             want.push(VERIFIED.to_string());
-        } else if self.config.verified_job && action == "synchronize" {
+        } else if self.config.verified_job && new_code {
             unwanted.push(VERIFIED.to_string());
         }
         let mut checks = Vec::new();
         if action != "edited" || self.config.conventional_title.is_some() {
             checks = self.checks(data);
-            let verified = verified_by_author
-                || (action != "synchronize" && data.pull.labels.contains(VERIFIED));
+            let verified = verified_by_author || (!new_code && data.pull.labels.contains(VERIFIED));
             if self.config.verified_job {
                 checks.push(verified_state(verified));
             }
@@ -194,18 +236,20 @@ impl PullRequestHandler<'_> {
         let starts = STARTS.contains(&action);
         let snapshot = &*data;
         let side = async {
-            let (assigned, requested, welcome, auto_merge) = futures_util::future::try_join4(
-                self.assignee(snapshot, action),
-                self.reviewers(snapshot, action),
-                self.welcome(snapshot, starts),
-                self.auto_merge(snapshot, starts),
-            )
-            .await?;
+            let (assigned, requested, welcome, auto_merge, rebased) =
+                futures_util::future::try_join5(
+                    self.assignee(snapshot, action),
+                    self.reviewers(snapshot, action),
+                    self.welcome(snapshot, starts),
+                    self.auto_merge(snapshot, starts),
+                    self.clean_rebase_comment(snapshot, clean_rebase),
+                )
+                .await?;
             let (auto_merge, blocked) = auto_merge;
             anyhow::Ok(SideEffects {
                 assigned,
                 requested,
-                comments: welcome.into_iter().chain(blocked).collect(),
+                comments: welcome.into_iter().chain(blocked).chain(rebased).collect(),
                 auto_merge,
             })
         };
@@ -225,7 +269,7 @@ impl PullRequestHandler<'_> {
                 if let Some(issue) = welcome::tracking_issue(&comment.body) {
                     done.insert("tracking_issue".into(), json!(issue));
                 }
-            } else {
+            } else if comment.body.starts_with(AUTO_MERGE_BLOCKED) {
                 done.insert("auto_merge".into(), json!("blocked: suspicious paths"));
             }
             data.pull.our_comments.push(comment);
@@ -239,15 +283,88 @@ impl PullRequestHandler<'_> {
         settle.finish(data, settlement, ids, done).await
     }
 
-    /// Whether the base has commits the head lacks.
-    async fn behind_base(&self, data: &RepositoryData) -> anyhow::Result<bool> {
+    /// Whether the base has commits the head lacks, and the patch id of the head's diff.
+    async fn compare(&self, data: &RepositoryData) -> anyhow::Result<Compared> {
         let path = format!("/compare/{}...{}", data.pull.base_sha, data.pull.head_sha);
         match self.session.rest(Method::GET, &path, None).await {
-            Ok(answer) => Ok(answer.body["behind_by"].as_u64().unwrap_or(0) > 0),
+            Ok(answer) => Ok(Compared {
+                behind: answer.body["behind_by"].as_u64().unwrap_or(0) > 0,
+                patch_id: patch_ids::patch_id(&answer.body),
+            }),
             // The head is gone (force-pushed away); the next event decides.
-            Err(GitHubError::Status { status: 404, .. }) => Ok(false),
+            Err(GitHubError::Status { status: 404, .. }) => Ok(Compared {
+                behind: false,
+                patch_id: None,
+            }),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Records the head's patch id; returns `before` when it had the same one (a clean
+    /// rebase). A store that fails only costs the detection: the push counts as new code.
+    fn remember_patch<'b>(
+        &self,
+        data: &RepositoryData,
+        id: &str,
+        before: Option<&'b str>,
+    ) -> Option<&'b str> {
+        let (repo, number) = (&data.full_name, data.pull.number);
+        let outcome = self
+            .patch_ids
+            .record(repo, number, &data.pull.head_sha, id)
+            .and_then(|()| match before {
+                Some(b) => Ok(self
+                    .patch_ids
+                    .get(repo, number, b)?
+                    .is_some_and(|p| p == id)),
+                None => Ok(false),
+            });
+        match outcome {
+            Ok(same) => before.filter(|_| same),
+            Err(e) => {
+                tracing::warn!(pull = number, "clean-rebase detection unavailable: {e:#}");
+                None
+            }
+        }
+    }
+
+    /// Tells reviewers why their labels stayed after a push, once per head.
+    async fn clean_rebase_comment(
+        &self,
+        data: &RepositoryData,
+        before: Option<&str>,
+    ) -> anyhow::Result<Option<Comment>> {
+        let Some(before) = before else {
+            return Ok(None);
+        };
+        let marker = format!("{CLEAN_REBASE_MARKER} {} -->", data.pull.head_sha);
+        if data
+            .pull
+            .our_comments
+            .iter()
+            .any(|c| c.body.contains(&marker))
+        {
+            return Ok(None);
+        }
+        let short = &before[..before.len().min(7)];
+        let mut text = format!(
+            "**Clean rebase detected** — no code changes compared to previous head (`{short}`)."
+        );
+        let kept: Vec<&str> = data
+            .pull
+            .labels
+            .iter()
+            .filter(|l| *l == VERIFIED || REVIEW_PREFIXES.iter().any(|p| l.starts_with(p)))
+            .map(String::as_str)
+            .collect();
+        if !kept.is_empty() {
+            text.push_str(&format!(
+                "\nThe following labels were preserved: {}.",
+                kept.join(", ")
+            ));
+        }
+        text.push_str(&format!("\n{marker}"));
+        self.comment(data, text).await.map(Some)
     }
 
     /// The author becomes the assignee of a pull request nobody is assigned to.
@@ -512,6 +629,7 @@ mod tests {
             check_runs: vec![],
             statuses: vec![],
             unresolved_threads: vec![],
+            latest_reviews: vec![],
             head_author: None,
             head_committer: None,
         }

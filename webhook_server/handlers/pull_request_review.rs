@@ -11,24 +11,27 @@ use super::owners::PullOwners;
 use super::settle::{Desired, Settle};
 use crate::config::RepoConfig;
 use crate::github::clients::Session;
+use crate::patch_ids::PatchIds;
 use crate::repository_data::RepositoryData;
 
 pub struct PullRequestReviewHandler<'a> {
     pub session: &'a Session,
     pub config: &'a RepoConfig,
     pub owners: &'a PullOwners,
+    pub patch_ids: &'a PatchIds,
 }
 
 /// What a review event says about its reviewer, read level-triggered: from the reviewer's
 /// latest approval or change request in the snapshot, so a replayed or late event cannot undo a
-/// newer review. A review of an older head no longer speaks for the code.
+/// newer review. A review of an older head no longer speaks for the code, unless that head
+/// carried the same code (the head is a clean rebase of it).
 pub struct ReviewFacts<'a> {
     pub action: &'a str,
-    /// The event's own review: its state, and whether it reviewed the current head.
+    /// The event's own review: its state, and whether it reviewed the current code.
     pub state: &'a str,
     pub on_head: bool,
     /// The reviewer's latest approval or change request: its state and whether it is of the
-    /// current head.
+    /// current code.
     pub latest: Option<(&'a str, bool)>,
     pub user: &'a str,
     pub author: &'a str,
@@ -104,20 +107,22 @@ impl PullRequestReviewHandler<'_> {
                 json!(format!("{user} is not an approver of this pull request")),
             );
         }
-        let head = &data.pull.head_sha;
+        let current = self.patch_ids.same_code(data);
+        let of_current =
+            |commit: Option<&str>| commit.is_some_and(|c| current.iter().any(|h| h == c));
         let latest = data
             .pull
             .reviews
             .iter()
             .find(|r| r.author.eq_ignore_ascii_case(user))
-            .map(|r| (r.state.as_str(), r.commit.as_deref() == Some(head.as_str())));
+            .map(|r| (r.state.as_str(), of_current(r.commit.as_deref())));
         let (want, unwanted) = if user.is_empty() {
             (Vec::new(), Vec::new())
         } else {
             review_labels(&ReviewFacts {
                 action,
                 state,
-                on_head: review["commit_id"].as_str() == Some(head.as_str()),
+                on_head: of_current(review["commit_id"].as_str()),
                 latest,
                 user,
                 author: &data.pull.author,

@@ -40,6 +40,9 @@ pub struct FileChange {
     pub status: &'static str,
     pub additions: u64,
     pub deletions: u64,
+    /// The file's hunks as GitHub gives them (`@@` lines onward); none for binary files and
+    /// where the caller did not ask for them.
+    pub patch: Option<String>,
 }
 
 /// What `git show` knows of a commit.
@@ -258,9 +261,34 @@ impl BareRepo {
                     },
                     additions,
                     deletions,
+                    patch: None,
                 })
             })
             .collect())
+    }
+
+    /// `changed_files` with each file's patch, as the REST API's diff entries carry them.
+    pub fn diff_files(&self, base: &str, head: &str) -> Result<Vec<FileChange>> {
+        let mut files = self.changed_files(base, head)?;
+        let diff = self.git(&[
+            "diff",
+            "--no-renames",
+            "--no-color",
+            &format!("{base}...{head}"),
+        ])?;
+        let mut patches: BTreeMap<&str, String> = BTreeMap::new();
+        for section in diff.split("diff --git a/").skip(1) {
+            let header = section.lines().next().unwrap_or_default();
+            // Without renames both sides name the same path: `<p> b/<p>`.
+            let name = &header[..header.len().saturating_sub(3) / 2];
+            if let Some(at) = section.find("\n@@") {
+                patches.insert(name, section[at + 1..].trim_end_matches('\n').to_string());
+            }
+        }
+        for f in &mut files {
+            f.patch = patches.remove(f.filename.as_str());
+        }
+        Ok(files)
     }
 
     /// Commits on `from` that `to` lacks.
@@ -417,7 +445,7 @@ mod tests {
             )
             .unwrap();
         repo.set_ref("refs/heads/feature", &feature).unwrap();
-        let changed = repo.changed_files("main", "feature").unwrap();
+        let changed = repo.diff_files("main", "feature").unwrap();
         assert_eq!(
             changed,
             vec![
@@ -425,13 +453,15 @@ mod tests {
                     filename: "README.md".into(),
                     status: "removed",
                     additions: 0,
-                    deletions: 1
+                    deletions: 1,
+                    patch: Some("@@ -1 +0,0 @@\n-hi".into()),
                 },
                 FileChange {
                     filename: "src/a.rs".into(),
                     status: "added",
                     additions: 1,
-                    deletions: 0
+                    deletions: 0,
+                    patch: Some("@@ -0,0 +1 @@\n+fn a() {}".into()),
                 },
             ]
         );

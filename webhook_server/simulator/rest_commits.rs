@@ -182,7 +182,7 @@ pub(super) async fn compare(
     };
     let files: Vec<Value> = r
         .git
-        .changed_files(&base_sha, &head_sha)
+        .diff_files(&base_sha, &head_sha)
         .unwrap_or_default()
         .iter()
         .map(|f| w.diff_entry_json(r, &head_sha, f))

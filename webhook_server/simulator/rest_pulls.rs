@@ -182,7 +182,7 @@ pub(super) async fn pull_files(
     };
     let list: Vec<Value> = r
         .git
-        .changed_files(&base, &head)
+        .diff_files(&base, &head)
         .unwrap_or_default()
         .iter()
         .map(|f| w.diff_entry_json(r, &head, f))

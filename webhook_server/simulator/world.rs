@@ -784,7 +784,7 @@ impl World {
         if with_files {
             let parent = c.parents.first().cloned();
             let files = match &parent {
-                Some(p) => repo.git.changed_files(p, &c.sha).unwrap_or_default(),
+                Some(p) => repo.git.diff_files(p, &c.sha).unwrap_or_default(),
                 None => Vec::new(),
             };
             let additions: u64 = files.iter().map(|f| f.additions).sum();
@@ -809,14 +809,19 @@ impl World {
             .git
             .blob_id(if f.status == "removed" { "" } else { sha }, &f.filename)
             .unwrap_or_else(|| "0".repeat(40));
-        json!({
+        let mut entry = json!({
             "sha": blob, "filename": f.filename, "status": f.status,
             "additions": f.additions, "deletions": f.deletions,
             "changes": f.additions + f.deletions,
             "blob_url": format!("{html}/blob/{sha}/{}", f.filename),
             "raw_url": format!("{html}/raw/{sha}/{}", f.filename),
             "contents_url": format!("{api}/contents/{}?ref={sha}", f.filename),
-        })
+        });
+        // GitHub leaves `patch` out for binary files rather than sending null.
+        if let Some(patch) = &f.patch {
+            entry["patch"] = json!(patch);
+        }
+        entry
     }
 
     pub fn reaction_json(&self, r: &Reaction) -> Value {
