@@ -24,8 +24,8 @@ use github_webhook_server::logs::writer::LogWriter;
 use github_webhook_server::masking::{Masker, SharedMasker};
 use github_webhook_server::queue::sqlite::SqliteQueue;
 use github_webhook_server::queue::{
-    Claimed, Completion, DeliveryQueue, Enqueued, LogCursor, NewDelivery, QueueError, QueueFuture,
-    QueueStats, SummaryRow,
+    Behind, Claimed, Completion, DeliveryQueue, Enqueued, LogCursor, NewDelivery, QueueError,
+    QueueFuture, QueueStats, SummaryRow,
 };
 use github_webhook_server::simulator::REPO_URLS;
 use github_webhook_server::worker::Workers;
@@ -276,6 +276,9 @@ impl DeliveryQueue for Discard {
     }
     fn renew(&self, _: Vec<i64>, _: Duration) -> QueueFuture<'_, ()> {
         Box::pin(async { Ok(()) })
+    }
+    fn pending_behind(&self, _: i64, _: usize) -> QueueFuture<'_, Vec<Behind>> {
+        Box::pin(async { Ok(Vec::new()) })
     }
     fn complete(&self, _: i64, _: Completion) -> QueueFuture<'_, ()> {
         Box::pin(async { Err(QueueError::Closed) })

@@ -32,6 +32,11 @@ struct Scenario {
 /// `acme/widgets` with `files` (OWNERS, the repository's own config…), every user a writer,
 /// the App `gws` installed, and the server with `config` added to config.yaml.
 async fn scenario(config: &str, files: Value) -> Scenario {
+    scenario_with_env(config, files, &[]).await
+}
+
+/// `scenario`, with the server started under `env`.
+async fn scenario_with_env(config: &str, files: Value, env: &[(&str, &str)]) -> Scenario {
     let (sim_dir, sim, api) = sim::start().await;
     for user in USERS {
         api.admin("/tokens", json!({"token": token(user), "login": user}))
@@ -62,7 +67,7 @@ async fn scenario(config: &str, files: Value) -> Scenario {
         app["private_key_pem"].as_str().unwrap(),
     )
     .unwrap();
-    let server = Server::start(data.path());
+    let server = Server::start_with_env(data.path(), env);
     api.admin(
         "/hooks",
         json!({"repo": "acme/widgets", "url": server.url("/webhook_server"), "secret": SECRET}),
@@ -623,6 +628,123 @@ async fn a_clean_rebase_keeps_approvals_and_a_real_change_drops_them() {
     // Approving the new code counts again, and a replay of the push does not undo it.
     s.review("bob", n, "APPROVED", "still nice").await;
     assert!(s.labels(n).await.contains("lgtm-bob"));
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merge_refreshes_merge_state_labels_on_the_other_open_pull_requests() {
+    let s = scenario("verified-job: false\n", json!({"OWNERS": OWNERS})).await;
+    let merged = s
+        .open("alice", "Shared A", "a", json!({"src/shared.rs": "a\n"}))
+        .await;
+    let clashing = s
+        .open("bob", "Shared B", "b", json!({"src/shared.rs": "b\n"}))
+        .await;
+    let unrelated = s
+        .open("carol", "Docs", "c", json!({"docs/c.md": "c\n"}))
+        .await;
+    for n in [clashing, unrelated] {
+        let labels = s.labels(n).await;
+        assert!(!labels.contains("needs-rebase") && !labels.contains("has-conflicts"));
+    }
+    // GitHub recomputes mergeability in the background: for a while after the merge it is
+    // UNKNOWN, and the refresh has to wait for it rather than sleep a fixed time.
+    s.api
+        .admin("/mergeability-delay", json!({"ms": 1200}))
+        .await;
+    s.api
+        .admin(
+            &format!("/repos/acme/widgets/pulls/{merged}/merge"),
+            json!({"author": "carol", "method": "squash"}),
+        )
+        .await;
+    s.settle().await;
+
+    let labels = s.labels(clashing).await;
+    assert!(labels.contains("has-conflicts"), "{labels:?}");
+    assert!(labels.contains("needs-rebase"), "{labels:?}");
+    let labels = s.labels(unrelated).await;
+    assert!(labels.contains("needs-rebase"), "{labels:?}");
+    assert!(!labels.contains("has-conflicts"), "{labels:?}");
+    assert_eq!(
+        s.unmet(clashing),
+        [
+            "PR is not mergeable: CONFLICTING",
+            "Missing approved from approvers: carol"
+        ]
+    );
+    let refreshes: Vec<Value> = summaries(s.data.path())
+        .into_iter()
+        .filter(|r| r["action"] == "base_moved")
+        .collect();
+    assert_eq!(refreshes.len(), 2, "{refreshes:#?}");
+    for r in &refreshes {
+        assert!(r["success"].as_bool().unwrap(), "{r:#}");
+        let polls = r["workflow_steps"]["PullRequestHandler"]["mergeable_polls"]
+            .as_u64()
+            .unwrap_or(0);
+        assert!(polls >= 1, "mergeability was known at once: {r:#}");
+    }
+    s.replay_changes_nothing(&[clashing, unrelated]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_completed_checks_is_evaluated_once_at_its_end() {
+    // Every delivery takes 300 ms more, so the burst queues up behind its first delivery.
+    let s = scenario_with_env(
+        "verified-job: false\n",
+        json!({"OWNERS": "approvers: [carol]\n"}),
+        &[("WEBHOOK_SERVER_TEST_DELAY_MS", "300")],
+    )
+    .await;
+    let checks: Vec<String> = (0..6).map(|i| format!("ci-{i}")).collect();
+    s.api
+        .admin("/tokens", json!({"token": token("acme"), "login": "acme"}))
+        .await;
+    s.as_user(
+        "acme",
+        Method::PUT,
+        "/repos/acme/widgets/branches/main/protection",
+        json!({"required_status_checks": {"strict": false, "contexts": checks},
+               "enforce_admins": null, "required_pull_request_reviews": null,
+               "restrictions": null}),
+    )
+    .await;
+    let n = s
+        .open("alice", "Burst", "burst", json!({"src/a.rs": "a\n"}))
+        .await;
+    s.review("carol", n, "COMMENTED", "/approve").await;
+    assert_eq!(s.check(n, "can-be-merged").await.1, "failure");
+    let sha = s.pull(n).await["head"]["sha"].as_str().unwrap().to_string();
+    for name in &checks {
+        s.api
+            .admin(
+                "/repos/acme/widgets/check-runs",
+                json!({"app": "ci", "name": name, "head_sha": sha,
+                       "status": "completed", "conclusion": "success"}),
+            )
+            .await;
+    }
+    s.settle().await;
+
+    let decisions: Vec<String> = summaries(s.data.path())
+        .iter()
+        .filter(|r| r["event_type"] == "check_run" && r["action"] == "completed")
+        .filter(|r| r["workflow_steps"]["webhook_routing"]["decision"] != "skip")
+        .map(|r| {
+            r["workflow_steps"]["webhook_routing"]["decision"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(decisions.len(), checks.len(), "{decisions:?}");
+    let coalesced = decisions.iter().filter(|d| *d == "coalesce").count();
+    assert!(coalesced >= 1, "nothing coalesced: {decisions:?}");
+    // The completions arrive in order, and the last one always evaluates.
+    assert_eq!(decisions.last().unwrap(), "dispatch", "{decisions:?}");
+    assert!(s.unmet(n).is_empty(), "{:?}", s.unmet(n));
+    assert_eq!(s.check(n, "can-be-merged").await.1, "success");
     s.replay_changes_nothing(&[n]).await;
 }
 

@@ -147,6 +147,7 @@ async fn every_github_example_payload_is_accepted_triaged_and_processed() {
                         state: github_webhook_server::queue::FinalState::Done,
                         day: summary.day().to_string(),
                         summary_line: String::new(),
+                        follow_ups: Vec::new(),
                     },
                 )
                 .await

@@ -3,19 +3,19 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use reqwest::Method;
 
 use crate::commands;
 use crate::config::model::RepoConfig;
 use crate::config::{Config, REPO_FILE_NAME, RepoFile, RepositoryEntry};
-use crate::github::clients::{Clients, Session};
+use crate::github::clients::{Clients, Peek, Session};
 use crate::handlers::check_run::CheckRunHandler;
 use crate::handlers::owners;
-use crate::handlers::pull_request::PullRequestHandler;
+use crate::handlers::pull_request::{self, PullRequestHandler};
 use crate::handlers::pull_request_review::PullRequestReviewHandler;
-use crate::queue::Claimed;
+use crate::queue::{Claimed, DeliveryQueue, NewDelivery, PayloadMeta, ordering_key};
 use crate::repository_data::RepositoryData;
 use crate::step_data;
 use crate::steps::{ErrorInfo, PrInfo, StepStatus, WebhookContext};
@@ -63,6 +63,7 @@ const PULL_REQUEST_ACTIONS: &[&str] = &[
     "closed",
     "labeled",
     "unlabeled",
+    pull_request::BASE_MOVED,
 ];
 
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
@@ -209,10 +210,15 @@ pub fn triage(config: &Config, event: &str, payload: &Value, own: &dyn OwnAction
     }
 }
 
+/// How many queued deliveries a re-evaluation looks at for one that makes it redundant.
+const LOOK_AHEAD: usize = 20;
+
 /// Processes one delivery against a configuration snapshot.
 pub struct GithubWebhook {
     config: Arc<Config>,
     clients: Arc<Clients>,
+    /// The queue the delivery came from, to see what waits behind it.
+    queue: Option<Arc<dyn DeliveryQueue>>,
 }
 
 /// Where a dispatched delivery's pull request number comes from.
@@ -225,7 +231,17 @@ enum PullNumber {
 
 impl GithubWebhook {
     pub fn new(config: Arc<Config>, clients: Arc<Clients>) -> GithubWebhook {
-        GithubWebhook { config, clients }
+        GithubWebhook {
+            config,
+            clients,
+            queue: None,
+        }
+    }
+
+    /// Lets re-evaluations be coalesced with the deliveries queued behind them.
+    pub fn with_queue(mut self, queue: Arc<dyn DeliveryQueue>) -> GithubWebhook {
+        self.queue = Some(queue);
+        self
     }
 
     pub async fn process(&self, delivery: &Claimed, ctx: &mut WebhookContext) {
@@ -253,6 +269,17 @@ impl GithubWebhook {
                 ctx.fail_step("webhook_routing", error, step_data! {"decision": "reject"});
             }
             Triage::Dispatch(handler) => {
+                if matches!(handler, Handler::CheckRun | Handler::MergeCheck)
+                    && let Some(later) = self.superseded_by(delivery, &payload).await
+                {
+                    ctx.complete_step(
+                        "webhook_routing",
+                        step_data! {"decision": "coalesce", "handler": handler.name(),
+                        "reason": format!("delivery {later}, queued behind this one, \
+                                           re-evaluates the same pull request")},
+                    );
+                    return;
+                }
                 ctx.complete_step(
                     "webhook_routing",
                     step_data! {"decision": "dispatch", "handler": handler.name()},
@@ -260,6 +287,32 @@ impl GithubWebhook {
                 self.dispatch(handler, &delivery.event, &payload, ctx).await;
             }
         }
+    }
+
+    /// A delivery queued behind this re-evaluation that re-evaluates the same pull request at
+    /// the same head (or moves it): a burst of completed checks then costs one evaluation,
+    /// the last. Triage of the later delivery only peeks at the echoes it will use up.
+    async fn superseded_by(&self, delivery: &Claimed, payload: &Value) -> Option<String> {
+        let queue = self.queue.as_ref()?;
+        let behind = match queue.pending_behind(delivery.seq, LOOK_AHEAD).await {
+            Ok(behind) => behind,
+            Err(e) => {
+                tracing::warn!(delivery = %delivery.delivery_id, "no look-ahead: {e}");
+                return None;
+            }
+        };
+        let sha = event_sha(payload);
+        let own = Peek(&self.clients);
+        behind.into_iter().find_map(|later| {
+            let p: Value = serde_json::from_slice(&later.payload).ok()?;
+            let settles = match triage(&self.config, &later.event, &p, &own) {
+                Triage::Dispatch(Handler::PullRequest) => p["action"] != "closed",
+                Triage::Dispatch(Handler::PullRequestReview) => true,
+                Triage::Dispatch(Handler::CheckRun | Handler::MergeCheck) => event_sha(&p) == sha,
+                _ => false,
+            };
+            settles.then_some(later.delivery_id)
+        })
     }
 
     async fn dispatch(
@@ -370,6 +423,14 @@ impl GithubWebhook {
             self.clients.learn_login(login);
             ctx.api_user = Some(login.clone());
         }
+        // A check run or status names a commit; the record names the pull request it found.
+        if ctx.pr.is_none() {
+            ctx.pr = Some(PrInfo {
+                number,
+                title: Some(data.pull.title.clone()),
+                author: Some(data.pull.author.clone()),
+            });
+        }
         ctx.complete_step(
             "repository_data",
             step_data! {
@@ -417,14 +478,16 @@ impl GithubWebhook {
         ctx.start_step(name, Default::default());
         let done = match handler {
             Handler::PullRequest => {
-                PullRequestHandler {
+                let (done, moved) = PullRequestHandler {
                     session,
                     config: &config,
                     owners: &owners,
                     patch_ids: &self.clients.patch_ids,
                 }
                 .handle(&action, payload, &mut data)
-                .await?
+                .await?;
+                ctx.follow_ups = base_moved(&ctx.hook_id, payload, &moved);
+                done
             }
             Handler::PullRequestReview => {
                 PullRequestReviewHandler {
@@ -515,6 +578,36 @@ fn pull_number(event: &str, payload: &Value) -> Option<PullNumber> {
         Some(n) => Some(PullNumber::Known(n)),
         None => event_sha(payload).map(|sha| PullNumber::OfCommit(sha.to_string())),
     }
+}
+
+/// One follow-up delivery per open pull request whose base the merge in `payload` moved. Its
+/// id names the merge's delivery, so the log shows where it came from.
+fn base_moved(parent: &str, payload: &Value, numbers: &[u64]) -> Vec<NewDelivery> {
+    numbers
+        .iter()
+        .map(|n| {
+            let body = json!({
+                "action": pull_request::BASE_MOVED,
+                "number": n,
+                "pull_request": {"number": n},
+                "merged_pull_request": payload["pull_request"]["number"],
+                "repository": payload["repository"],
+                "sender": payload["sender"],
+            });
+            let bytes = serde_json::to_vec(&body).expect("JSON values serialise");
+            let meta: PayloadMeta = serde_json::from_slice(&bytes).unwrap_or_default();
+            let delivery_id = format!("{parent}:base-moved:{n}");
+            NewDelivery {
+                key: ordering_key("pull_request", &delivery_id, &meta),
+                delivery_id,
+                event: "pull_request".into(),
+                hook_id: None,
+                repository: str_at(payload, &["repository", "full_name"]).map(str::to_string),
+                action: Some(pull_request::BASE_MOVED.into()),
+                payload: bytes.into(),
+            }
+        })
+        .collect()
 }
 
 /// The commit a `status` or `check_run` delivery is about: stale once the head moves on.

@@ -10,6 +10,8 @@ use time::OffsetDateTime;
 use time::format_description::FormatItem;
 use time::macros::format_description;
 
+use crate::queue::NewDelivery;
+
 /// Python's `datetime.isoformat()` for UTC, which the log viewer and existing tooling parse.
 const ISO: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]+00:00");
@@ -95,6 +97,8 @@ pub struct WebhookContext {
     steps: IndexMap<String, Step>,
     success: bool,
     error: Option<ErrorInfo>,
+    /// Deliveries to queue when this one completes.
+    pub follow_ups: Vec<NewDelivery>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -155,6 +159,7 @@ impl WebhookContext {
             steps: IndexMap::new(),
             success: true,
             error: None,
+            follow_ups: Vec::new(),
         }
     }
 

@@ -140,9 +140,11 @@ impl Workers {
             let job_delivery = delivery.clone();
             let delay = self.delivery_delay;
             let clients = self.clients.clone();
+            let queue = self.queue.clone();
             let mut job = tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
                 GithubWebhook::new(config, clients)
+                    .with_queue(queue)
                     .process(&job_delivery, &mut ctx)
                     .await;
                 ctx
@@ -165,6 +167,7 @@ impl Workers {
                 }
             };
         }
+        let follow_ups = std::mem::take(&mut ctx.follow_ups);
         let summary = ctx.finish();
         let masker = self.masker.get();
         let line = serde_json::to_string(&summary).expect("summaries serialise");
@@ -184,6 +187,7 @@ impl Workers {
             },
             day: summary.day().to_string(),
             summary_line: line,
+            follow_ups,
         };
         match self.queue.complete(delivery.seq, completion).await {
             Ok(()) => self.summaries.notify_one(),

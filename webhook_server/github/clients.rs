@@ -28,6 +28,8 @@ type PoolKey = (String, Vec<String>);
 
 /// How long a label change the server made waits for its webhook echo.
 const ECHO_TTL_SECS: i64 = 600;
+/// The action under which check-run completions are remembered (they have no number).
+const CHECK_RUN_ECHO: &str = "check_run completed";
 
 /// Label changes the server made, so triage skips their webhook echoes whichever identity (pool
 /// token or App) made them.
@@ -51,21 +53,20 @@ impl Echoes {
 
     /// A check run the server completed: its `completed` webhook needs no handling.
     pub fn expect_check_run(&self, full_name: &str, sha: &str, name: &str) {
-        self.expect(
-            full_name,
-            0,
-            "check_run completed",
-            &format!("{name}@{sha}"),
-        );
+        self.expect(full_name, 0, CHECK_RUN_ECHO, &format!("{name}@{sha}"));
     }
 
     pub fn take_check_run(&self, full_name: &str, sha: &str, name: &str) -> bool {
-        self.take(
-            full_name,
-            0,
-            "check_run completed",
-            &format!("{name}@{sha}"),
-        )
+        self.take(full_name, 0, CHECK_RUN_ECHO, &format!("{name}@{sha}"))
+    }
+
+    pub fn contains_check_run(&self, full_name: &str, sha: &str, name: &str) -> bool {
+        self.contains(full_name, 0, CHECK_RUN_ECHO, &format!("{name}@{sha}"))
+    }
+
+    /// Whether an echo is expected, without using it up.
+    pub fn contains(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool {
+        lock(&self.0).contains_key(&echo_key(full_name, number, action, label))
     }
 
     /// Whether this event is the echo of a change the server made; each echo is recognised once.
@@ -157,6 +158,24 @@ impl OwnActions for Clients {
 
     fn is_check_run_echo(&self, full_name: &str, sha: &str, name: &str) -> bool {
         self.echoes.take_check_run(full_name, sha, name)
+    }
+}
+
+/// The server's own actions as a look-ahead sees them: triaging a delivery that has not run
+/// yet must not use up the echo it will be recognised by.
+pub struct Peek<'a>(pub &'a Clients);
+
+impl OwnActions for Peek<'_> {
+    fn is_own_login(&self, login: &str) -> bool {
+        self.0.is_own_login(login)
+    }
+
+    fn is_echo(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool {
+        self.0.echoes.contains(full_name, number, action, label)
+    }
+
+    fn is_check_run_echo(&self, full_name: &str, sha: &str, name: &str) -> bool {
+        self.0.echoes.contains_check_run(full_name, sha, name)
     }
 }
 

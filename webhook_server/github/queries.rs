@@ -9,6 +9,7 @@ pub const PULL_REQUEST_FILES: &str = include_str!("graphql/pull_request_files.gr
 pub const REVIEW_THREADS: &str = include_str!("graphql/review_threads.graphql");
 pub const ENABLE_AUTO_MERGE: &str = include_str!("graphql/enable_auto_merge.graphql");
 pub const DISABLE_AUTO_MERGE: &str = include_str!("graphql/disable_auto_merge.graphql");
+pub const PULL_REQUEST_MERGEABLE: &str = include_str!("graphql/pull_request_mergeable.graphql");
 
 /// Every static document, by file name, for validation.
 pub const DOCUMENTS: &[(&str, &str)] = &[
@@ -17,6 +18,7 @@ pub const DOCUMENTS: &[(&str, &str)] = &[
     ("review_threads.graphql", REVIEW_THREADS),
     ("enable_auto_merge.graphql", ENABLE_AUTO_MERGE),
     ("disable_auto_merge.graphql", DISABLE_AUTO_MERGE),
+    ("pull_request_mergeable.graphql", PULL_REQUEST_MERGEABLE),
 ];
 
 /// The request body reading `paths` at `rev` in one query: field `f<i>` holds `paths[i]`'s

@@ -186,8 +186,9 @@ fn has(labels: &BTreeSet<String>, name: &str) -> bool {
     labels.iter().any(|l| l.eq_ignore_ascii_case(name))
 }
 
-/// A path segment with everything but unreserved characters percent-encoded (`size/XS`).
-fn segment(name: &str) -> String {
+/// A path segment or query value with everything but unreserved characters percent-encoded
+/// (`size/XS`).
+pub(super) fn segment(name: &str) -> String {
     name.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

@@ -12,7 +12,7 @@ use super::Done;
 use super::check_run::{Output, RunState};
 use super::labels::{
     BRANCH_PREFIX, HAS_CONFLICTS, NEEDS_REBASE, REVIEW_PREFIXES, SIZE_PREFIX, VERIFIED, WIP,
-    size_label,
+    segment, size_label,
 };
 use super::owners::PullOwners;
 use super::security_checks;
@@ -36,6 +36,12 @@ const RECONCILED: &[&str] = &[
 ];
 /// The actions that start a pull request's life (again): welcome, tracking issue, auto-merge.
 const STARTS: &[&str] = &["opened", "reopened", "ready_for_review"];
+/// Not GitHub's: the server's own follow-up for each open pull request whose base branch a
+/// merge moved, queued under that pull request's key so it never interleaves with its events.
+pub const BASE_MOVED: &str = "base_moved";
+/// GitHub computes mergeability in the background after a base moves. While it reports
+/// UNKNOWN, the refresh asks again after each of these pauses, then gives up.
+const MERGEABLE_BACKOFF_MS: &[u64] = &[250, 500, 1000, 2000, 4000, 8000];
 const AUTO_MERGE_BLOCKED: &str = "Auto-merge blocked: PR modifies security-sensitive paths:";
 /// Marks the clean-rebase comment of one head, so a replay does not post it again.
 const CLEAN_REBASE_MARKER: &str = "<!-- gws:clean-rebase";
@@ -124,16 +130,25 @@ impl PullRequestHandler<'_> {
         }
     }
 
-    /// Runs for a `pull_request` delivery; returns what it did, for the step record.
+    /// Runs for a `pull_request` delivery; returns what it did, for the step record, and the
+    /// other open pull requests whose base a merge moved.
     pub async fn handle(
         &self,
         action: &str,
         payload: &Value,
         data: &mut RepositoryData,
-    ) -> anyhow::Result<Done> {
+    ) -> anyhow::Result<(Done, Vec<u64>)> {
         let mut done = Done::new();
+        let mut moved = Vec::new();
         match action {
-            "closed" => self.closed(data, &mut done).await?,
+            "closed" => {
+                self.closed(data, &mut done).await?;
+                if data.pull.merged {
+                    moved = self.same_base(data).await?;
+                    done.insert("base_moved_for".into(), json!(moved));
+                }
+            }
+            BASE_MOVED if data.pull.state == "OPEN" => self.base_moved(data, &mut done).await?,
             "labeled" | "unlabeled" if data.pull.state == "OPEN" => {
                 let desired = Desired {
                     checks: self.verified_check(data).into_iter().collect(),
@@ -152,7 +167,72 @@ impl PullRequestHandler<'_> {
                 );
             }
         }
-        Ok(done)
+        Ok((done, moved))
+    }
+
+    /// The other open pull requests on the merged one's base.
+    async fn same_base(&self, data: &RepositoryData) -> anyhow::Result<Vec<u64>> {
+        let path = format!(
+            "/pulls?state=open&base={}&per_page=100",
+            segment(&data.pull.base_ref)
+        );
+        let answer = self.session.rest(Method::GET, &path, None).await?;
+        Ok(answer
+            .body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["number"].as_u64())
+            .filter(|n| *n != data.pull.number)
+            .collect())
+    }
+
+    /// After a merge into its base: `has-conflicts` and `needs-rebase` again, and whether it
+    /// can still be merged. Nothing else about the pull request changed.
+    async fn base_moved(&self, data: &mut RepositoryData, done: &mut Done) -> anyhow::Result<()> {
+        if data.pull.mergeable == "UNKNOWN" {
+            data.pull.mergeable = self.await_mergeable(data.pull.number, done).await?;
+        }
+        let (mut want, mut unwanted) = desired_labels(self.config, &data.pull);
+        let compared = self.compare(data).await?;
+        if compared.behind {
+            want.push(NEEDS_REBASE.to_string());
+        } else {
+            unwanted.push(NEEDS_REBASE.to_string());
+        }
+        if let Some(id) = &compared.patch_id {
+            self.remember_patch(data, id, None);
+        }
+        let desired = Desired {
+            want,
+            unwanted,
+            checks: Vec::new(),
+        };
+        self.settle().run(data, desired, done).await
+    }
+
+    /// Asks again, with growing pauses, until GitHub has computed mergeability; UNKNOWN after
+    /// the last pause leaves `has-conflicts` as it is.
+    async fn await_mergeable(&self, number: u64, done: &mut Done) -> anyhow::Result<String> {
+        let body = json!({"query": queries::PULL_REQUEST_MERGEABLE, "variables": {
+            "owner": self.session.owner, "name": self.session.name, "number": number}});
+        let mut state = "UNKNOWN".to_string();
+        for (polls, pause) in MERGEABLE_BACKOFF_MS.iter().enumerate() {
+            tokio::time::sleep(std::time::Duration::from_millis(*pause)).await;
+            let answer = self.session.graphql(&body).await?;
+            state = answer["repository"]["pullRequest"]["mergeable"]
+                .as_str()
+                .unwrap_or("UNKNOWN")
+                .to_string();
+            if state != "UNKNOWN" {
+                done.insert("mergeable_polls".into(), json!(polls + 1));
+                break;
+            }
+        }
+        if state == "UNKNOWN" {
+            done.insert("mergeable_polls".into(), json!(MERGEABLE_BACKOFF_MS.len()));
+        }
+        Ok(state)
     }
 
     async fn reconcile(

@@ -210,6 +210,7 @@ mod tests {
                     state: FinalState::Done,
                     day: "2026-11-22".into(),
                     summary_line: format!(r#"{{"hook_id":"{}"}}"#, c.delivery_id),
+                    follow_ups: Vec::new(),
                 },
             )
             .await

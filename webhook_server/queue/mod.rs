@@ -55,6 +55,14 @@ pub struct Claimed {
     pub attempt: u32,
 }
 
+/// A delivery waiting behind a running one.
+#[derive(Debug, Clone)]
+pub struct Behind {
+    pub delivery_id: String,
+    pub event: String,
+    pub payload: Vec<u8>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FinalState {
     Done,
@@ -67,6 +75,9 @@ pub struct Completion {
     pub state: FinalState,
     pub day: String,
     pub summary_line: String,
+    /// Deliveries the processing asked for (refreshing other pull requests after a merge),
+    /// stored in the same transaction, so a crash loses neither or both.
+    pub follow_ups: Vec<NewDelivery>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -102,6 +113,10 @@ pub trait DeliveryQueue: Send + Sync + 'static {
     /// Claims up to `limit` deliveries, each the oldest pending one of a key that has nothing
     /// running. Expired leases are returned to pending first.
     fn claim(&self, owner: &str, limit: usize, lease: Duration) -> QueueFuture<'_, Vec<Claimed>>;
+
+    /// The event and payload of up to `limit` deliveries waiting behind the running delivery
+    /// `seq` (same key), oldest first: what will run after it.
+    fn pending_behind(&self, seq: i64, limit: usize) -> QueueFuture<'_, Vec<Behind>>;
 
     /// Extends the leases of deliveries still being processed.
     fn renew(&self, seqs: Vec<i64>, lease: Duration) -> QueueFuture<'_, ()>;

@@ -45,6 +45,15 @@ impl Schedule {
         self.running.insert(seq, (key.to_string(), lease_until));
     }
 
+    /// The pending deliveries of a running delivery's key, oldest first.
+    pub fn behind(&self, seq: i64) -> Vec<i64> {
+        self.running
+            .get(&seq)
+            .and_then(|(key, _)| self.pending.get(key))
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
     pub fn renew(&mut self, seq: i64, lease_until: i64) {
         if let Some(entry) = self.running.get_mut(&seq) {
             entry.1 = lease_until;

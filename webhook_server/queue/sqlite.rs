@@ -18,8 +18,8 @@ use tokio::sync::oneshot;
 
 use super::schedule::Schedule;
 use super::{
-    Claimed, Completion, DeliveryQueue, Enqueued, FinalState, LogCursor, NewDelivery, QueueError,
-    QueueFuture, QueueStats, SummaryRow,
+    Behind, Claimed, Completion, DeliveryQueue, Enqueued, FinalState, LogCursor, NewDelivery,
+    QueueError, QueueFuture, QueueStats, SummaryRow,
 };
 
 type Finish = Box<dyn FnOnce(Result<(), QueueError>) + Send>;
@@ -130,6 +130,35 @@ fn load_schedule(conn: &Connection) -> rusqlite::Result<Schedule> {
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(Schedule::rebuild(pending, running))
+}
+
+impl Store {
+    /// Stores a delivery (its payload already packed) unless its id is known.
+    fn insert(&mut self, d: &NewDelivery, packed: &[u8]) -> Result<Enqueued, QueueError> {
+        let inserted = self
+            .conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO deliveries
+                   (delivery_id, event, hook_id, key, repository, action, payload, received_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                d.delivery_id,
+                d.event,
+                d.hook_id,
+                d.key,
+                d.repository,
+                d.action,
+                packed,
+                now_ms()
+            ])?;
+        if inserted == 0 {
+            return Ok(Enqueued::Duplicate);
+        }
+        self.counts.pending += 1;
+        self.schedule.push(self.conn.last_insert_rowid(), &d.key);
+        Ok(Enqueued::Queued)
+    }
 }
 
 impl SqliteQueue {
@@ -254,31 +283,7 @@ impl DeliveryQueue for SqliteQueue {
     fn enqueue(&self, d: NewDelivery) -> QueueFuture<'_, Enqueued> {
         // Packed on the caller's task, so the queue thread only stores bytes.
         let packed = lz4_flex::compress_prepend_size(&d.payload);
-        self.call(move |store| {
-            let inserted = store
-                .conn
-                .prepare_cached(
-                    "INSERT OR IGNORE INTO deliveries
-                       (delivery_id, event, hook_id, key, repository, action, payload, received_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                )?
-                .execute(params![
-                    d.delivery_id,
-                    d.event,
-                    d.hook_id,
-                    d.key,
-                    d.repository,
-                    d.action,
-                    packed,
-                    now_ms()
-                ])?;
-            if inserted == 0 {
-                return Ok(Enqueued::Duplicate);
-            }
-            store.counts.pending += 1;
-            store.schedule.push(store.conn.last_insert_rowid(), &d.key);
-            Ok(Enqueued::Queued)
-        })
+        self.call(move |store| store.insert(&d, &packed))
     }
 
     fn claim(&self, owner: &str, limit: usize, lease: Duration) -> QueueFuture<'_, Vec<Claimed>> {
@@ -374,8 +379,36 @@ impl DeliveryQueue for SqliteQueue {
                     FinalState::Done => store.counts.done += 1,
                     FinalState::Failed => store.counts.failed += 1,
                 }
+                for d in &c.follow_ups {
+                    store.insert(d, &lz4_flex::compress_prepend_size(&d.payload))?;
+                }
             }
             Ok(())
+        })
+    }
+
+    fn pending_behind(&self, seq: i64, limit: usize) -> QueueFuture<'_, Vec<Behind>> {
+        self.call(move |store| {
+            let mut stmt = store.conn.prepare_cached(
+                "SELECT delivery_id, event, payload FROM deliveries
+                 WHERE seq = ?1 AND state = 'pending'",
+            )?;
+            let mut out = Vec::new();
+            for later in store.schedule.behind(seq).into_iter().take(limit) {
+                let row = stmt
+                    .query_row(params![later], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get::<_, Vec<u8>>(2)?))
+                    })
+                    .optional()?;
+                if let Some((delivery_id, event, packed)) = row {
+                    out.push(Behind {
+                        delivery_id,
+                        event,
+                        payload: lz4_flex::decompress_size_prepended(&packed).map_err(storage)?,
+                    });
+                }
+            }
+            Ok(out)
         })
     }
 
@@ -469,7 +502,62 @@ mod tests {
             state: FinalState::Done,
             day: day.into(),
             summary_line: "{}".into(),
+            follow_ups: Vec::new(),
         }
+    }
+
+    #[tokio::test]
+    async fn pending_behind_lists_the_running_deliverys_key_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        for (id, key) in [("a1", "A"), ("b1", "B"), ("a2", "A"), ("a3", "A")] {
+            q.enqueue(delivery(id, key)).await.unwrap();
+        }
+        let claimed = q.claim("w", 10, LEASE).await.unwrap();
+        let seq = |id: &str| claimed.iter().find(|c| c.delivery_id == id).unwrap().seq;
+        let ids = |behind: Vec<Behind>| -> Vec<String> {
+            behind.into_iter().map(|b| b.delivery_id).collect()
+        };
+        assert_eq!(
+            ids(q.pending_behind(seq("a1"), 10).await.unwrap()),
+            ["a2", "a3"]
+        );
+        assert_eq!(ids(q.pending_behind(seq("a1"), 1).await.unwrap()), ["a2"]);
+        assert!(q.pending_behind(seq("b1"), 10).await.unwrap().is_empty());
+        let behind = q.pending_behind(seq("a1"), 1).await.unwrap();
+        assert_eq!(
+            (behind[0].event.as_str(), &behind[0].payload[..]),
+            ("pull_request", &b"{}"[..])
+        );
+    }
+
+    #[tokio::test]
+    async fn follow_ups_are_stored_with_the_completion_and_only_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db");
+        let q = SqliteQueue::open(&path).unwrap();
+        q.enqueue(delivery("merge", "A")).await.unwrap();
+        let claimed = q.claim("w", 1, LEASE).await.unwrap();
+        let mut completion = done("2026-01-01");
+        completion.follow_ups = vec![delivery("merge/1", "B"), delivery("merge/2", "C")];
+        q.complete(claimed[0].seq, completion.clone())
+            .await
+            .unwrap();
+        // A second completion of the same claim (its lease had expired) adds nothing.
+        q.complete(claimed[0].seq, completion).await.unwrap();
+        drop(q);
+        let q = SqliteQueue::open(&path).unwrap();
+        let stats = q.stats().await.unwrap();
+        assert_eq!((stats.done, stats.pending), (1, 2));
+        let mut next: Vec<_> = q
+            .claim("w", 10, LEASE)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|c| c.delivery_id)
+            .collect();
+        next.sort();
+        assert_eq!(next, ["merge/1", "merge/2"]);
     }
 
     const LEASE: Duration = Duration::from_secs(60);

@@ -964,6 +964,10 @@ fn push_event(
     after: &str,
     actor: &str,
 ) {
+    if let (Some(r), Some(branch)) = (w.repos.get_mut(key), full_ref.strip_prefix("refs/heads/")) {
+        r.branch_moved
+            .insert(branch.to_string(), std::time::Instant::now());
+    }
     let r = &w.repos[key];
     let html = format!("{}/{}/{}", w.api_base, r.owner, r.name);
     let email = format!("{actor}@users.noreply.github.com");

@@ -1,7 +1,8 @@
 //! The admin API under `/_simulator/`: what tests and scripts use to set up repositories and
 //! act as users. Every user-facing action emits the webhooks GitHub would send.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -103,6 +104,7 @@ pub(super) async fn create_repo(State(sim): State<Sim>, Json(body): Json<NewRepo
             code_scanning: serde_json::Map::new(),
             next_number: 1,
             git,
+            branch_moved: HashMap::new(),
         },
     );
     (
@@ -562,6 +564,14 @@ pub(super) struct Latency {
 
 pub(super) async fn latency(State(sim): State<Sim>, Json(body): Json<Latency>) -> Response {
     sim.lock().latency_ms = body.ms;
+    StatusCode::NO_CONTENT.into_response()
+}
+
+pub(super) async fn mergeability_delay(
+    State(sim): State<Sim>,
+    Json(body): Json<Latency>,
+) -> Response {
+    sim.lock().mergeability_delay = Duration::from_millis(body.ms);
     StatusCode::NO_CONTENT.into_response()
 }
 

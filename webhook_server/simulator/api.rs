@@ -144,6 +144,10 @@ pub fn router(sim: Sim) -> Router {
             post(admin::rebase),
         )
         .route("/_simulator/latency", post(admin::latency))
+        .route(
+            "/_simulator/mergeability-delay",
+            post(admin::mergeability_delay),
+        )
         .route("/_simulator/faults", post(admin::faults))
         .route("/_simulator/rate-limit", post(admin::rate_limit));
     let rest = Router::new()

@@ -14,8 +14,26 @@ use super::api::{Caller, QuotaKey, Sim, gh_error, not_found, rest_refusal, visib
 /// `?per_page=&page=`, GitHub's pagination (30 by default, at most 100).
 #[derive(Deserialize, Default)]
 pub(super) struct Page {
+    #[serde(default, deserialize_with = "query_number")]
     pub(super) per_page: Option<usize>,
+    #[serde(default, deserialize_with = "query_number")]
     pub(super) page: Option<usize>,
+}
+
+/// A number from a query string. Inside `#[serde(flatten)]` (a filter with a page) it arrives
+/// as text, which a plain `usize` field refuses.
+fn query_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Number {
+        Int(usize),
+        Text(String),
+    }
+    match Option::<Number>::deserialize(d)? {
+        None => Ok(None),
+        Some(Number::Int(n)) => Ok(Some(n)),
+        Some(Number::Text(t)) => t.parse().map(Some).map_err(serde::de::Error::custom),
+    }
 }
 
 /// One page of `items` with GitHub's `Link` header (`next`, `last`, `first`, `prev`).

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -48,6 +49,9 @@ pub struct World {
     pub deliveries: Vec<DeliveryRecord>,
     /// Added before every REST answer.
     pub latency_ms: u64,
+    /// How long after its base branch moves a pull request's mergeability stays UNKNOWN, as
+    /// GitHub recomputes it in the background. Zero (the default): known at once.
+    pub mergeability_delay: Duration,
     pub faults: Option<Faults>,
     /// Quota of a token that has no entry in `limits`.
     pub default_limit: u64,
@@ -145,6 +149,8 @@ pub struct Repo {
     pub code_scanning: serde_json::Map<String, Value>,
     pub next_number: u64,
     pub git: BareRepo,
+    /// When each branch last moved, for `World::mergeability_delay`.
+    pub branch_moved: HashMap<String, Instant>,
 }
 
 #[derive(Clone)]
@@ -377,6 +383,7 @@ impl World {
             payloads: Vec::new(),
             deliveries: Vec::new(),
             latency_ms: 0,
+            mergeability_delay: Duration::ZERO,
             faults: None,
             default_limit: 5000,
             limits: HashMap::new(),
@@ -691,6 +698,13 @@ impl World {
         let (Some(head), Some(base)) = (head, base) else {
             return MergeState::Unknown;
         };
+        if repo
+            .branch_moved
+            .get(&pull.base_ref)
+            .is_some_and(|at| at.elapsed() < self.mergeability_delay)
+        {
+            return MergeState::Unknown;
+        }
         match repo.git.merge_tree(&base, &head) {
             Ok(Some(_)) => {}
             Ok(None) => return MergeState::Dirty,
