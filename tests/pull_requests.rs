@@ -748,6 +748,90 @@ async fn a_burst_of_completed_checks_is_evaluated_once_at_its_end() {
     s.replay_changes_nothing(&[n]).await;
 }
 
+fn lines(n: usize) -> String {
+    (0..n).map(|i| format!("line {i}\n")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn size_labels_follow_the_default_thresholds_as_the_diff_grows() {
+    // No OWNERS and no verified job: nothing is left to approve, so it can be merged.
+    let s = scenario("verified-job: false\n", json!({})).await;
+    let n = s
+        .open("alice", "Grow", "grow", json!({"a.txt": lines(25)}))
+        .await;
+    assert_eq!(
+        s.labels(n).await,
+        set(&["branch-main", "size/S", "can-be-merged"])
+    );
+    s.api
+        .admin(
+            &format!("/repos/acme/widgets/pulls/{n}/commits"),
+            json!({"author": "alice", "files": {"a.txt": lines(120)}}),
+        )
+        .await;
+    s.settle().await;
+    assert_eq!(
+        s.labels(n).await,
+        set(&["branch-main", "size/L", "can-be-merged"])
+    );
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn size_labels_follow_custom_thresholds() {
+    let s = scenario(
+        "verified-job: false\npr-size-thresholds:\n  Tiny:\n    threshold: 10\n    color: ededed\n  \
+         Huge:\n    threshold: inf\n",
+        json!({}),
+    )
+    .await;
+    let tiny = s
+        .open("alice", "Tiny", "tiny", json!({"a.txt": lines(5)}))
+        .await;
+    let huge = s
+        .open("bob", "Huge", "huge", json!({"b.txt": lines(40)}))
+        .await;
+    assert_eq!(
+        s.labels(tiny).await,
+        set(&["branch-main", "size/Tiny", "can-be-merged"])
+    );
+    assert_eq!(
+        s.labels(huge).await,
+        set(&["branch-main", "size/Huge", "can-be-merged"])
+    );
+    let label = s.get("/repos/acme/widgets/labels/size%2FTiny").await;
+    assert_eq!(label["color"], "ededed");
+    s.replay_changes_nothing(&[tiny, huge]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn disabled_label_categories_are_never_applied() {
+    let s = scenario(
+        "verified-job: false\nlabels:\n  enabled-labels: [hold]\n",
+        json!({"OWNERS": "approvers: [carol]\n"}),
+    )
+    .await;
+    let n = s
+        .open("alice", "WIP: start", "start", json!({"a.txt": lines(3)}))
+        .await;
+    // No wip, size or branch label; the pull request carries nothing.
+    assert!(s.labels(n).await.is_empty(), "{:?}", s.labels(n).await);
+    s.label("carol", n, "hold").await;
+    s.review("carol", n, "COMMENTED", "/approve").await;
+    // Review labels have no category and stay; can-be-merged is disabled as a label, not as a
+    // check, and hold still blocks.
+    assert_eq!(
+        s.labels(n).await,
+        set(&["hold", "approved-carol", "commented-carol"])
+    );
+    assert_eq!(s.check(n, "can-be-merged").await.1, "failure");
+    assert_eq!(s.unmet(n), ["Hold label exists."]);
+    s.unlabel("carol", n, "hold").await;
+    assert_eq!(s.check(n, "can-be-merged").await.1, "success");
+    assert!(!s.labels(n).await.contains("can-be-merged"));
+    s.replay_changes_nothing(&[n]).await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn fifty_concurrent_label_and_review_events_lose_nothing() {
     let s = scenario(
