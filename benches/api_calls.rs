@@ -290,6 +290,23 @@ async fn run(latency: u64) {
     for (event, path, body) in actions {
         rows.push(bench.measure(event, path, body).await.0);
     }
+    // main moves on; the pull request is rebased onto it without a code change.
+    bench
+        .admin(
+            "/repos/acme/widgets/commits",
+            json!({"author": "bob", "branch": "main", "files": {"docs/notes.md": "notes\n"}}),
+        )
+        .await;
+    rows.push(
+        bench
+            .measure(
+                "pull_request synchronize (clean rebase)",
+                "/repos/acme/widgets/pulls/1/rebase",
+                json!({"author": "alice"}),
+            )
+            .await
+            .0,
+    );
     drop(config_tx);
 
     println!("\n{latency} ms added to every API answer:");
