@@ -249,6 +249,46 @@ async fn a_pull_request_is_read_in_three_calls_settled_in_parallel_and_a_replay_
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_pull_request_of_150_files_is_still_read_in_three_calls() {
+    let w = world(&format!("github-tokens: [{TOKEN_A}]\n"), "").await;
+    let files: serde_json::Map<String, Value> = (0..150)
+        .map(|i| {
+            (
+                format!("src/core/f{i}.rs"),
+                json!(format!("fn f{i}() {{}}\n")),
+            )
+        })
+        .collect();
+    let before = w.api.last_request_id().await;
+    w.open_pr("big", Value::Object(files)).await;
+    let summary = w.opened(1);
+    assert!(summary["success"].as_bool().unwrap(), "{summary:#}");
+    let calls = w.requests(before).await;
+    let reads: Vec<String> = shape(&calls)
+        .into_iter()
+        .filter(|c| !c.starts_with("POST"))
+        .collect();
+    assert_eq!(reads.len(), 3, "{reads:#?}");
+    assert_eq!(reads[0], "RepositoryData");
+    assert!(
+        reads[1].starts_with("GET /repos/acme/widgets/compare/"),
+        "{reads:#?}"
+    );
+    assert_eq!(reads[2], "FilesAt");
+    assert_eq!(step(&summary, "github_api")["reads"], 3);
+    let data = step(&summary, "repository_data");
+    assert_eq!(data["changed_files"], 150);
+    assert_eq!(
+        data["owners_files"],
+        json!(["OWNERS", "src/OWNERS", "src/core/OWNERS"])
+    );
+    assert_eq!(
+        step(&summary, "PullRequestHandler")["labels_added"],
+        json!(["branch-main", "size/L"])
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_status_finds_its_pull_request_in_three_reads() {
     let w = world(&format!("github-tokens: [{TOKEN_A}]\n"), "").await;
     let pr = w.open_pr("feature", json!({"src/lib.rs": "x\n"})).await;

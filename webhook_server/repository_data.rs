@@ -2,6 +2,10 @@
 //! its config file, collaborators, protection and the pull request with its labels, reviews,
 //! files, our comments and check results at the head; then one more for the OWNERS files at the
 //! base that govern the changed paths. Handlers read this snapshot and never re-fetch it.
+//!
+//! A pull request with more than a hundred files gets them from the compare call instead of
+//! further GraphQL pages: up to 300 files in one read, and the same answer serves
+//! `needs-rebase` and clean-rebase detection, so the delivery still makes three reads.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -9,12 +13,15 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use crate::config::REPO_FILE_NAME;
+use crate::github::client::GitHubError;
 use crate::github::clients::Session;
 use crate::github::queries;
 use crate::merge_readiness::Thread;
 
 /// GitHub lists at most 3 000 changed files for a pull request: 30 pages of 100.
 const MAX_FILE_PAGES: usize = 30;
+/// The compare call lists at most this many files.
+const MAX_COMPARE_FILES: usize = 300;
 pub const OWNERS_ALIASES: &str = "OWNERS_ALIASES";
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,6 +40,8 @@ pub struct RepositoryData {
     pub pull: PullRequest,
     /// Text of each OWNERS file (and `OWNERS_ALIASES`) found at the base, by path.
     pub owners: BTreeMap<String, String>,
+    /// `GET /compare/{base}...{head}`'s answer, when the files were read from it.
+    pub compare: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -141,6 +150,24 @@ fn logins(v: &Value, field: Option<&str>) -> Vec<String> {
         .collect()
 }
 
+/// The changed files of a compare answer, named as GraphQL names them.
+fn compare_files(compare: &Value) -> Vec<ChangedFile> {
+    compare["files"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| ChangedFile {
+            path: text(&f["filename"]),
+            additions: count(&f["additions"]),
+            deletions: count(&f["deletions"]),
+            change_type: match f["status"].as_str().unwrap_or_default() {
+                "removed" => "DELETED".to_string(),
+                other => other.to_ascii_uppercase(),
+            },
+        })
+        .collect()
+}
+
 fn reviews(connection: &Value) -> Vec<Review> {
     nodes(connection)
         .map(|r| Review {
@@ -182,6 +209,22 @@ impl RepositoryData {
         let mut data = parse(&answer)?;
         let mut page = answer["repository"]["pullRequest"]["files"]["pageInfo"].clone();
         let mut pages = 1;
+        if page["hasNextPage"] == true {
+            let path = format!("/compare/{}...{}", data.pull.base_sha, data.pull.head_sha);
+            match session.rest(reqwest::Method::GET, &path, None).await {
+                Ok(answer) => {
+                    let listed = answer.body["files"].as_array().map_or(0, Vec::len);
+                    if listed < MAX_COMPARE_FILES {
+                        data.pull.files = compare_files(&answer.body);
+                        page["hasNextPage"] = json!(false);
+                    }
+                    data.compare = Some(answer.body);
+                }
+                // The head was force-pushed away meanwhile: the pages still list the files.
+                Err(GitHubError::Status { status: 404, .. }) => {}
+                Err(e) => return Err(anyhow::Error::new(e).context("reading the changed files")),
+            }
+        }
         while page["hasNextPage"] == true && pages < MAX_FILE_PAGES {
             let more = session
                 .graphql(&json!({
@@ -298,6 +341,7 @@ pub fn parse(data: &Value) -> anyhow::Result<RepositoryData> {
             .map(|l| (text(&l["name"]), text(&l["color"])))
             .collect(),
         pull,
+        compare: None,
         owners: BTreeMap::new(),
     })
 }

@@ -364,13 +364,18 @@ impl PullRequestHandler<'_> {
     }
 
     /// Whether the base has commits the head lacks, and the patch id of the head's diff.
+    /// Uses the snapshot's compare answer when it has one (a large pull request's files).
     async fn compare(&self, data: &RepositoryData) -> anyhow::Result<Compared> {
+        let compared = |body: &Value| Compared {
+            behind: body["behind_by"].as_u64().unwrap_or(0) > 0,
+            patch_id: patch_ids::patch_id(body),
+        };
+        if let Some(body) = &data.compare {
+            return Ok(compared(body));
+        }
         let path = format!("/compare/{}...{}", data.pull.base_sha, data.pull.head_sha);
         match self.session.rest(Method::GET, &path, None).await {
-            Ok(answer) => Ok(Compared {
-                behind: answer.body["behind_by"].as_u64().unwrap_or(0) > 0,
-                patch_id: patch_ids::patch_id(&answer.body),
-            }),
+            Ok(answer) => Ok(compared(&answer.body)),
             // The head is gone (force-pushed away); the next event decides.
             Err(GitHubError::Status { status: 404, .. }) => Ok(Compared {
                 behind: false,
