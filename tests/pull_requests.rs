@@ -184,10 +184,7 @@ impl Scenario {
 
     /// The latest run of each name at the pull request's head: (status, conclusion).
     async fn checks(&self, number: u64) -> Vec<(String, String, String)> {
-        let pr = self
-            .get(&format!("/repos/acme/widgets/pulls/{number}"))
-            .await;
-        let sha = pr["head"]["sha"].as_str().unwrap();
+        let sha = self.head(number).await;
         let runs = self
             .get(&format!("/repos/acme/widgets/commits/{sha}/check-runs"))
             .await;
@@ -212,6 +209,30 @@ impl Scenario {
         let runs: Vec<_> = all.iter().filter(|(n, _, _)| n == name).collect();
         assert_eq!(runs.len(), 1, "one `{name}` run per head: {all:?}");
         (runs[0].1.clone(), runs[0].2.clone())
+    }
+
+    /// Protects main, requiring `contexts`, as the repository's owner.
+    async fn protect(&self, contexts: &[impl AsRef<str>]) {
+        let contexts: Vec<&str> = contexts.iter().map(AsRef::as_ref).collect();
+        self.api
+            .admin("/tokens", json!({"token": token("acme"), "login": "acme"}))
+            .await;
+        self.as_user(
+            "acme",
+            Method::PUT,
+            "/repos/acme/widgets/branches/main/protection",
+            json!({"required_status_checks": {"strict": false, "contexts": contexts},
+                   "enforce_admins": null, "required_pull_request_reviews": null,
+                   "restrictions": null}),
+        )
+        .await;
+    }
+
+    async fn head(&self, number: u64) -> String {
+        self.pull(number).await["head"]["sha"]
+            .as_str()
+            .unwrap()
+            .to_string()
     }
 
     async fn pull(&self, number: u64) -> Value {
@@ -472,18 +493,7 @@ async fn native_auto_merge_and_suspicious_paths_blocking_it() {
     .await;
     // GitHub enables auto-merge only when something is left to wait for: protection requiring
     // can-be-merged, as the server's repository setup configures it.
-    s.api
-        .admin("/tokens", json!({"token": token("acme"), "login": "acme"}))
-        .await;
-    s.as_user(
-        "acme",
-        Method::PUT,
-        "/repos/acme/widgets/branches/main/protection",
-        json!({"required_status_checks": {"strict": false, "contexts": ["can-be-merged"]},
-               "enforce_admins": null, "required_pull_request_reviews": null,
-               "restrictions": null}),
-    )
-    .await;
+    s.protect(&["can-be-merged"]).await;
     let safe = s
         .open("alice", "Safe", "safe", json!({"src/a.rs": "a\n"}))
         .await;
@@ -578,7 +588,7 @@ async fn a_clean_rebase_keeps_approvals_and_a_real_change_drops_them() {
             json!({"author": "dave", "branch": "main", "files": {"docs/guide.md": "guide\n"}}),
         )
         .await;
-    let old_head = s.pull(n).await["head"]["sha"].as_str().unwrap().to_string();
+    let old_head = s.head(n).await;
     s.api
         .admin(
             &format!("/repos/acme/widgets/pulls/{n}/rebase"),
@@ -586,7 +596,7 @@ async fn a_clean_rebase_keeps_approvals_and_a_real_change_drops_them() {
         )
         .await;
     s.settle().await;
-    let new_head = s.pull(n).await["head"]["sha"].as_str().unwrap().to_string();
+    let new_head = s.head(n).await;
     assert_ne!(new_head, old_head);
     assert_eq!(
         s.labels(n).await,
@@ -698,24 +708,13 @@ async fn a_burst_of_completed_checks_is_evaluated_once_at_its_end() {
     )
     .await;
     let checks: Vec<String> = (0..6).map(|i| format!("ci-{i}")).collect();
-    s.api
-        .admin("/tokens", json!({"token": token("acme"), "login": "acme"}))
-        .await;
-    s.as_user(
-        "acme",
-        Method::PUT,
-        "/repos/acme/widgets/branches/main/protection",
-        json!({"required_status_checks": {"strict": false, "contexts": checks},
-               "enforce_admins": null, "required_pull_request_reviews": null,
-               "restrictions": null}),
-    )
-    .await;
+    s.protect(&checks).await;
     let n = s
         .open("alice", "Burst", "burst", json!({"src/a.rs": "a\n"}))
         .await;
     s.review("carol", n, "COMMENTED", "/approve").await;
     assert_eq!(s.check(n, "can-be-merged").await.1, "failure");
-    let sha = s.pull(n).await["head"]["sha"].as_str().unwrap().to_string();
+    let sha = s.head(n).await;
     for name in &checks {
         s.api
             .admin(

@@ -92,6 +92,13 @@ pub struct PullRequest {
     pub head_committer: Option<String>,
 }
 
+impl PullRequest {
+    /// The repository path comparing the head with its base: behind or not, and the diff.
+    pub fn compare_path(&self) -> String {
+        format!("/compare/{}...{}", self.base_sha, self.head_sha)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Review {
     pub author: String,
@@ -210,7 +217,7 @@ impl RepositoryData {
         let mut page = answer["repository"]["pullRequest"]["files"]["pageInfo"].clone();
         let mut pages = 1;
         if page["hasNextPage"] == true {
-            let path = format!("/compare/{}...{}", data.pull.base_sha, data.pull.head_sha);
+            let path = data.pull.compare_path();
             match session.rest(reqwest::Method::GET, &path, None).await {
                 Ok(answer) => {
                     let listed = answer.body["files"].as_array().map_or(0, Vec::len);

@@ -194,15 +194,8 @@ impl PullRequestHandler<'_> {
             data.pull.mergeable = self.await_mergeable(data.pull.number, done).await?;
         }
         let (mut want, mut unwanted) = desired_labels(self.config, &data.pull);
-        let compared = self.compare(data).await?;
-        if compared.behind {
-            want.push(NEEDS_REBASE.to_string());
-        } else {
-            unwanted.push(NEEDS_REBASE.to_string());
-        }
-        if let Some(id) = &compared.patch_id {
-            self.remember_patch(data, id, None);
-        }
+        self.rebase_state(data, None, &mut want, &mut unwanted)
+            .await?;
         let desired = Desired {
             want,
             unwanted,
@@ -217,21 +210,20 @@ impl PullRequestHandler<'_> {
         let body = json!({"query": queries::PULL_REQUEST_MERGEABLE, "variables": {
             "owner": self.session.owner, "name": self.session.name, "number": number}});
         let mut state = "UNKNOWN".to_string();
-        for (polls, pause) in MERGEABLE_BACKOFF_MS.iter().enumerate() {
+        let mut polls = 0;
+        for pause in MERGEABLE_BACKOFF_MS {
             tokio::time::sleep(std::time::Duration::from_millis(*pause)).await;
             let answer = self.session.graphql(&body).await?;
+            polls += 1;
             state = answer["repository"]["pullRequest"]["mergeable"]
                 .as_str()
                 .unwrap_or("UNKNOWN")
                 .to_string();
             if state != "UNKNOWN" {
-                done.insert("mergeable_polls".into(), json!(polls + 1));
                 break;
             }
         }
-        if state == "UNKNOWN" {
-            done.insert("mergeable_polls".into(), json!(MERGEABLE_BACKOFF_MS.len()));
-        }
+        done.insert("mergeable_polls".into(), json!(polls));
         Ok(state)
     }
 
@@ -246,16 +238,10 @@ impl PullRequestHandler<'_> {
         // The previous head, when this push changed no code.
         let mut clean_rebase = None;
         if action != "edited" {
-            let compared = self.compare(data).await?;
-            if compared.behind {
-                want.push(NEEDS_REBASE.to_string());
-            } else {
-                unwanted.push(NEEDS_REBASE.to_string());
-            }
-            if let Some(id) = &compared.patch_id {
-                clean_rebase =
-                    self.remember_patch(data, id, before.filter(|_| action == "synchronize"));
-            }
+            let before = before.filter(|_| action == "synchronize");
+            clean_rebase = self
+                .rebase_state(data, before, &mut want, &mut unwanted)
+                .await?;
         }
         let new_code = action == "synchronize" && clean_rebase.is_none();
         if let Some(before) = clean_rebase {
@@ -363,6 +349,26 @@ impl PullRequestHandler<'_> {
         settle.finish(data, settlement, ids, done).await
     }
 
+    /// `needs-rebase` from the compare with the base, and the head's patch id recorded.
+    /// Returns `before` when the head carries its code (a clean rebase).
+    async fn rebase_state<'b>(
+        &self,
+        data: &RepositoryData,
+        before: Option<&'b str>,
+        want: &mut Vec<String>,
+        unwanted: &mut Vec<String>,
+    ) -> anyhow::Result<Option<&'b str>> {
+        let compared = self.compare(data).await?;
+        if compared.behind {
+            want.push(NEEDS_REBASE.to_string());
+        } else {
+            unwanted.push(NEEDS_REBASE.to_string());
+        }
+        Ok(compared
+            .patch_id
+            .and_then(|id| self.remember_patch(data, &id, before)))
+    }
+
     /// Whether the base has commits the head lacks, and the patch id of the head's diff.
     /// Uses the snapshot's compare answer when it has one (a large pull request's files).
     async fn compare(&self, data: &RepositoryData) -> anyhow::Result<Compared> {
@@ -373,8 +379,11 @@ impl PullRequestHandler<'_> {
         if let Some(body) = &data.compare {
             return Ok(compared(body));
         }
-        let path = format!("/compare/{}...{}", data.pull.base_sha, data.pull.head_sha);
-        match self.session.rest(Method::GET, &path, None).await {
+        match self
+            .session
+            .rest(Method::GET, &data.pull.compare_path(), None)
+            .await
+        {
             Ok(answer) => Ok(compared(&answer.body)),
             // The head is gone (force-pushed away); the next event decides.
             Err(GitHubError::Status { status: 404, .. }) => Ok(Compared {
