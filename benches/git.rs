@@ -1,12 +1,15 @@
-//! Git benchmark: a job needing a new pull-request head, served two ways in one run on a
+//! Git benchmark: a job needing a new pull-request head, served four ways in one run on a
 //! generated repository (5 000 files, 2 000 commits):
 //!
 //! - **fresh clone**: what the reference does per delivery: clone the repository (libgit2,
 //!   checkout of the default branch), fetch the PR head and check it out;
 //! - **cached mirror, new worktree**: the mirror already holds the repository; fetch the new
-//!   head incrementally and add a worktree at it (what a job meets when no worktree is parked);
+//!   head incrementally and add a worktree at it (what a job meets when no worktree is parked:
+//!   a repository's first job, or more jobs at once than were parked);
 //! - **cached mirror, parked worktree**: the same fetch, then a parked worktree taken over:
-//!   forced checkout of the new head, untracked and ignored files removed (the steady state).
+//!   forced checkout of the new head, untracked and ignored files removed (the steady state);
+//! - **restarted process, adopted worktree**: a new process's first job on the repository,
+//!   which adopts a worktree the previous process left and takes it over the same way.
 //!
 //! Rounds alternate; medians are printed with the ratio. Clean-up is outside the timings of
 //! both, and dirty pages are flushed (`sync`) before each timed step. `cargo bench --bench git` (`-- --quick` for fewer rounds).
@@ -182,6 +185,9 @@ fn main() {
         }))
     };
     let checkout = |head: &str| checkout_with(&mirrors, head);
+    // A second data dir whose worktrees are deleted before each round, so no job finds one.
+    let bare_data = work.path().join("data-new");
+    drop(checkout_with(&Mirrors::new(&bare_data), &push_pr_head(&origin, 0)).unwrap());
     // Warm the mirror, as the first job on a repository does once.
     let warm = Instant::now();
     drop(checkout(&push_pr_head(&origin, 0)).unwrap());
@@ -190,7 +196,8 @@ fn main() {
         ms(warm.elapsed())
     );
 
-    let (mut clones, mut fresh, mut parked) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut clones, mut fresh, mut parked, mut adopted) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for round in 1..=rounds {
         let head = push_pr_head(&origin, round);
         let dir = work.path().join(format!("clone-{round}"));
@@ -200,9 +207,10 @@ fn main() {
         clones.push(t.elapsed());
         std::fs::remove_dir_all(&dir).unwrap();
 
-        // No worktree parked: a process that has not run a job on this repository yet.
+        // No worktree on disk to take over.
         let head = push_pr_head(&origin, round + 1000);
-        let unpooled = Mirrors::new(&data);
+        std::fs::remove_dir_all(bare_data.join("git/jobs")).unwrap();
+        let unpooled = Mirrors::new(&bare_data);
         settle();
         let t = Instant::now();
         let worktree = checkout_with(&unpooled, &head).unwrap();
@@ -228,6 +236,15 @@ fn main() {
         );
         assert!(!worktree.path().join("untracked.txt").exists());
         drop(worktree);
+
+        let head = push_pr_head(&origin, round + 4000);
+        let restarted = Mirrors::new(&data);
+        settle();
+        let t = Instant::now();
+        let worktree = checkout_with(&restarted, &head).unwrap();
+        adopted.push(t.elapsed());
+        assert!(worktree.fetched && worktree.reused);
+        drop(worktree);
     }
     let clone = median(clones);
     let ratio = |d: Duration| d.as_secs_f64() / clone.as_secs_f64();
@@ -238,6 +255,7 @@ fn main() {
     for (path, times) in [
         ("cached mirror: fetch + new worktree", fresh),
         ("cached mirror: fetch + parked worktree", parked),
+        ("restarted process: fetch + adopted worktree", adopted),
     ] {
         let m = median(times);
         println!("| {path} | {} | {:.3} |", ms(m), ratio(m));

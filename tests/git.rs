@@ -107,7 +107,23 @@ async fn jobs_check_out_pull_request_heads_from_one_mirror() {
     }
     assert!(!a.path().join("src/c.rs").exists());
     assert!(b.path().join("src/c.rs").exists());
+    let left: Vec<_> = [a.path(), b.path()].map(|p| p.to_path_buf()).into();
     drop((a, b));
+
+    // A restarted process adopts the worktrees left on disk, mess included: its first job
+    // takes one over and finds it clean.
+    std::fs::write(left[0].join("untracked.txt"), "x\n").unwrap();
+    std::fs::write(left[1].join("untracked.txt"), "x\n").unwrap();
+    let adopting = Mirrors::new(data.path());
+    let adopted = adopting.worktree(checkout(&new_head)).await.unwrap();
+    assert!(adopted.reused && !adopted.fetched);
+    assert!(left.iter().any(|p| p == adopted.path()));
+    assert_eq!(git_in(adopted.path(), &["rev-parse", "HEAD"]), new_head);
+    assert_eq!(
+        git_in(adopted.path(), &["status", "--porcelain", "--ignored"]),
+        ""
+    );
+    drop(adopted);
 
     // After a restart, worktrees whose directories are gone are forgotten.
     for path in &paths {
@@ -131,6 +147,56 @@ async fn jobs_check_out_pull_request_heads_from_one_mirror() {
             );
         }
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn worktrees_of_a_crashed_process_are_adopted_up_to_the_cap() {
+    let (_dir, _sim, api) = start().await;
+    let repo = api
+        .admin(
+            "/repos",
+            json!({"full_name": "acme/tools", "files": {"README.md": "tools\n"}}),
+        )
+        .await;
+    let url = repo["clone_url"].as_str().unwrap();
+    let pr = api
+        .admin(
+            "/repos/acme/tools/pulls",
+            json!({"author": "alice", "title": "b", "head": "feature", "files": {"b": "b\n"}}),
+        )
+        .await;
+    let head = pr["head_sha"].as_str().unwrap();
+    let refs = vec!["refs/pull/1/head".to_string()];
+    let data = tempfile::tempdir().unwrap();
+    let crashed = Mirrors::new(data.path());
+    let (a, b, c) = tokio::join!(
+        crashed.worktree(job(url, &refs, head)),
+        crashed.worktree(job(url, &refs, head)),
+        crashed.worktree(job(url, &refs, head))
+    );
+    let paths: Vec<_> = [a, b, c]
+        .into_iter()
+        .map(|wt| {
+            let wt = wt.unwrap();
+            let path = wt.path().to_path_buf();
+            // Killed mid-job: nothing is parked or removed.
+            std::mem::forget(wt);
+            path
+        })
+        .collect();
+    let mirror = crashed.mirror_path("acme/tools");
+    assert_eq!(git_in(&mirror, &["worktree", "list"]).lines().count(), 4);
+
+    let restarted = Mirrors::new(data.path());
+    let first = restarted.worktree(job(url, &refs, head)).await.unwrap();
+    assert!(first.reused && !first.fetched);
+    // One taken, one parked, the third removed.
+    assert_eq!(paths.iter().filter(|p| p.exists()).count(), 2);
+    assert_eq!(git_in(&mirror, &["worktree", "list"]).lines().count(), 3);
+    let second = restarted.worktree(job(url, &refs, head)).await.unwrap();
+    assert!(second.reused);
+    let third = restarted.worktree(job(url, &refs, head)).await.unwrap();
+    assert!(!third.reused, "only two were adopted");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -9,7 +9,10 @@
 //! commit's tree, while writing only the files that differ. Creating a file is the dominant
 //! cost of a fresh checkout (about 1 ms each on the disks measured, so 5 s for 5 000 files, see
 //! BENCHMARKS.md); a parked worktree avoids nearly all of it. Worktrees beyond the cap are
-//! removed, and leftovers of a crashed process are pruned when the mirror is next used.
+//! removed. Worktrees survive a restart: the first job on a mirror in a new process adopts
+//! those an earlier process left (parked, or mid-job when it crashed) as parked ones, up to
+//! the cap, and removes the rest; so a fresh checkout happens only on a repository's first
+//! job or when more jobs run at once than were parked.
 //!
 //! Fetching and taking a worktree hold a per-repository lock, since both update the mirror's
 //! refs; jobs then run in their own worktrees side by side.
@@ -33,7 +36,8 @@ pub const FETCH_TIMEOUT: Duration = Duration::from_secs(600);
 /// Parked worktrees kept per repository for later jobs.
 pub const IDLE_PER_REPOSITORY: usize = 2;
 
-/// Parked worktrees by mirror path.
+/// Parked worktrees by mirror path. A mirror without an entry has not been used by this
+/// process yet, so its worktrees on disk are still to be adopted.
 type Idle = Arc<Mutex<HashMap<PathBuf, Vec<Parked>>>>;
 
 pub struct Mirrors {
@@ -41,6 +45,9 @@ pub struct Mirrors {
     locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     idle: Idle,
     jobs: AtomicU64,
+    /// Distinguishes this process's worktree names from those of earlier processes, which
+    /// may still be on disk; a container's server often has the same pid every time.
+    epoch: String,
 }
 
 /// A worktree no job is using, by mirror.
@@ -85,6 +92,13 @@ impl Mirrors {
             locks: Mutex::default(),
             idle: Arc::default(),
             jobs: AtomicU64::new(0),
+            epoch: format!(
+                "{:x}",
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_nanos())
+                    .unwrap_or(0)
+            ),
         }
     }
 
@@ -112,12 +126,11 @@ impl Mirrors {
             .clone();
         let _guard = lock.lock().await;
         let mirror = self.mirror_path(checkout.full_name);
-        let parked = lock_idle(&self.idle).get_mut(&mirror).and_then(Vec::pop);
         let job = self.jobs.fetch_add(1, Ordering::Relaxed);
         let commit = checkout.commit.to_string();
         let fresh = format!(
             "job-{}-{job}-{}",
-            std::process::id(),
+            self.epoch,
             &commit[..commit.len().min(12)]
         );
         let jobs_dir = self.root.join("jobs");
@@ -127,6 +140,8 @@ impl Mirrors {
         let full_name = checkout.full_name.to_string();
         let idle = self.idle.clone();
         tokio::task::spawn_blocking(move || {
+            let parked = take_parked(&idle, &mirror)
+                .with_context(|| format!("adopting the worktrees of {full_name}"))?;
             let fetched = fetch_if_missing(&mirror, &url, token.as_deref(), &refs, &commit)
                 .with_context(|| format!("fetching {full_name}"))?;
             if let Some(parked) = parked {
@@ -164,6 +179,45 @@ impl Mirrors {
     }
 }
 
+/// A parked worktree of `mirror`, if any; adopts what is on disk on the mirror's first use.
+/// The caller holds the repository's lock, so no other job adopts or takes at the same time.
+fn take_parked(idle: &Idle, mirror: &Path) -> anyhow::Result<Option<Parked>> {
+    if let Some(parked) = lock_idle(idle).get_mut(mirror) {
+        return Ok(parked.pop());
+    }
+    let left = if mirror.exists() {
+        adopt(mirror)?
+    } else {
+        Vec::new()
+    };
+    let mut idle = lock_idle(idle);
+    let parked = idle.entry(mirror.to_path_buf()).or_default();
+    parked.extend(left);
+    Ok(parked.pop())
+}
+
+/// The worktrees an earlier process left behind, up to [`IDLE_PER_REPOSITORY`]; the others are
+/// removed, and those whose directory is gone are forgotten with their branches. Whatever a
+/// crashed job left in one is cleared when it is reset for the next job.
+fn adopt(mirror: &Path) -> anyhow::Result<Vec<Parked>> {
+    let repo = Repository::open_bare(mirror).context("opening the mirror")?;
+    let mut adopted = Vec::new();
+    for name in repo.worktrees()?.iter().flatten() {
+        let path = repo.find_worktree(name)?.path().to_path_buf();
+        if !path.exists() {
+            remove_worktree(mirror, name, &path)?;
+        } else if adopted.len() < IDLE_PER_REPOSITORY {
+            adopted.push(Parked {
+                name: name.to_string(),
+                path,
+            });
+        } else {
+            remove_worktree(mirror, name, &path)?;
+        }
+    }
+    Ok(adopted)
+}
+
 fn lock_idle(idle: &Idle) -> std::sync::MutexGuard<'_, HashMap<PathBuf, Vec<Parked>>> {
     idle.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -195,9 +249,7 @@ impl Drop for Worktree {
 
 fn open_or_init(mirror: &Path) -> anyhow::Result<Repository> {
     if mirror.exists() {
-        let repo = Repository::open_bare(mirror).context("opening the mirror")?;
-        prune_missing(&repo)?;
-        return Ok(repo);
+        return Repository::open_bare(mirror).context("opening the mirror");
     }
     std::fs::create_dir_all(mirror)?;
     Repository::init_bare(mirror).context("creating the mirror")
@@ -242,20 +294,6 @@ fn fetch_if_missing(
         bail!("{commit} is not reachable from {}", refs.join(", "));
     }
     Ok(true)
-}
-
-/// Forgets worktrees whose directory is gone (a crashed process's jobs), and their branches.
-fn prune_missing(repo: &Repository) -> anyhow::Result<()> {
-    for name in repo.worktrees()?.iter().flatten() {
-        let worktree = repo.find_worktree(name)?;
-        if !worktree.path().exists() {
-            worktree.prune(Some(WorktreePruneOptions::new().valid(true)))?;
-            if let Ok(mut branch) = repo.find_branch(&branch_name(name), git2::BranchType::Local) {
-                branch.delete()?;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Makes a parked worktree exactly `commit`'s tree: changed files rewritten, untracked and
