@@ -37,6 +37,12 @@ async fn scenario(config: &str, files: Value) -> Scenario {
 
 /// `scenario`, with the server started under `env`.
 async fn scenario_with_env(config: &str, files: Value, env: &[(&str, &str)]) -> Scenario {
+    scenario_with(config, files, env, 0).await
+}
+
+/// `scenario_with_env` in a repository that also has `crowd` readers, whose logins sort before
+/// the users', so the users are not among the first 100 collaborators GitHub lists.
+async fn scenario_with(config: &str, files: Value, env: &[(&str, &str)], crowd: usize) -> Scenario {
     let (sim_dir, sim, api) = sim::start().await;
     for user in USERS {
         api.admin("/tokens", json!({"token": token(user), "login": user}))
@@ -45,6 +51,7 @@ async fn scenario_with_env(config: &str, files: Value, env: &[(&str, &str)]) -> 
     let collaborators: serde_json::Map<String, Value> = USERS
         .iter()
         .map(|u| (u.to_string(), json!("write")))
+        .chain((0..crowd).map(|i| (format!("aaa-{i:03}"), json!("read"))))
         .collect();
     let mut all = json!({"README.md": "# widgets\n"});
     all.as_object_mut()
@@ -406,6 +413,48 @@ async fn owners_in_three_directories_with_root_approvers_false_in_one() {
     s.review("erin", n, "COMMENTED", "/approve").await;
     assert!(s.unmet(n).is_empty());
     assert!(s.labels(n).await.contains("can-be-merged"));
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reviewers_beyond_the_first_hundred_collaborators_are_asked_and_strangers_once() {
+    let s = scenario_with(
+        "",
+        json!({"OWNERS": "approvers: [carol]\nreviewers: [bob, mallory]\n"}),
+        &[],
+        150,
+    )
+    .await;
+    let since = s.api.last_request_id().await;
+    let n = s
+        .open("alice", "Add engine", "engine", json!({"src/e.rs": "x\n"}))
+        .await;
+    // bob is a collaborator the snapshot's first page does not show; mallory is none.
+    let pr = s.pull(n).await;
+    let requested: Vec<&str> = pr["requested_reviewers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["login"].as_str().unwrap())
+        .collect();
+    assert_eq!(requested, ["bob"]);
+    let asks: Vec<Value> = s
+        .api
+        .requests(since)
+        .await
+        .into_iter()
+        .filter(|r| {
+            r["method"] == "POST"
+                && r["path"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("/requested_reviewers")
+        })
+        .map(|r| r["status"].clone())
+        .collect();
+    // Both at once (refused), then each alone.
+    assert_eq!(asks, [json!(422), json!(201), json!(422)]);
+    // A replay asks nobody: bob is requested, mallory's refusal is remembered.
     s.replay_changes_nothing(&[n]).await;
 }
 

@@ -483,6 +483,7 @@ impl GithubWebhook {
                     config: &config,
                     owners: &owners,
                     patch_ids: &self.clients.patch_ids,
+                    refusals: &self.clients.refusals,
                 }
                 .handle(&action, payload, &mut data)
                 .await?;

@@ -34,6 +34,8 @@ pub struct RepositoryData {
     pub config_text: Option<String>,
     /// Permission (`ADMIN`, `MAINTAIN`, `WRITE`, `TRIAGE`, `READ`) by lower-cased login.
     pub collaborators: BTreeMap<String, String>,
+    /// Whether `collaborators` lists all of them; GitHub gives the first 100 in the snapshot.
+    pub collaborators_complete: bool,
     pub protection: Vec<ProtectionRule>,
     /// The repository's labels (the first hundred): colour by name.
     pub repo_labels: BTreeMap<String, String>,
@@ -343,6 +345,7 @@ pub fn parse(data: &Value) -> anyhow::Result<RepositoryData> {
         viewer,
         config_text: repo["config"]["text"].as_str().map(str::to_string),
         collaborators,
+        collaborators_complete: repo["collaborators"]["pageInfo"]["hasNextPage"] != true,
         protection,
         repo_labels: nodes(&repo["labels"])
             .map(|l| (text(&l["name"]), text(&l["color"])))

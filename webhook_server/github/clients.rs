@@ -18,6 +18,7 @@ use super::client::{Answer, Credential, GitHub, GitHubError};
 use super::spend::Spend;
 use super::tokens::TokenPool;
 use crate::github_webhook::OwnActions;
+use crate::handlers::review_requests::Refusals;
 use crate::patch_ids::PatchIds;
 
 /// The App's private key, beside config.yaml in the data dir, as the reference keeps it.
@@ -87,6 +88,8 @@ pub struct Clients {
     own_logins: Mutex<HashSet<String>>,
     /// The patch id of every head compared, for clean-rebase detection.
     pub patch_ids: PatchIds,
+    /// Reviewers GitHub refused, so replays do not ask them again.
+    pub refusals: Refusals,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -102,6 +105,7 @@ impl Clients {
             app: Mutex::default(),
             own_logins: Mutex::default(),
             patch_ids: PatchIds::new(data_dir.join(PATCH_IDS_FILE)),
+            refusals: Refusals::default(),
         }
     }
 

@@ -11,6 +11,7 @@ pub mod labels;
 pub mod owners;
 pub mod pull_request;
 pub mod pull_request_review;
+pub mod review_requests;
 pub mod security_checks;
 pub mod settle;
 pub mod welcome;

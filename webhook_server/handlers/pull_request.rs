@@ -15,6 +15,7 @@ use super::labels::{
     segment, size_label,
 };
 use super::owners::PullOwners;
+use super::review_requests::{self, Refusals};
 use super::security_checks;
 use super::settle::{Desired, Settle};
 use super::welcome::{self, People};
@@ -51,6 +52,7 @@ pub struct PullRequestHandler<'a> {
     pub config: &'a RepoConfig,
     pub owners: &'a PullOwners,
     pub patch_ids: &'a PatchIds,
+    pub refusals: &'a Refusals,
 }
 
 /// What comparing the head with its base told.
@@ -480,6 +482,9 @@ impl PullRequestHandler<'_> {
 
     /// Asks the OWNERS reviewers who were not asked yet and have not reviewed.
     async fn reviewers(&self, data: &RepositoryData, action: &str) -> anyhow::Result<Vec<String>> {
+        if action == "edited" {
+            return Ok(Vec::new());
+        }
         let pull = &data.pull;
         let wanted: Vec<String> = self
             .owners
@@ -492,29 +497,8 @@ impl PullRequestHandler<'_> {
                     .chain(pull.reviews.iter().map(|v| &v.author))
                     .any(|x| x.eq_ignore_ascii_case(r))
             })
-            .filter(|r| data.collaborators.contains_key(r))
             .collect();
-        if wanted.is_empty() || action == "edited" {
-            return Ok(Vec::new());
-        }
-        let path = format!("/pulls/{}/requested_reviewers", pull.number);
-        match self
-            .session
-            .rest(Method::POST, &path, Some(&json!({"reviewers": wanted})))
-            .await
-        {
-            Ok(_) => Ok(wanted),
-            // A reviewer GitHub refuses (no access): the others are asked on the next event.
-            Err(GitHubError::Status {
-                status: 422,
-                message,
-                ..
-            }) => {
-                tracing::warn!(pull = pull.number, "review request refused: {message}");
-                Ok(Vec::new())
-            }
-            Err(e) => Err(e.into()),
-        }
+        review_requests::request(self.session, self.refusals, data, wanted).await
     }
 
     /// Posts the welcome comment unless the pull request has it, opening the tracking issue

@@ -1020,6 +1020,16 @@ pub(super) fn request_reviewers(
                 "Review cannot be requested from pull request author.".into(),
             ));
         }
+        // GitHub refuses the whole request when one login has no access.
+        if reviewers
+            .iter()
+            .any(|u| *u != r.owner && !r.collaborators.contains_key(u))
+        {
+            return Err(Refusal::Invalid(format!(
+                "Reviews may only be requested from collaborators. One or more of the users or \
+                 teams you specified is not a collaborator of the {key} repository."
+            )));
+        }
         let fresh: Vec<String> = reviewers
             .into_iter()
             .filter(|u| !pull.requested_reviewers.contains(u))
