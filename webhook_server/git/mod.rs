@@ -204,9 +204,7 @@ fn adopt(mirror: &Path) -> anyhow::Result<Vec<Parked>> {
     let mut adopted = Vec::new();
     for name in repo.worktrees()?.iter().flatten() {
         let path = repo.find_worktree(name)?.path().to_path_buf();
-        if !path.exists() {
-            remove_worktree(mirror, name, &path)?;
-        } else if adopted.len() < IDLE_PER_REPOSITORY {
+        if path.exists() && adopted.len() < IDLE_PER_REPOSITORY {
             adopted.push(Parked {
                 name: name.to_string(),
                 path,

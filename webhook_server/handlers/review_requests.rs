@@ -32,17 +32,42 @@ impl Refusals {
         (full_name.to_ascii_lowercase(), login.to_ascii_lowercase())
     }
 
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Instant>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     fn contains(&self, full_name: &str, login: &str) -> bool {
-        let mut refused = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        refused.retain(|_, at| at.elapsed() < REFUSAL_TTL);
-        refused.contains_key(&Self::key(full_name, login))
+        self.lock()
+            .get(&Self::key(full_name, login))
+            .is_some_and(|at| at.elapsed() < REFUSAL_TTL)
     }
 
     fn remember(&self, full_name: &str, login: &str) {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(Self::key(full_name, login), Instant::now());
+        let mut refused = self.lock();
+        refused.retain(|_, at| at.elapsed() < REFUSAL_TTL);
+        refused.insert(Self::key(full_name, login), Instant::now());
+    }
+}
+
+/// Asks `reviewers` in one request; `Ok(Err(message))` when GitHub refuses it.
+async fn ask(
+    session: &Session,
+    number: u64,
+    reviewers: &[String],
+) -> anyhow::Result<Result<(), String>> {
+    let path = format!("/pulls/{number}/requested_reviewers");
+    let body = json!({ "reviewers": reviewers });
+    match session.rest(Method::POST, &path, Some(&body)).await {
+        Ok(_) => Ok(Ok(())),
+        Err(GitHubError::Status {
+            status: 422,
+            message,
+            ..
+        }) => {
+            tracing::warn!(pull = number, "review request refused: {message}");
+            Ok(Err(message))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -55,56 +80,30 @@ pub async fn request(
     wanted: Vec<String>,
 ) -> anyhow::Result<Vec<String>> {
     let full_name = &data.full_name;
+    let listed = |r: &String| data.collaborators.contains_key(&r.to_ascii_lowercase());
     let (verified, unverified): (Vec<String>, Vec<String>) = wanted
         .into_iter()
         .filter(|r| !refusals.contains(full_name, r))
-        .partition(|r| data.collaborators.contains_key(&r.to_ascii_lowercase()));
-    let unverified = if data.collaborators_complete {
-        Vec::new()
-    } else {
-        unverified
-    };
+        .filter(|r| !data.collaborators_complete || listed(r))
+        .partition(listed);
     let everyone: Vec<String> = verified.iter().chain(&unverified).cloned().collect();
-    if everyone.is_empty() {
-        return Ok(Vec::new());
+    let number = data.pull.number;
+    if everyone.is_empty() || ask(session, number, &everyone).await?.is_ok() {
+        return Ok(everyone);
     }
-    let path = format!("/pulls/{}/requested_reviewers", data.pull.number);
-    let ask = |reviewers: &[String]| {
-        let body = json!({ "reviewers": reviewers });
-        let path = &path;
-        async move { session.rest(Method::POST, path, Some(&body)).await }
-    };
-    let refused = match ask(&everyone).await {
-        Ok(_) => return Ok(everyone),
-        Err(GitHubError::Status {
-            status: 422,
-            message,
-            ..
-        }) => message,
-        Err(e) => return Err(e.into()),
-    };
-    tracing::warn!(pull = data.pull.number, "review request refused: {refused}");
-    if unverified.is_empty() {
-        // Every login was a listed collaborator; the others are asked on the next event.
-        return Ok(Vec::new());
-    }
+    // Refused. When every login was a listed collaborator, the others are asked on the next
+    // event; otherwise the listed ones go together and each other one alone.
     let mut asked = Vec::new();
-    if !verified.is_empty() {
-        match ask(&verified).await {
-            Ok(_) => asked.extend(verified),
-            Err(GitHubError::Status {
-                status: 422,
-                message,
-                ..
-            }) => tracing::warn!(pull = data.pull.number, "review request refused: {message}"),
-            Err(e) => return Err(e.into()),
-        }
+    if unverified.is_empty() {
+        return Ok(asked);
+    }
+    if !verified.is_empty() && ask(session, number, &verified).await?.is_ok() {
+        asked.extend(verified);
     }
     for login in unverified {
-        match ask(std::slice::from_ref(&login)).await {
-            Ok(_) => asked.push(login),
-            Err(GitHubError::Status { status: 422, .. }) => refusals.remember(full_name, &login),
-            Err(e) => return Err(e.into()),
+        match ask(session, number, std::slice::from_ref(&login)).await? {
+            Ok(()) => asked.push(login),
+            Err(_) => refusals.remember(full_name, &login),
         }
     }
     Ok(asked)
