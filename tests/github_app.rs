@@ -1,5 +1,6 @@
 //! The client as a GitHub App against the simulator: a JWT signed by the client, the
-//! installation looked up once, and the installation token minted once and reused.
+//! installation looked up once per account, the installation token minted once (by one of
+//! any callers asking at once) and reused, and both found again after the App is reinstalled.
 
 mod common;
 
@@ -8,6 +9,7 @@ use std::sync::Arc;
 use common::sim::*;
 use github_webhook_server::github::app::AppAuth;
 use github_webhook_server::github::client::{Credential, GitHub};
+use github_webhook_server::github::clients::{Echoes, Session};
 use github_webhook_server::github::spend::Spend;
 use github_webhook_server::github::tokens::TokenPool;
 use reqwest::Method;
@@ -86,6 +88,19 @@ async fn the_installation_token_is_minted_once_and_reused() {
             .all(|r| r["login"] == "gws[bot]")
     );
 
+    // An App has one installation per account: another repository of the owner needs no
+    // lookup and shares the token.
+    api.admin(
+        "/repos",
+        json!({"full_name": "acme/x", "private": true, "files": {"a": "a\n"}}),
+    )
+    .await;
+    let spend = Spend::default();
+    auth.installation_token(&gh, &spend, "acme", "x")
+        .await
+        .unwrap();
+    assert_eq!(spend.summary()["total"], 0);
+
     // A key that is not the app's is refused by GitHub, and the error says so.
     let other = api.admin("/apps", json!({"id": 32, "slug": "other"})).await;
     let wrong = AppAuth::new(31, other["private_key_pem"].as_str().unwrap()).unwrap();
@@ -95,4 +110,100 @@ async fn the_installation_token_is_minted_once_and_reused() {
         .unwrap_err();
     assert!(err.to_string().contains("401"), "{err}");
     assert!(AppAuth::new(1, "not a key").is_err());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reinstalled_app_is_found_again_without_a_restart() {
+    let (_dir, _sim, api) = start().await;
+    api.admin(
+        "/repos",
+        json!({"full_name": "acme/w", "files": {"a": "a\n"}}),
+    )
+    .await;
+    let pr = api
+        .admin(
+            "/repos/acme/w/pulls",
+            json!({"author": "acme", "title": "t", "head": "f", "files": {"b": "b\n"}}),
+        )
+        .await;
+    let app = api.admin("/apps", json!({"id": 31, "slug": "gws"})).await;
+    let auth = Arc::new(AppAuth::new(31, app["private_key_pem"].as_str().unwrap()).unwrap());
+    let gh = Arc::new(GitHub::new(&api.base, Arc::new(TokenPool::new([]))).unwrap());
+    let check_run = async |name: &str| {
+        let session = Session::new(
+            gh.clone(),
+            Some(auth.clone()),
+            Arc::new(Echoes::default()),
+            "acme",
+            "w",
+        );
+        let answer = session
+            .app_rest(
+                Method::POST,
+                "/check-runs",
+                Some(&json!({"name": name, "head_sha": pr["head_sha"]})),
+            )
+            .await
+            .unwrap();
+        assert_eq!(answer.status, 201);
+        session.spend.summary()["total"].as_u64().unwrap()
+    };
+    assert_eq!(check_run("before").await, 3, "lookup, mint, check run");
+    let before = api.last_request_id().await;
+
+    let reinstalled = api.admin("/apps/31/reinstall", json!({})).await;
+    assert_ne!(reinstalled["installation_id"], app["installation_id"]);
+    // The cached token is refused, the old installation is gone, the new one is looked up
+    // and its token minted, and the check run is written once.
+    assert_eq!(check_run("after").await, 5);
+    let log: Vec<(String, u64)> = api
+        .requests(before)
+        .await
+        .iter()
+        .filter(|r| !r["path"].as_str().unwrap().starts_with("/_simulator"))
+        .map(|r| {
+            (
+                format!(
+                    "{} {}",
+                    r["method"].as_str().unwrap(),
+                    r["path"].as_str().unwrap()
+                ),
+                r["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let old = app["installation_id"].as_u64().unwrap();
+    let new = reinstalled["installation_id"].as_u64().unwrap();
+    assert_eq!(
+        log,
+        [
+            ("POST /repos/acme/w/check-runs".to_string(), 401),
+            (format!("POST /app/installations/{old}/access_tokens"), 404),
+            ("GET /repos/acme/w/installation".to_string(), 200),
+            (format!("POST /app/installations/{new}/access_tokens"), 201),
+            ("POST /repos/acme/w/check-runs".to_string(), 201),
+        ]
+    );
+    assert_eq!(check_run("later").await, 1, "the new token is reused");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrent_callers_share_one_lookup_and_one_token() {
+    let (_dir, _sim, api) = start().await;
+    api.admin(
+        "/repos",
+        json!({"full_name": "acme/w", "files": {"a": "a\n"}}),
+    )
+    .await;
+    let app = api.admin("/apps", json!({"id": 31, "slug": "gws"})).await;
+    let auth = AppAuth::new(31, app["private_key_pem"].as_str().unwrap()).unwrap();
+    let gh = GitHub::new(&api.base, Arc::new(TokenPool::new([]))).unwrap();
+    // A delivery's parallel check-run writes all ask for the token at once.
+    let spend = Spend::default();
+    let ask = || auth.installation_token(&gh, &spend, "acme", "w");
+    let (a, b, c, d) = tokio::join!(ask(), ask(), ask(), ask());
+    let tokens = [a.unwrap(), b.unwrap(), c.unwrap(), d.unwrap()];
+    assert!(tokens.iter().all(|t| *t == tokens[0]));
+    assert_eq!(auth.minted(), 1);
+    assert_eq!(spend.summary()["total"], 2, "one lookup, one mint");
 }

@@ -465,7 +465,8 @@ async fn an_app_mints_one_installation_token_for_many_deliveries() {
     let w = world("github-app-id: 77\n", "").await;
     let app = w.api.admin("/apps", json!({"id": 77, "slug": "gws"})).await;
     let pem = app["private_key_pem"].as_str().unwrap();
-    // Read at the first delivery that needs it.
+    // Written after the server started, so its start-up lookup found no key: the first
+    // delivery that needs the App reads the key and looks the installation up itself.
     std::fs::write(w.data.path().join("webhook-server.private-key.pem"), pem).unwrap();
     let before = w.api.last_request_id().await;
     for (i, head) in ["one", "two", "three"].iter().enumerate() {

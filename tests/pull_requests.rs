@@ -75,6 +75,22 @@ async fn scenario_with(config: &str, files: Value, env: &[(&str, &str)], crowd: 
     )
     .unwrap();
     let server = Server::start_with_env(data.path(), env);
+    // The server looks the App's installation up at start; waiting for it keeps that call out
+    // of the first delivery's count.
+    let deadline = Instant::now() + WAIT;
+    while !api
+        .requests(0)
+        .await
+        .iter()
+        .any(|r| r["path"] == "/repos/acme/widgets/installation" && r["status"] == 200)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "no installation lookup at start\n{}",
+            server.output()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     api.admin(
         "/hooks",
         json!({"repo": "acme/widgets", "url": server.url("/webhook_server"), "secret": SECRET}),
@@ -374,6 +390,26 @@ async fn a_pull_request_from_open_to_merge() {
         ))
         .await;
     assert_eq!(issue["state"], "closed");
+
+    // The App's installation was looked up once, at start: no delivery of the whole flow read
+    // more than three times. Its token was minted once, though the first delivery's check runs
+    // are written in parallel.
+    let all = summaries(s.data.path());
+    assert!(all.len() > 20, "{}", all.len());
+    for summary in &all {
+        let reads = summary["workflow_steps"]["github_api"]["reads"]
+            .as_u64()
+            .unwrap_or(0);
+        assert!(reads <= 3, "{summary:#}");
+    }
+    let log = s.api.requests(0).await;
+    let count = |end: &str| {
+        log.iter()
+            .filter(|r| r["path"].as_str().unwrap().ends_with(end))
+            .count()
+    };
+    assert_eq!(count("/installation"), 1);
+    assert_eq!(count("/access_tokens"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -117,12 +117,14 @@ pub async fn serve(data_dir: &Path) -> Result<(), StartError> {
         }
         .run(writer_stop_rx),
     );
+    let clients = Arc::new(Clients::new(data_dir));
+    tokio::spawn(keep_app_warm(clients.clone(), config_rx.clone()));
     let workers = tokio::spawn(
         Workers {
             queue: queue.clone(),
             config: config_rx.clone(),
             masker,
-            clients: Arc::new(Clients::new(data_dir)),
+            clients,
             wake: wake.clone(),
             summaries,
             owner: format!("pid-{}", std::process::id()),
@@ -189,6 +191,18 @@ async fn apply_reloads(
         let current = config.borrow_and_update().clone();
         masker.set(masker_for(&current));
         logging.apply(&current);
+    }
+}
+
+/// Looks the App's installations up at start and again when the config changes (a new
+/// repository, owner or app id).
+async fn keep_app_warm(clients: Arc<Clients>, mut config: watch::Receiver<Arc<Config>>) {
+    loop {
+        let current = config.borrow_and_update().clone();
+        clients.warm_app(&current).await;
+        if config.changed().await.is_err() {
+            return;
+        }
     }
 }
 

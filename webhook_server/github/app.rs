@@ -3,8 +3,8 @@
 //! minted once and reused until shortly before they expire.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use anyhow::{Context, bail};
 use base64::Engine;
@@ -13,6 +13,7 @@ use reqwest::Method;
 use ring::rand::SystemRandom;
 use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::json;
+use tokio::sync::OnceCell;
 
 use super::client::{Credential, GitHub, GitHubError};
 use super::spend::Spend;
@@ -26,11 +27,13 @@ const RENEW_BEFORE_SECS: i64 = 300;
 pub struct AppAuth {
     app_id: u64,
     key: RsaKeyPair,
-    /// Installation id by lower-cased full name.
-    installations: Mutex<HashMap<String, u64>>,
+    /// The installation covering each account (lower-cased owner): an App has one installation
+    /// per account, so one lookup serves all of an owner's repositories.
+    installations: Mutex<HashMap<String, Arc<OnceCell<u64>>>>,
     /// Installation token and its expiry (unix time) by installation id.
     tokens: Mutex<HashMap<u64, (String, i64)>>,
     minted: AtomicU64,
+    minting: tokio::sync::Mutex<()>,
     /// The app's slug, learned from an installation: its check runs carry it.
     slug: Mutex<Option<String>>,
 }
@@ -66,6 +69,7 @@ impl AppAuth {
             installations: Mutex::default(),
             tokens: Mutex::default(),
             minted: AtomicU64::new(0),
+            minting: tokio::sync::Mutex::default(),
             slug: Mutex::default(),
         })
     }
@@ -94,14 +98,86 @@ impl AppAuth {
         Ok(format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature)))
     }
 
-    /// How many installation tokens this process has minted.
     /// The app's slug, once an installation was looked up.
     pub fn slug(&self) -> Option<String> {
-        self.slug.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        lock(&self.slug).clone()
     }
 
+    /// How many installation tokens this process has minted.
     pub fn minted(&self) -> u64 {
         self.minted.load(Ordering::Relaxed)
+    }
+
+    /// The installation covering `owner`, looked up through `owner/repo` once per process.
+    /// Callers that arrive while a lookup for the same account is under way share its answer
+    /// instead of making their own.
+    pub async fn installation(
+        &self,
+        gh: &GitHub,
+        spend: &Spend,
+        owner: &str,
+        repo: &str,
+    ) -> Result<u64, GitHubError> {
+        let cell = lock(&self.installations)
+            .entry(owner.to_ascii_lowercase())
+            .or_default()
+            .clone();
+        cell.get_or_try_init(|| self.look_up(gh, spend, owner, repo))
+            .await
+            .copied()
+    }
+
+    /// Whether the installation covering `owner` is known, so no delivery will look it up.
+    pub fn knows(&self, owner: &str) -> bool {
+        lock(&self.installations)
+            .get(&owner.to_ascii_lowercase())
+            .is_some_and(|cell| cell.initialized())
+    }
+
+    async fn look_up(
+        &self,
+        gh: &GitHub,
+        spend: &Spend,
+        owner: &str,
+        repo: &str,
+    ) -> Result<u64, GitHubError> {
+        let jwt = self.signed()?;
+        let as_app = Credential::Fixed {
+            secret: &jwt,
+            label: "app JWT",
+        };
+        let path = format!("/repos/{owner}/{repo}/installation");
+        let answer = gh
+            .rest_with(spend, as_app, Method::GET, &path, None)
+            .await?;
+        let id = answer.body["id"]
+            .as_u64()
+            .ok_or_else(|| GitHubError::Status {
+                request: format!("GET {path}"),
+                status: answer.status,
+                message: "the installation has no id".into(),
+            })?;
+        if let Some(slug) = answer.body["app_slug"].as_str() {
+            *lock(&self.slug) = Some(slug.to_string());
+        }
+        Ok(id)
+    }
+
+    /// Drops `owner`'s installation if it is still `id`, so the next caller looks it up again.
+    fn forget(&self, owner: &str, id: u64) {
+        let mut installations = lock(&self.installations);
+        let key = owner.to_ascii_lowercase();
+        if installations.get(&key).and_then(|c| c.get()) == Some(&id) {
+            installations.remove(&key);
+        }
+    }
+
+    fn signed(&self) -> Result<String, GitHubError> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        self.jwt(now).map_err(|e| GitHubError::Transport {
+            request: "app JWT".into(),
+            message: format!("{e:#}"),
+        })
     }
 
     /// An installation token for `owner/repo`, minted only when none is cached or the cached
@@ -113,63 +189,47 @@ impl AppAuth {
         owner: &str,
         repo: &str,
     ) -> Result<String, GitHubError> {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let key = format!("{owner}/{repo}").to_ascii_lowercase();
-        // Signing is the costly part: only when the installation or a fresh token is missing.
-        let sign = || {
-            self.jwt(now).map_err(|e| GitHubError::Transport {
-                request: "app JWT".into(),
-                message: format!("{e:#}"),
-            })
-        };
-        let mut jwt = None;
-        let cached = self
-            .installations
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&key)
-            .copied();
-        let installation = match cached {
-            Some(id) => id,
-            None => {
-                let as_app = Credential::Fixed {
-                    secret: jwt.insert(sign()?),
-                    label: "app JWT",
-                };
-                let path = format!("/repos/{owner}/{repo}/installation");
-                let answer = gh
-                    .rest_with(spend, as_app, Method::GET, &path, None)
-                    .await?;
-                let id = answer.body["id"]
-                    .as_u64()
-                    .ok_or_else(|| GitHubError::Status {
-                        request: format!("GET {path}"),
-                        status: answer.status,
-                        message: "the installation has no id".into(),
-                    })?;
-                self.installations
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(key, id);
-                if let Some(slug) = answer.body["app_slug"].as_str() {
-                    *self.slug.lock().unwrap_or_else(|e| e.into_inner()) = Some(slug.to_string());
-                }
-                id
+        let installation = self.installation(gh, spend, owner, repo).await?;
+        match self.token(gh, spend, installation).await {
+            // The app was reinstalled since the lookup: its old installation is gone.
+            Err(GitHubError::Status { status: 404, .. }) => {
+                self.forget(owner, installation);
+                let installation = self.installation(gh, spend, owner, repo).await?;
+                self.token(gh, spend, installation).await
             }
-        };
-        if let Some((token, expires)) = self
-            .tokens
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&installation)
-            && *expires - RENEW_BEFORE_SECS > now
-        {
-            return Ok(token.clone());
+            other => other,
         }
-        let jwt = match jwt {
-            Some(jwt) => jwt,
-            None => sign()?,
+    }
+
+    /// Drops `token`, which GitHub no longer accepts, so the next caller mints a new one.
+    pub fn revoke(&self, token: &str) {
+        lock(&self.tokens).retain(|_, (cached, _)| cached != token);
+    }
+
+    /// The cached token of `installation`, or a new one.
+    async fn token(
+        &self,
+        gh: &GitHub,
+        spend: &Spend,
+        installation: u64,
+    ) -> Result<String, GitHubError> {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let cached = || {
+            lock(&self.tokens)
+                .get(&installation)
+                .filter(|(_, expires)| *expires - RENEW_BEFORE_SECS > now)
+                .map(|(token, _)| token.clone())
         };
+        if let Some(token) = cached() {
+            return Ok(token);
+        }
+        // Parallel writes of one delivery all want the token: one mints, the others wait
+        // for it rather than each minting its own.
+        let _minting = self.minting.lock().await;
+        if let Some(token) = cached() {
+            return Ok(token);
+        }
+        let jwt = self.signed()?;
         let as_app = Credential::Fixed {
             secret: &jwt,
             label: "app JWT",
@@ -196,10 +256,11 @@ impl AppAuth {
             });
         }
         self.minted.fetch_add(1, Ordering::Relaxed);
-        self.tokens
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(installation, (token.clone(), expires));
+        lock(&self.tokens).insert(installation, (token.clone(), expires));
         Ok(token)
     }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }

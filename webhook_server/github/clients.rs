@@ -17,6 +17,7 @@ use super::app::{AppAuth, INSTALLATION_LABEL};
 use super::client::{Answer, Credential, GitHub, GitHubError};
 use super::spend::Spend;
 use super::tokens::TokenPool;
+use crate::config::Config;
 use crate::github_webhook::OwnActions;
 use crate::handlers::review_requests::Refusals;
 use crate::patch_ids::PatchIds;
@@ -146,6 +147,76 @@ impl Clients {
         Ok(Some(app))
     }
 
+    /// Looks up the App's installation for every account that owns a configured repository,
+    /// before any delivery needs it: a delivery's reads are then only its own data. A failure
+    /// here costs nothing but the saving; a delivery looks up what is still missing.
+    pub async fn warm_app(&self, config: &Config) {
+        let app = match self.app(config.server.github_app_id) {
+            Ok(Some(app)) => app,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!("GitHub App: {e:#}");
+                return;
+            }
+        };
+        let gh = match self.github(&config.server.github_api_url, &[]) {
+            Ok(gh) => gh,
+            Err(e) => {
+                tracing::warn!("GitHub App: {e:#}");
+                return;
+            }
+        };
+        let mut by_owner: Vec<(&str, Vec<&str>)> = Vec::new();
+        for full_name in config.repositories.iter().filter_map(|r| {
+            r.full_name
+                .as_deref()
+                .or_else(|| r.alias.contains('/').then_some(r.alias.as_str()))
+        }) {
+            let Some((owner, repo)) = full_name.split_once('/') else {
+                continue;
+            };
+            match by_owner
+                .iter_mut()
+                .find(|(o, _)| o.eq_ignore_ascii_case(owner))
+            {
+                Some((_, repos)) => repos.push(repo),
+                None => by_owner.push((owner, vec![repo])),
+            }
+        }
+        let spend = Spend::default();
+        for (owner, repos) in by_owner {
+            if app.knows(owner) {
+                continue;
+            }
+            let mut found = false;
+            for repo in repos {
+                match app.installation(&gh, &spend, owner, repo).await {
+                    Ok(id) => {
+                        tracing::info!("GitHub App installation for {owner}: {id}");
+                        found = true;
+                        break;
+                    }
+                    // Not installed on this repository; another of the owner's may be covered.
+                    Err(GitHubError::Status { status: 404, .. }) => continue,
+                    Err(e) => {
+                        tracing::warn!("GitHub App installation for {owner}: {e}");
+                        found = true;
+                        break;
+                    }
+                }
+            }
+            if !found {
+                tracing::warn!(
+                    "the GitHub App is not installed on any configured repository of {owner}"
+                );
+            }
+        }
+        tracing::info!(
+            calls = spend.summary()["total"].as_u64().unwrap_or(0),
+            "GitHub App installations looked up"
+        );
+    }
+
     pub fn learn_login(&self, login: &str) {
         lock(&self.own_logins).insert(login.to_ascii_lowercase());
     }
@@ -212,12 +283,10 @@ impl Session {
         }
     }
 
-    /// Without `github-tokens`, an installed App reads and writes with its installation token.
-    async fn app_token(&self) -> Result<Option<String>, GitHubError> {
-        match &self.app {
-            Some(app) if self.gh.pool().is_empty() => self.installation_token(app).await.map(Some),
-            _ => Ok(None),
-        }
+    /// The App, when it reads and writes for the server: without `github-tokens`, an installed
+    /// App uses its installation token for everything.
+    fn app_for_all(&self) -> Option<&AppAuth> {
+        self.app.as_deref().filter(|_| self.gh.pool().is_empty())
     }
 
     /// Whether check runs can be written: only a GitHub App may.
@@ -247,16 +316,20 @@ impl Session {
         body: Option<&Value>,
     ) -> Result<Answer, GitHubError> {
         let app = self.required_app(&format!("{method} {repo_path}"))?;
-        let token = self.installation_token(app).await?;
-        let path = format!("/repos/{}/{}{repo_path}", self.owner, self.name);
-        self.gh
-            .rest_with(&self.spend, credential(Some(&token)), method, &path, body)
-            .await
+        let path = &format!("/repos/{}/{}{repo_path}", self.owner, self.name);
+        let method = &method;
+        self.authorized(Some(app), |token| async move {
+            let credential = credential(token.as_deref());
+            self.gh
+                .rest_with(&self.spend, credential, method.clone(), path, body)
+                .await
+        })
+        .await
     }
 
     /// The App, for `request`, which only an App may make.
-    fn required_app(&self, request: &str) -> Result<&Arc<AppAuth>, GitHubError> {
-        self.app.as_ref().ok_or_else(|| GitHubError::NoToken {
+    fn required_app(&self, request: &str) -> Result<&AppAuth, GitHubError> {
+        self.app.as_deref().ok_or_else(|| GitHubError::NoToken {
             request: format!("{request} (only a GitHub App may; github-app-id is not set)"),
         })
     }
@@ -266,10 +339,37 @@ impl Session {
             .await
     }
 
+    /// Makes `call` with the pool, or as `app`'s installation. An installation token GitHub
+    /// answers 401 to was revoked (the App was reinstalled): it is dropped and the call made
+    /// once more with a new one. Repeating is safe for any method, as GitHub did nothing.
+    async fn authorized<T, Call, Answer>(
+        &self,
+        app: Option<&AppAuth>,
+        call: Call,
+    ) -> Result<T, GitHubError>
+    where
+        Call: Fn(Option<String>) -> Answer,
+        Answer: Future<Output = Result<T, GitHubError>>,
+    {
+        let Some(app) = app else {
+            return call(None).await;
+        };
+        let token = self.installation_token(app).await?;
+        match call(Some(token.clone())).await {
+            Err(GitHubError::Status { status: 401, .. }) => {
+                app.revoke(&token);
+                call(Some(self.installation_token(app).await?)).await
+            }
+            other => other,
+        }
+    }
+
     pub async fn graphql(&self, body: &Value) -> Result<Value, GitHubError> {
-        let token = self.app_token().await?;
-        let credential = credential(token.as_deref());
-        self.gh.graphql_with(&self.spend, credential, body).await
+        self.authorized(self.app_for_all(), |token| async move {
+            let credential = credential(token.as_deref());
+            self.gh.graphql_with(&self.spend, credential, body).await
+        })
+        .await
     }
 
     /// A REST call to a path under the repository, e.g. `/commits/{sha}/pulls`.
@@ -279,17 +379,15 @@ impl Session {
         repo_path: &str,
         body: Option<&Value>,
     ) -> Result<Answer, GitHubError> {
-        let token = self.app_token().await?;
-        let path = format!("/repos/{}/{}{repo_path}", self.owner, self.name);
-        self.gh
-            .rest_with(
-                &self.spend,
-                credential(token.as_deref()),
-                method,
-                &path,
-                body,
-            )
-            .await
+        let path = &format!("/repos/{}/{}{repo_path}", self.owner, self.name);
+        let method = &method;
+        self.authorized(self.app_for_all(), |token| async move {
+            let credential = credential(token.as_deref());
+            self.gh
+                .rest_with(&self.spend, credential, method.clone(), path, body)
+                .await
+        })
+        .await
     }
 }
 

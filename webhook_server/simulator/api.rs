@@ -86,6 +86,7 @@ pub fn router(sim: Sim) -> Router {
         .route("/_simulator/hooks", post(admin::create_hook))
         .route("/_simulator/tokens", post(admin::create_token))
         .route("/_simulator/apps", post(apps::create_app))
+        .route("/_simulator/apps/{id}/reinstall", post(apps::reinstall_app))
         .route("/_simulator/reset", post(admin::reset))
         .route("/_simulator/requests", get(admin::list_requests))
         .route("/_simulator/deliveries", get(admin::list_deliveries))

@@ -147,6 +147,30 @@ pub(super) async fn create_app(State(sim): State<Sim>, Json(body): Json<NewApp>)
     (StatusCode::CREATED, Json(answer)).into_response()
 }
 
+/// `POST /_simulator/apps/{id}/reinstall`: uninstalls the app and installs it again, as an
+/// owner removing and re-adding it does: a new installation id, and every token the old
+/// installation issued stops working.
+pub(super) async fn reinstall_app(State(sim): State<Sim>, Path(id): Path<u64>) -> Response {
+    let mut w = sim.lock();
+    let installation_id = w.next_id();
+    let Some(app) = w.apps.get_mut(&id) else {
+        return admin_error(StatusCode::NOT_FOUND, "no app with this id");
+    };
+    app.installation_id = installation_id;
+    let bot = format!("{}[bot]", app.slug);
+    let revoked: Vec<String> = w
+        .tokens
+        .iter()
+        .filter(|(token, login)| **login == bot && token.starts_with("ghs_"))
+        .map(|(token, _)| token.clone())
+        .collect();
+    for token in revoked {
+        w.tokens.remove(&token);
+        w.token_expiry.remove(&token);
+    }
+    Json(json!({"id": id, "installation_id": installation_id})).into_response()
+}
+
 /// The public half of a PEM private key (PKCS#1, as GitHub issues, or PKCS#8), or a PEM
 /// public key.
 fn public_key(pem: &str) -> Result<RsaPublicKey, String> {
