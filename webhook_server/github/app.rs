@@ -1,5 +1,5 @@
 //! GitHub App authentication: a JWT signed with the app's private key (RS256 through ring,
-//! whose RSA is constant-time), the installation of each repository, and installation tokens
+//! whose RSA is constant-time), the installation covering each account, and installation tokens
 //! minted once and reused until shortly before they expire.
 
 use std::collections::HashMap;
@@ -33,7 +33,8 @@ pub struct AppAuth {
     /// Installation token and its expiry (unix time) by installation id.
     tokens: Mutex<HashMap<u64, (String, i64)>>,
     minted: AtomicU64,
-    minting: tokio::sync::Mutex<()>,
+    /// One lock per installation, held while its token is minted.
+    minting: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
     /// The app's slug, learned from an installation: its check runs carry it.
     slug: Mutex<Option<String>>,
 }
@@ -69,7 +70,7 @@ impl AppAuth {
             installations: Mutex::default(),
             tokens: Mutex::default(),
             minted: AtomicU64::new(0),
-            minting: tokio::sync::Mutex::default(),
+            minting: Mutex::default(),
             slug: Mutex::default(),
         })
     }
@@ -142,13 +143,9 @@ impl AppAuth {
         repo: &str,
     ) -> Result<u64, GitHubError> {
         let jwt = self.signed()?;
-        let as_app = Credential::Fixed {
-            secret: &jwt,
-            label: "app JWT",
-        };
         let path = format!("/repos/{owner}/{repo}/installation");
         let answer = gh
-            .rest_with(spend, as_app, Method::GET, &path, None)
+            .rest_with(spend, as_app(&jwt), Method::GET, &path, None)
             .await?;
         let id = answer.body["id"]
             .as_u64()
@@ -223,20 +220,17 @@ impl AppAuth {
         if let Some(token) = cached() {
             return Ok(token);
         }
-        // Parallel writes of one delivery all want the token: one mints, the others wait
-        // for it rather than each minting its own.
-        let _minting = self.minting.lock().await;
+        // Callers that need the token at once (a delivery's parallel check runs, concurrent
+        // deliveries) share one mint: the first mints, the others wait and take its token.
+        let minting = lock(&self.minting).entry(installation).or_default().clone();
+        let _minting = minting.lock().await;
         if let Some(token) = cached() {
             return Ok(token);
         }
         let jwt = self.signed()?;
-        let as_app = Credential::Fixed {
-            secret: &jwt,
-            label: "app JWT",
-        };
         let path = format!("/app/installations/{installation}/access_tokens");
         let answer = gh
-            .rest_with(spend, as_app, Method::POST, &path, None)
+            .rest_with(spend, as_app(&jwt), Method::POST, &path, None)
             .await?;
         let token = answer.body["token"]
             .as_str()
@@ -261,6 +255,14 @@ impl AppAuth {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+fn as_app(jwt: &str) -> Credential<'_> {
+    Credential::Fixed {
+        secret: jwt,
+        label: "app JWT",
+    }
+}
+
+/// A poisoned lock still holds usable data: every critical section here leaves it consistent.
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -7,13 +7,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use reqwest::Method;
 use serde_json::Value;
 
-use super::app::{AppAuth, INSTALLATION_LABEL};
+use super::app::{AppAuth, INSTALLATION_LABEL, lock};
 use super::client::{Answer, Credential, GitHub, GitHubError};
 use super::spend::Spend;
 use super::tokens::TokenPool;
@@ -93,10 +93,6 @@ pub struct Clients {
     pub refusals: Refusals,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 impl Clients {
     pub fn new(data_dir: &Path) -> Clients {
         Clients {
@@ -143,8 +139,16 @@ impl Clients {
             AppAuth::new(id, &pem)
                 .with_context(|| format!("loading {}", self.private_key.display()))?,
         );
-        *lock(&self.app) = Some((id, app.clone()));
-        Ok(Some(app))
+        // The start-up lookup and the first deliveries may load the key at once: all keep the
+        // one stored first, with whatever it has already learned.
+        let mut cached = lock(&self.app);
+        match cached.as_ref() {
+            Some((stored, app)) if *stored == id => Ok(Some(app.clone())),
+            _ => {
+                *cached = Some((id, app.clone()));
+                Ok(Some(app))
+            }
+        }
     }
 
     /// Looks up the App's installation for every account that owns a configured repository,
@@ -184,31 +188,26 @@ impl Clients {
             }
         }
         let spend = Spend::default();
-        for (owner, repos) in by_owner {
+        'owners: for (owner, repos) in by_owner {
             if app.knows(owner) {
                 continue;
             }
-            let mut found = false;
             for repo in repos {
                 match app.installation(&gh, &spend, owner, repo).await {
                     Ok(id) => {
                         tracing::info!("GitHub App installation for {owner}: {id}");
-                        found = true;
-                        break;
+                        continue 'owners;
                     }
-                    // Not installed on this repository; another of the owner's may be covered.
-                    Err(GitHubError::Status { status: 404, .. }) => continue,
+                    // Not among the repositories the App was given; another of the owner's
+                    // may be.
+                    Err(GitHubError::Status { status: 404, .. }) => {
+                        tracing::warn!("the GitHub App is not installed on {owner}/{repo}");
+                    }
                     Err(e) => {
                         tracing::warn!("GitHub App installation for {owner}: {e}");
-                        found = true;
-                        break;
+                        continue 'owners;
                     }
                 }
-            }
-            if !found {
-                tracing::warn!(
-                    "the GitHub App is not installed on any configured repository of {owner}"
-                );
             }
         }
         tracing::info!(
@@ -294,7 +293,7 @@ impl Session {
         self.app.is_some()
     }
 
-    /// The App's slug, which its check runs carry; learned with its installation token.
+    /// The App's slug, which its check runs carry; learned when its installation is looked up.
     pub async fn app_slug(&self) -> Result<String, GitHubError> {
         let app = self.required_app("check runs")?;
         if let Some(slug) = app.slug() {
@@ -316,15 +315,7 @@ impl Session {
         body: Option<&Value>,
     ) -> Result<Answer, GitHubError> {
         let app = self.required_app(&format!("{method} {repo_path}"))?;
-        let path = &format!("/repos/{}/{}{repo_path}", self.owner, self.name);
-        let method = &method;
-        self.authorized(Some(app), |token| async move {
-            let credential = credential(token.as_deref());
-            self.gh
-                .rest_with(&self.spend, credential, method.clone(), path, body)
-                .await
-        })
-        .await
+        self.repo_call(Some(app), method, repo_path, body).await
     }
 
     /// The App, for `request`, which only an App may make.
@@ -342,14 +333,14 @@ impl Session {
     /// Makes `call` with the pool, or as `app`'s installation. An installation token GitHub
     /// answers 401 to was revoked (the App was reinstalled): it is dropped and the call made
     /// once more with a new one. Repeating is safe for any method, as GitHub did nothing.
-    async fn authorized<T, Call, Answer>(
+    async fn authorized<T, Call, Fut>(
         &self,
         app: Option<&AppAuth>,
         call: Call,
     ) -> Result<T, GitHubError>
     where
-        Call: Fn(Option<String>) -> Answer,
-        Answer: Future<Output = Result<T, GitHubError>>,
+        Call: Fn(Option<String>) -> Fut,
+        Fut: Future<Output = Result<T, GitHubError>>,
     {
         let Some(app) = app else {
             return call(None).await;
@@ -379,9 +370,21 @@ impl Session {
         repo_path: &str,
         body: Option<&Value>,
     ) -> Result<Answer, GitHubError> {
+        self.repo_call(self.app_for_all(), method, repo_path, body)
+            .await
+    }
+
+    /// A REST call under the repository, with the pool or as `app`'s installation.
+    async fn repo_call(
+        &self,
+        app: Option<&AppAuth>,
+        method: Method,
+        repo_path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, GitHubError> {
         let path = &format!("/repos/{}/{}{repo_path}", self.owner, self.name);
         let method = &method;
-        self.authorized(self.app_for_all(), |token| async move {
+        self.authorized(app, |token| async move {
             let credential = credential(token.as_deref());
             self.gh
                 .rest_with(&self.spend, credential, method.clone(), path, body)

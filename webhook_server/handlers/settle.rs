@@ -42,8 +42,8 @@ pub struct Settle<'a> {
 }
 
 impl Settle<'_> {
-    /// Plans the writes for `desired` plus `can-be-merged`; reads nothing but, once per App,
-    /// its installation.
+    /// Plans the writes for `desired` plus `can-be-merged`; reads nothing (the App's slug was
+    /// learned with its installation, at start).
     pub async fn plan(
         &self,
         data: &RepositoryData,
