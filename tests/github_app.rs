@@ -12,11 +12,23 @@ use github_webhook_server::github::client::{Credential, GitHub};
 use github_webhook_server::github::clients::{Echoes, Session};
 use github_webhook_server::github::spend::Spend;
 use github_webhook_server::github::tokens::TokenPool;
+use github_webhook_server::simulator::Simulator;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn the_installation_token_is_minted_once_and_reused() {
+/// A simulator with a private repository `acme/w` holding one pull request, and App 31 (`gws`)
+/// installed on it.
+struct Installed {
+    _dir: tempfile::TempDir,
+    _sim: Simulator,
+    api: Api,
+    pr: Value,
+    app: Value,
+    auth: Arc<AppAuth>,
+    gh: Arc<GitHub>,
+}
+
+async fn installed() -> Installed {
     let (_dir, _sim, api) = start().await;
     api.admin(
         "/repos",
@@ -30,8 +42,30 @@ async fn the_installation_token_is_minted_once_and_reused() {
         )
         .await;
     let app = api.admin("/apps", json!({"id": 31, "slug": "gws"})).await;
-    let auth = AppAuth::new(31, app["private_key_pem"].as_str().unwrap()).unwrap();
-    let gh = GitHub::new(&api.base, Arc::new(TokenPool::new([]))).unwrap();
+    let auth = Arc::new(AppAuth::new(31, app["private_key_pem"].as_str().unwrap()).unwrap());
+    let gh = Arc::new(GitHub::new(&api.base, Arc::new(TokenPool::new([]))).unwrap());
+    Installed {
+        _dir,
+        _sim,
+        api,
+        pr,
+        app,
+        auth,
+        gh,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_installation_token_is_minted_once_and_reused() {
+    let Installed {
+        _dir,
+        _sim,
+        api,
+        pr,
+        auth,
+        gh,
+        ..
+    } = installed().await;
 
     for run in 0..3 {
         let spend = Spend::default();
@@ -114,21 +148,15 @@ async fn the_installation_token_is_minted_once_and_reused() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_reinstalled_app_is_found_again_without_a_restart() {
-    let (_dir, _sim, api) = start().await;
-    api.admin(
-        "/repos",
-        json!({"full_name": "acme/w", "files": {"a": "a\n"}}),
-    )
-    .await;
-    let pr = api
-        .admin(
-            "/repos/acme/w/pulls",
-            json!({"author": "acme", "title": "t", "head": "f", "files": {"b": "b\n"}}),
-        )
-        .await;
-    let app = api.admin("/apps", json!({"id": 31, "slug": "gws"})).await;
-    let auth = Arc::new(AppAuth::new(31, app["private_key_pem"].as_str().unwrap()).unwrap());
-    let gh = Arc::new(GitHub::new(&api.base, Arc::new(TokenPool::new([]))).unwrap());
+    let Installed {
+        _dir,
+        _sim,
+        api,
+        pr,
+        app,
+        auth,
+        gh,
+    } = installed().await;
     let check_run = async |name: &str| {
         let session = Session::new(
             gh.clone(),
@@ -189,15 +217,13 @@ async fn a_reinstalled_app_is_found_again_without_a_restart() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn concurrent_callers_share_one_lookup_and_one_token() {
-    let (_dir, _sim, api) = start().await;
-    api.admin(
-        "/repos",
-        json!({"full_name": "acme/w", "files": {"a": "a\n"}}),
-    )
-    .await;
-    let app = api.admin("/apps", json!({"id": 31, "slug": "gws"})).await;
-    let auth = AppAuth::new(31, app["private_key_pem"].as_str().unwrap()).unwrap();
-    let gh = GitHub::new(&api.base, Arc::new(TokenPool::new([]))).unwrap();
+    let Installed {
+        _dir,
+        _sim,
+        auth,
+        gh,
+        ..
+    } = installed().await;
     // A delivery's parallel check-run writes all ask for the token at once.
     let spend = Spend::default();
     let ask = || auth.installation_token(&gh, &spend, "acme", "w");

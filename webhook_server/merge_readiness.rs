@@ -357,28 +357,16 @@ pub fn requirements(config: &RepoConfig, required: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::config::repo_config;
     use crate::handlers::owners::resolve;
     use crate::repository_data::{ChangedFile, CheckRun, Status};
     use std::collections::BTreeMap;
 
-    fn config(yaml: &str) -> RepoConfig {
-        Config::parse(&format!("{yaml}repositories:\n  r:\n    name: o/r\n"))
-            .unwrap()
-            .repositories[0]
-            .config
-            .clone()
-    }
-
     fn pull(labels: &[&str]) -> PullRequest {
         PullRequest {
-            node_id: String::new(),
             number: 1,
             title: "t".into(),
-            body: String::new(),
-            draft: false,
             state: "OPEN".into(),
-            merged: false,
             mergeable: "MERGEABLE".into(),
             merge_state: "CLEAN".into(),
             author: "author".into(),
@@ -387,25 +375,14 @@ mod tests {
             base_ref: "main".into(),
             base_sha: "b".into(),
             additions: 1,
-            deletions: 0,
-            auto_merge: false,
             labels: labels.iter().map(|l| l.to_string()).collect(),
-            assignees: vec![],
-            requested_reviewers: vec![],
-            reviews: vec![],
             files: vec![ChangedFile {
                 path: "src/a.rs".into(),
                 additions: 1,
                 deletions: 0,
                 change_type: "MODIFIED".into(),
             }],
-            our_comments: vec![],
-            check_runs: vec![],
-            statuses: vec![],
-            unresolved_threads: vec![],
-            latest_reviews: vec![],
-            head_author: None,
-            head_committer: None,
+            ..PullRequest::default()
         }
     }
 
@@ -444,7 +421,10 @@ mod tests {
     fn an_approved_mergeable_pull_request_with_passing_checks_can_be_merged() {
         let mut p = pull(&["approved-sam"]);
         p.check_runs = vec![run(1, "verified", "COMPLETED", Some("SUCCESS"))];
-        assert_eq!(lines(&p, &config(""), &["verified"]), Vec::<String>::new());
+        assert_eq!(
+            lines(&p, &repo_config(""), &["verified"]),
+            Vec::<String>::new()
+        );
     }
 
     #[test]
@@ -456,7 +436,7 @@ mod tests {
             run(2, "build-container", "COMPLETED", Some("FAILURE")),
             run(3, "verified", "QUEUED", None),
         ];
-        let c = config("minimum-lgtm: 1\ncan-be-merged-required-labels: [qe-approved]\n");
+        let c = repo_config("minimum-lgtm: 1\ncan-be-merged-required-labels: [qe-approved]\n");
         assert_eq!(
             lines(
                 &p,
@@ -497,7 +477,7 @@ mod tests {
             },
         ];
         assert_eq!(
-            lines(&p, &config(""), &["ci", "lint", "slow"]),
+            lines(&p, &repo_config(""), &["ci", "lint", "slow"]),
             [
                 "Some check runs failed: lint",
                 "Some check runs not started: slow"
@@ -512,10 +492,10 @@ mod tests {
             run(5, "tox", "COMPLETED", Some("SUCCESS")),
             run(2, "tox", "COMPLETED", Some("FAILURE")),
         ];
-        assert!(lines(&p, &config(""), &["tox"]).is_empty());
+        assert!(lines(&p, &repo_config(""), &["tox"]).is_empty());
         p.check_runs[0].conclusion = Some("NEUTRAL".into());
         assert_eq!(
-            lines(&p, &config(""), &["tox"]),
+            lines(&p, &repo_config(""), &["tox"]),
             ["Some check runs failed: tox"]
         );
     }
@@ -523,12 +503,12 @@ mod tests {
     #[test]
     fn changes_requested_by_a_non_approver_does_not_block() {
         let p = pull(&["approved-root", "changes-requested-r1"]);
-        assert!(lines(&p, &config(""), &[]).is_empty());
+        assert!(lines(&p, &repo_config(""), &[]).is_empty());
     }
 
     #[test]
     fn minimum_lgtm_counts_only_eligible_users_and_never_the_author() {
-        let c = config("minimum-lgtm: 2\n");
+        let c = repo_config("minimum-lgtm: 2\n");
         let p = pull(&["approved-sam", "lgtm-r1", "lgtm-stranger", "lgtm-author"]);
         assert_eq!(
             lines(&p, &c, &[]),
@@ -542,7 +522,7 @@ mod tests {
 
     #[test]
     fn lgtm_from_every_eligible_user_is_enough_even_below_the_minimum() {
-        let c = config("minimum-lgtm: 5\n");
+        let c = repo_config("minimum-lgtm: 5\n");
         let p = pull(&["approved-sam", "lgtm-r1", "lgtm-r2", "lgtm-r3", "lgtm-root"]);
         assert!(lines(&p, &c, &[]).is_empty());
     }
@@ -556,13 +536,13 @@ mod tests {
             outdated: true,
             url: "https://x/1".into(),
         }];
-        let on = config("");
+        let on = repo_config("");
         let unmet = evaluate(&p, &on, &owners(&p), &[]);
         assert_eq!(
             unmet[0].to_string(),
             "PR has 1 unresolved review conversation(s):\n  - src/a.rs:3 (outdated) (https://x/1)"
         );
-        let off = config("branch-protection:\n  required_conversation_resolution: false\n");
+        let off = repo_config("branch-protection:\n  required_conversation_resolution: false\n");
         assert!(evaluate(&p, &off, &owners(&p), &[]).is_empty());
     }
 
@@ -586,7 +566,7 @@ mod tests {
                 required_approvals: 0,
             },
         ];
-        let c = config(
+        let c = repo_config(
             "pre-commit: true\nconventional-title: feat,fix\ncustom-check-runs:\n  \
              - {name: lint, command: 'true'}\n  - {name: docs, command: 'true', mandatory: false}\n",
         );
@@ -602,7 +582,7 @@ mod tests {
                 "lint"
             ]
         );
-        let advisory = config("verified-job: false\nsecurity-checks:\n  mandatory: false\n");
+        let advisory = repo_config("verified-job: false\nsecurity-checks:\n  mandatory: false\n");
         assert_eq!(
             required_checks(&advisory, &rules, "release-1.0"),
             ["ci/release"]
@@ -620,7 +600,7 @@ mod tests {
 
     #[test]
     fn requirements_render_the_configured_rules() {
-        let c = config("minimum-lgtm: 2\ncan-be-merged-required-labels: [qe]\n");
+        let c = repo_config("minimum-lgtm: 2\ncan-be-merged-required-labels: [qe]\n");
         let required = required_checks(&c, &[], "main");
         let text = requirements(&c, &required).join("\n");
         assert!(text.contains("Minimum 2 `/lgtm`"));

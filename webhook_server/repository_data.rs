@@ -54,7 +54,7 @@ pub struct ProtectionRule {
     pub required_approvals: u64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PullRequest {
     pub node_id: String,
     pub number: u64,

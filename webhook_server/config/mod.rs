@@ -370,6 +370,16 @@ fn check_unique_names(
     }
 }
 
+/// What a repository gets from a config.yaml whose root settings are `yaml`.
+#[cfg(test)]
+pub(crate) fn repo_config(yaml: &str) -> RepoConfig {
+    Config::parse(&format!("{yaml}repositories:\n  r:\n    name: o/r\n"))
+        .unwrap()
+        .repositories[0]
+        .config
+        .clone()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,7 +15,7 @@ use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use serde_json::json;
 use tokio::sync::OnceCell;
 
-use super::client::{Credential, GitHub, GitHubError};
+use super::client::{Answer, Credential, GitHub, GitHubError};
 use super::spend::Spend;
 
 /// GitHub allows ten minutes; a minute of margin on each side absorbs clock drift.
@@ -142,18 +142,11 @@ impl AppAuth {
         owner: &str,
         repo: &str,
     ) -> Result<u64, GitHubError> {
-        let jwt = self.signed()?;
         let path = format!("/repos/{owner}/{repo}/installation");
-        let answer = gh
-            .rest_with(spend, as_app(&jwt), Method::GET, &path, None)
-            .await?;
+        let answer = self.as_app(gh, spend, Method::GET, &path).await?;
         let id = answer.body["id"]
             .as_u64()
-            .ok_or_else(|| GitHubError::Status {
-                request: format!("GET {path}"),
-                status: answer.status,
-                message: "the installation has no id".into(),
-            })?;
+            .ok_or_else(|| malformed(&answer, "GET", &path, "the installation has no id"))?;
         if let Some(slug) = answer.body["app_slug"].as_str() {
             *lock(&self.slug) = Some(slug.to_string());
         }
@@ -169,12 +162,24 @@ impl AppAuth {
         }
     }
 
-    fn signed(&self) -> Result<String, GitHubError> {
+    /// An app endpoint, called with a freshly signed JWT.
+    async fn as_app(
+        &self,
+        gh: &GitHub,
+        spend: &Spend,
+        method: Method,
+        path: &str,
+    ) -> Result<Answer, GitHubError> {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        self.jwt(now).map_err(|e| GitHubError::Transport {
+        let jwt = self.jwt(now).map_err(|e| GitHubError::Transport {
             request: "app JWT".into(),
             message: format!("{e:#}"),
-        })
+        })?;
+        let credential = Credential::Fixed {
+            secret: &jwt,
+            label: "app JWT",
+        };
+        gh.rest_with(spend, credential, method, path, None).await
     }
 
     /// An installation token for `owner/repo`, minted only when none is cached or the cached
@@ -227,11 +232,8 @@ impl AppAuth {
         if let Some(token) = cached() {
             return Ok(token);
         }
-        let jwt = self.signed()?;
         let path = format!("/app/installations/{installation}/access_tokens");
-        let answer = gh
-            .rest_with(spend, as_app(&jwt), Method::POST, &path, None)
-            .await?;
+        let answer = self.as_app(gh, spend, Method::POST, &path).await?;
         let token = answer.body["token"]
             .as_str()
             .unwrap_or_default()
@@ -243,11 +245,7 @@ impl AppAuth {
             })
             .map_or(now + 3600, |t| t.unix_timestamp());
         if token.is_empty() {
-            return Err(GitHubError::Status {
-                request: format!("POST {path}"),
-                status: answer.status,
-                message: "no token in the answer".into(),
-            });
+            return Err(malformed(&answer, "POST", &path, "no token in the answer"));
         }
         self.minted.fetch_add(1, Ordering::Relaxed);
         lock(&self.tokens).insert(installation, (token.clone(), expires));
@@ -255,10 +253,12 @@ impl AppAuth {
     }
 }
 
-fn as_app(jwt: &str) -> Credential<'_> {
-    Credential::Fixed {
-        secret: jwt,
-        label: "app JWT",
+/// A successful answer that lacks what the request is for.
+fn malformed(answer: &Answer, method: &str, path: &str, message: &str) -> GitHubError {
+    GitHubError::Status {
+        request: format!("{method} {path}"),
+        status: answer.status,
+        message: message.into(),
     }
 }
 

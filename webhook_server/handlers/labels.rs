@@ -363,19 +363,11 @@ impl LabelsHandler<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, LabelCategory};
-
-    fn config(yaml: &str) -> RepoConfig {
-        Config::parse(&format!("{yaml}repositories:\n  r:\n    name: o/r\n"))
-            .unwrap()
-            .repositories[0]
-            .config
-            .clone()
-    }
+    use crate::config::{LabelCategory, repo_config};
 
     #[test]
     fn default_size_buckets() {
-        let c = config("");
+        let c = repo_config("");
         let sizes: Vec<String> = [0, 19, 20, 49, 50, 99, 100, 299, 300, 499, 500, 10_000]
             .iter()
             .map(|&n| size_label(&c, n))
@@ -391,7 +383,7 @@ mod tests {
 
     #[test]
     fn custom_size_buckets_sort_by_threshold_and_cap_at_the_largest() {
-        let c = config(
+        let c = repo_config(
             "pr-size-thresholds:\n  Huge:\n    threshold: 1000\n    color: red\n  \
              Tiny:\n    threshold: 10\n  Medium:\n    threshold: 200\n",
         );
@@ -400,7 +392,7 @@ mod tests {
         assert_eq!(size_label(&c, 999), "size/Huge");
         assert_eq!(size_label(&c, 5000), "size/Huge");
         assert_eq!(color(&c, "size/Huge"), "ff0000");
-        let unbounded = config(
+        let unbounded = repo_config(
             "pr-size-thresholds:\n  Small:\n    threshold: 10\n  Rest:\n    threshold: inf\n",
         );
         assert_eq!(size_label(&unbounded, 1_000_000), "size/Rest");
@@ -408,7 +400,7 @@ mod tests {
 
     #[test]
     fn colours_follow_the_reference_order() {
-        let c = config("labels:\n  colors:\n    hold: purple\n    approved-: nonsense\n");
+        let c = repo_config("labels:\n  colors:\n    hold: purple\n    approved-: nonsense\n");
         assert_eq!(color(&c, "hold"), "800080");
         assert_eq!(color(&c, "approved-alice"), "d3d3d3");
         assert_eq!(color(&c, "wip"), "b60205");
@@ -419,7 +411,7 @@ mod tests {
 
     #[test]
     fn categories_gate_only_their_labels() {
-        let c = config("labels:\n  enabled-labels: [wip, hold]\n");
+        let c = repo_config("labels:\n  enabled-labels: [wip, hold]\n");
         assert!(enabled(&c, "wip"));
         assert!(!enabled(&c, "size/XS"));
         assert!(!enabled(&c, "branch-main"));
@@ -429,12 +421,12 @@ mod tests {
             category("CherryPicked-from-main"),
             Some(LabelCategory::CherryPick)
         );
-        assert!(enabled(&config(""), "size/XS"));
+        assert!(enabled(&repo_config(""), "size/XS"));
     }
 
     #[test]
     fn a_plan_writes_only_the_difference() {
-        let c = config("labels:\n  enabled-labels: [wip, hold, size]\n");
+        let c = repo_config("labels:\n  enabled-labels: [wip, hold, size]\n");
         let answer = serde_json::json!({"repository": {
             "nameWithOwner": "o/r",
             "labels": {"nodes": [{"name": "hold", "color": "000000"}, {"name": "wip", "color": "b60205"}]},

@@ -681,13 +681,9 @@ mod tests {
 
     fn pull(title: &str, base: &str, lines: u64, labels: &[&str]) -> PullRequest {
         PullRequest {
-            node_id: String::new(),
             number: 1,
             title: title.into(),
-            body: String::new(),
-            draft: false,
             state: "OPEN".into(),
-            merged: false,
             mergeable: "MERGEABLE".into(),
             merge_state: "CLEAN".into(),
             author: "alice".into(),
@@ -696,20 +692,8 @@ mod tests {
             base_ref: base.into(),
             base_sha: "b".into(),
             additions: lines,
-            deletions: 0,
-            auto_merge: false,
             labels: labels.iter().map(|l| l.to_string()).collect(),
-            assignees: vec![],
-            requested_reviewers: vec![],
-            reviews: vec![],
-            files: vec![],
-            our_comments: vec![],
-            check_runs: vec![],
-            statuses: vec![],
-            unresolved_threads: vec![],
-            latest_reviews: vec![],
-            head_author: None,
-            head_committer: None,
+            ..PullRequest::default()
         }
     }
 

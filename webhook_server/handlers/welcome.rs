@@ -208,21 +208,13 @@ fn labels_line(config: &RepoConfig) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
-
-    fn config(yaml: &str) -> RepoConfig {
-        Config::parse(&format!("{yaml}repositories:\n  r:\n    name: o/r\n"))
-            .unwrap()
-            .repositories[0]
-            .config
-            .clone()
-    }
+    use crate::config::repo_config;
 
     #[test]
     fn the_comment_carries_its_markers_and_the_reference_sections() {
         let approvers = ["alice".to_string()].into_iter().collect();
         let reviewers = BTreeSet::new();
-        let c = config("minimum-lgtm: 1\nlabels:\n  enabled-labels: [hold, size]\n");
+        let c = repo_config("minimum-lgtm: 1\nlabels:\n  enabled-labels: [hold, size]\n");
         let text = render(
             &c,
             &["verified".into()],
