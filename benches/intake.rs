@@ -3,13 +3,19 @@
 //! handler that reads the same request and answers 200. Same machine, same load generator, same
 //! run. Prints throughput, latency percentiles and the ratio.
 //!
+//! Two more targets split the cost: the same router in front of a queue that stores nothing, and
+//! in front of the least an fsync-durable store does (append the packed payload, fdatasync many
+//! deliveries at once). For each target it also prints the machine's CPU time per delivery
+//! (load generator included, from `/proc/stat`) and the share of CPU left idle.
+//!
 //! `cargo bench --bench intake` (add `-- --quick` for a shorter run).
 
 // serde_json::json! of a GitHub-sized payload nests deeper than the default limit.
 #![recursion_limit = "256"]
 
+use std::io::Write;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -263,13 +269,95 @@ async fn server_router(dir: &std::path::Path, process: bool) -> Router {
     })
 }
 
-/// Accepts every delivery and keeps none: the intake path without storage, to split the cost
-/// of the request handling from the cost of durability.
-struct Discard;
+/// A queue no worker can claim from. Without a journal it keeps nothing: the intake path
+/// without storage, which splits the cost of the request handling from the cost of durability.
+/// With one it appends each packed payload to a file and answers after an fdatasync that covers
+/// many deliveries: the least work an fsync-durable store does, with no index, scheduling or
+/// deduplication.
+struct Floor {
+    journal: Option<Journal>,
+}
 
-impl DeliveryQueue for Discard {
-    fn enqueue(&self, _: NewDelivery) -> QueueFuture<'_, Enqueued> {
-        Box::pin(async { Ok(Enqueued::Queued) })
+struct Journal {
+    appended: Arc<(Mutex<Appended>, Condvar)>,
+    synced: watch::Receiver<u64>,
+}
+
+#[derive(Default)]
+struct Appended {
+    bytes: Vec<u8>,
+    count: u64,
+}
+
+impl Journal {
+    fn open(path: &std::path::Path) -> Journal {
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .unwrap();
+        let appended = Arc::new((Mutex::new(Appended::default()), Condvar::new()));
+        let (synced_tx, synced) = watch::channel(0);
+        let shared = appended.clone();
+        std::thread::Builder::new()
+            .name("journal".into())
+            .spawn(move || sync_appends(file, &shared, &synced_tx))
+            .unwrap();
+        Journal { appended, synced }
+    }
+
+    /// Resolves once the payload is on disk.
+    fn append(&self, payload: &[u8]) -> impl std::future::Future<Output = ()> + use<> {
+        let packed = lz4_flex::compress_prepend_size(payload);
+        let (lock, ready) = &*self.appended;
+        let mine = {
+            let mut appended = lock.lock().unwrap();
+            appended.bytes.extend_from_slice(&packed);
+            appended.count += 1;
+            appended.count
+        };
+        ready.notify_one();
+        let mut synced = self.synced.clone();
+        async move {
+            synced.wait_for(|n| *n >= mine).await.unwrap();
+        }
+    }
+}
+
+/// Group commit: writes whatever was appended since the last sync, syncs it, and releases its
+/// callers, while new appends collect for the next round.
+fn sync_appends(
+    mut file: std::fs::File,
+    appended: &(Mutex<Appended>, Condvar),
+    synced: &watch::Sender<u64>,
+) {
+    let (lock, ready) = appended;
+    let mut batch = Vec::new();
+    loop {
+        let upto = {
+            let mut appended = lock.lock().unwrap();
+            while appended.bytes.is_empty() {
+                appended = ready.wait(appended).unwrap();
+            }
+            std::mem::swap(&mut appended.bytes, &mut batch);
+            appended.count
+        };
+        file.write_all(&batch).unwrap();
+        file.sync_data().unwrap();
+        batch.clear();
+        synced.send_replace(upto);
+    }
+}
+
+impl DeliveryQueue for Floor {
+    fn enqueue(&self, d: NewDelivery) -> QueueFuture<'_, Enqueued> {
+        let stored = self.journal.as_ref().map(|j| j.append(&d.payload));
+        Box::pin(async move {
+            if let Some(stored) = stored {
+                stored.await;
+            }
+            Ok(Enqueued::Queued)
+        })
     }
     fn claim(&self, _: &str, _: usize, _: Duration) -> QueueFuture<'_, Vec<Claimed>> {
         Box::pin(async { Ok(Vec::new()) })
@@ -300,7 +388,7 @@ impl DeliveryQueue for Discard {
     }
 }
 
-fn discarding_router() -> Router {
+fn floor_router(journal: Option<Journal>) -> Router {
     let config = Config::parse(&format!(
         "webhook-secret: {SECRET}\nrepositories:\n  widgets:\n    name: acme/widgets\n"
     ))
@@ -309,7 +397,7 @@ fn discarding_router() -> Router {
     std::mem::forget(config_tx);
     router(AppState {
         config: config_rx,
-        queue: Arc::new(Discard),
+        queue: Arc::new(Floor { journal }),
         wake: Arc::new(Notify::new()),
         allowlist: Arc::new(Allowlist::default()),
     })
@@ -410,7 +498,28 @@ struct Figures {
     per_second: f64,
     p50: Duration,
     p99: Duration,
+    /// The machine's busy CPU time per delivery, every thread and the kernel included.
+    cpu_per_delivery: Option<Duration>,
+    /// The share of the machine's CPU time nobody used.
+    idle: Option<f64>,
 }
+
+/// Busy and idle (idle plus iowait) CPU time of the whole machine so far, in clock ticks.
+fn cpu_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let ticks: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .map(|v| v.parse().ok())
+        .collect::<Option<_>>()?;
+    let idle = ticks.get(3)? + ticks.get(4)?;
+    Some((ticks.iter().sum::<u64>() - idle, idle))
+}
+
+/// Linux reports /proc/stat in USER_HZ ticks, which is 100 per second on every common build.
+const TICK: Duration = Duration::from_millis(10);
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
@@ -422,6 +531,8 @@ fn figures(mut latencies: Vec<Duration>, elapsed: Duration) -> Figures {
         per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
         p50: percentile(&latencies, 0.50),
         p99: percentile(&latencies, 0.99),
+        cpu_per_delivery: None,
+        idle: None,
     }
 }
 
@@ -431,6 +542,7 @@ async fn saturate(load: Arc<Load>, duration: Duration) -> Figures {
     for i in 0..200 {
         load.send(10_000_000 + i).await;
     }
+    let ticks_before = cpu_ticks();
     let start = Instant::now();
     let mut tasks = Vec::new();
     for c in 0..CONNECTIONS as u64 {
@@ -449,7 +561,14 @@ async fn saturate(load: Arc<Load>, duration: Duration) -> Figures {
     for t in tasks {
         all.extend(t.await.unwrap());
     }
-    figures(all, start.elapsed())
+    let deliveries = all.len() as u32;
+    let mut f = figures(all, start.elapsed());
+    if let (Some((busy0, idle0)), Some((busy1, idle1))) = (ticks_before, cpu_ticks()) {
+        let (busy, idle) = (busy1 - busy0, idle1 - idle0);
+        f.cpu_per_delivery = Some(TICK * busy as u32 / deliveries.max(1));
+        f.idle = Some(idle as f64 / (busy + idle).max(1) as f64);
+    }
+    f
 }
 
 /// Open loop: one request every 1/RATE s, latency counted from its scheduled send time so a
@@ -509,8 +628,11 @@ fn main() {
     std::fs::create_dir_all(&intake_dir).unwrap();
     std::fs::create_dir_all(&full_dir).unwrap();
 
+    let journal_path = dir.path().join("journal");
     let bare = spawn_server(|| async { bare_router() });
-    let checks = spawn_server(|| async { discarding_router() });
+    let checks = spawn_server(|| async { floor_router(None) });
+    let floor =
+        spawn_server(move || async move { floor_router(Some(Journal::open(&journal_path))) });
     let ours = spawn_server(move || async move { server_router(&intake_dir, false).await });
     let full = spawn_server(move || async move { server_router(&full_dir, true).await });
 
@@ -534,6 +656,7 @@ fn main() {
     let targets = [
         ("bare axum (read body, 200)", bare),
         ("server intake, nothing stored", checks),
+        ("server intake, append + fdatasync", floor),
         ("server intake (durable enqueue)", ours),
         ("server intake + processing", full),
     ];
@@ -566,18 +689,22 @@ fn main() {
     );
     table(&targets, &sat);
     println!(
-        "  ratio intake/bare throughput: {:.2} (nothing stored: {:.2}, with processing: {:.2})",
-        sat[2].per_second / sat[0].per_second,
+        "  ratio intake/bare throughput: {:.2} (nothing stored: {:.2}, append + fdatasync: {:.2}, \
+         with processing: {:.2})",
+        sat[3].per_second / sat[0].per_second,
         sat[1].per_second / sat[0].per_second,
-        sat[3].per_second / sat[0].per_second
+        sat[2].per_second / sat[0].per_second,
+        sat[4].per_second / sat[0].per_second
     );
     println!("fixed rate ({RATE} deliveries/s for {:?}):", settings.fixed);
     table(&targets, &fixed);
     println!(
-        "  ratio intake/bare p99: {:.2} (nothing stored: {:.2}, with processing: {:.2})",
-        fixed[2].p99.as_secs_f64() / fixed[0].p99.as_secs_f64(),
+        "  ratio intake/bare p99: {:.2} (nothing stored: {:.2}, append + fdatasync: {:.2}, \
+         with processing: {:.2})",
+        fixed[3].p99.as_secs_f64() / fixed[0].p99.as_secs_f64(),
         fixed[1].p99.as_secs_f64() / fixed[0].p99.as_secs_f64(),
-        fixed[3].p99.as_secs_f64() / fixed[0].p99.as_secs_f64()
+        fixed[2].p99.as_secs_f64() / fixed[0].p99.as_secs_f64(),
+        fixed[4].p99.as_secs_f64() / fixed[0].p99.as_secs_f64()
     );
 }
 
@@ -588,16 +715,26 @@ fn median(mut runs: Vec<Figures>) -> Figures {
 
 fn table(targets: &[(&str, SocketAddr)], figures: &[Figures]) {
     println!(
-        "  {:<32} {:>14} {:>10} {:>10}",
-        "target", "deliveries/s", "p50", "p99"
+        "  {:<34} {:>14} {:>10} {:>10} {:>14} {:>6}",
+        "target", "deliveries/s", "p50", "p99", "CPU/delivery", "idle"
     );
     for ((name, _), f) in targets.iter().zip(figures) {
+        let cpu = f
+            .cpu_per_delivery
+            .map(|d| format!("{:.0} µs", d.as_secs_f64() * 1e6))
+            .unwrap_or_default();
+        let idle = f
+            .idle
+            .map(|i| format!("{:.0}%", i * 100.0))
+            .unwrap_or_default();
         println!(
-            "  {:<32} {:>14.0} {:>10} {:>10}",
+            "  {:<34} {:>14.0} {:>10} {:>10} {:>14} {:>6}",
             name,
             f.per_second,
             ms(f.p50),
-            ms(f.p99)
+            ms(f.p99),
+            cpu,
+            idle
         );
     }
 }
