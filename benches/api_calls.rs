@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use github_webhook_server::allowlist::Allowlist;
-use github_webhook_server::app::{AppState, router};
+use github_webhook_server::app::{AppState, router, serve};
 use github_webhook_server::config::Config;
 use github_webhook_server::github::clients::Clients;
 use github_webhook_server::masking::{Masker, SharedMasker};
@@ -187,14 +187,7 @@ async fn run(latency: u64) {
         wake: wake.clone(),
         allowlist: Arc::new(Allowlist::default()),
     });
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap()
-    });
+    tokio::spawn(serve(listener, app, std::future::pending()));
     let (_stop_tx, stop_rx) = watch::channel(false);
     let clients = Arc::new(Clients::new(&data));
     let config = config_rx.borrow().clone();

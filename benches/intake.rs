@@ -22,7 +22,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::routing::post;
 use github_webhook_server::allowlist::Allowlist;
-use github_webhook_server::app::{AppState, router};
+use github_webhook_server::app::{AppState, router, serve};
 use github_webhook_server::config::Config;
 use github_webhook_server::github::clients::Clients;
 use github_webhook_server::intake::sign;
@@ -234,18 +234,25 @@ fn bare_router() -> Router {
     Router::new().route("/webhook_server", post(|_body: Bytes| async { "{}" }))
 }
 
-/// The production wiring of `serve`, minus signals and the config file watcher. Without
-/// `process`, deliveries are only stored: the intake path alone.
-async fn server_router(dir: &std::path::Path, process: bool) -> Router {
+/// Every target's config: the signing secret and one repository. The sender is kept alive for
+/// the whole run so the config never counts as closed.
+fn bench_config() -> watch::Receiver<Arc<Config>> {
     let config = Config::parse(&format!(
         "webhook-secret: {SECRET}\nrepositories:\n  widgets:\n    name: acme/widgets\n"
     ))
     .unwrap();
-    let masker = SharedMasker::new(Masker::new(config.secrets(), true));
-    let queue: Arc<dyn DeliveryQueue> =
-        Arc::new(SqliteQueue::open(&dir.join("queue.sqlite3")).unwrap());
     let (config_tx, config_rx) = watch::channel(Arc::new(config));
     std::mem::forget(config_tx);
+    config_rx
+}
+
+/// The production wiring of `serve`, minus signals and the config file watcher. Without
+/// `process`, deliveries are only stored: the intake path alone.
+async fn server_router(dir: &std::path::Path, process: bool) -> Router {
+    let config_rx = bench_config();
+    let masker = SharedMasker::new(Masker::new(config_rx.borrow().secrets(), true));
+    let queue: Arc<dyn DeliveryQueue> =
+        Arc::new(SqliteQueue::open(&dir.join("queue.sqlite3")).unwrap());
     let (stop_tx, stop_rx) = watch::channel(false);
     std::mem::forget(stop_tx);
     let wake = Arc::new(Notify::new());
@@ -389,14 +396,8 @@ impl DeliveryQueue for Floor {
 }
 
 fn floor_router(journal: Option<Journal>) -> Router {
-    let config = Config::parse(&format!(
-        "webhook-secret: {SECRET}\nrepositories:\n  widgets:\n    name: acme/widgets\n"
-    ))
-    .unwrap();
-    let (config_tx, config_rx) = watch::channel(Arc::new(config));
-    std::mem::forget(config_tx);
     router(AppState {
-        config: config_rx,
+        config: bench_config(),
         queue: Arc::new(Floor { journal }),
         wake: Arc::new(Notify::new()),
         allowlist: Arc::new(Allowlist::default()),
@@ -453,12 +454,9 @@ where
             let router = make().await;
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
+            serve(listener, router, std::future::pending())
+                .await
+                .unwrap();
         });
     });
     rx.recv().unwrap()

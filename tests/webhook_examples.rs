@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use github_webhook_server::allowlist::Allowlist;
-use github_webhook_server::app::{AppState, router};
+use github_webhook_server::app::{AppState, router, serve};
 use github_webhook_server::config::Config;
 use github_webhook_server::github::clients::Clients;
 use github_webhook_server::github_webhook::GithubWebhook;
@@ -73,14 +73,7 @@ async fn every_github_example_payload_is_accepted_triaged_and_processed() {
     });
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .unwrap()
-    });
+    tokio::spawn(serve(listener, app, std::future::pending()));
 
     let http = reqwest::Client::new();
     let mut sent = 0;

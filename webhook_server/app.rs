@@ -1,5 +1,7 @@
 //! The HTTP surface: intake, health and queue status.
 
+use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::State;
@@ -31,6 +33,21 @@ pub fn router(state: AppState) -> Router {
         .route("/webhook_server/status", get(status))
         .fallback(not_found)
         .with_state(state)
+}
+
+/// Serves `router` on `listener` until `shutdown` resolves, finishing the requests under way.
+/// Handlers see the peer's address: the IP allowlist needs it.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 async fn healthcheck() -> Json<serde_json::Value> {

@@ -145,11 +145,7 @@ pub async fn serve(data_dir: &Path) -> Result<(), StartError> {
         wake,
         allowlist,
     });
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    app::serve(listener, router, async {
         termination().await;
         tracing::info!("shutting down: no new deliveries accepted");
     })

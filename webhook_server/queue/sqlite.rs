@@ -508,8 +508,7 @@ mod tests {
 
     #[tokio::test]
     async fn pending_behind_lists_the_running_deliverys_key_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        let (_dir, q) = fresh();
         for (id, key) in [("a1", "A"), ("b1", "B"), ("a2", "A"), ("a3", "A")] {
             q.enqueue(delivery(id, key)).await.unwrap();
         }
@@ -562,10 +561,16 @@ mod tests {
 
     const LEASE: Duration = Duration::from_secs(60);
 
-    #[tokio::test]
-    async fn duplicates_are_not_queued_twice() {
+    /// An empty queue in a directory that lives as long as the returned guard.
+    fn fresh() -> (tempfile::TempDir, SqliteQueue) {
         let dir = tempfile::tempdir().unwrap();
         let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        (dir, q)
+    }
+
+    #[tokio::test]
+    async fn duplicates_are_not_queued_twice() {
+        let (_dir, q) = fresh();
         assert_eq!(
             q.enqueue(delivery("a", "k")).await.unwrap(),
             Enqueued::Queued
@@ -579,8 +584,7 @@ mod tests {
 
     #[tokio::test]
     async fn payloads_come_back_byte_for_byte() {
-        let dir = tempfile::tempdir().unwrap();
-        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        let (_dir, q) = fresh();
         let payload: Vec<u8> = (0..20_000u32).map(|i| (i * 7 % 251) as u8).collect();
         let mut d = delivery("a", "k");
         d.payload = payload.clone().into();
@@ -591,8 +595,7 @@ mod tests {
 
     #[tokio::test]
     async fn one_delivery_per_key_runs_at_a_time_in_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        let (_dir, q) = fresh();
         for (id, key) in [("a1", "A"), ("b1", "B"), ("a2", "A"), ("b2", "B")] {
             q.enqueue(delivery(id, key)).await.unwrap();
         }
@@ -629,8 +632,7 @@ mod tests {
 
     #[tokio::test]
     async fn expired_leases_return_to_pending() {
-        let dir = tempfile::tempdir().unwrap();
-        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        let (_dir, q) = fresh();
         q.enqueue(delivery("a", "k")).await.unwrap();
         let c = q.claim("w1", 1, Duration::ZERO).await.unwrap();
         assert_eq!(c[0].attempt, 1);
@@ -642,8 +644,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_stale_completion_writes_no_second_summary() {
-        let dir = tempfile::tempdir().unwrap();
-        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        let (_dir, q) = fresh();
         q.enqueue(delivery("a", "k")).await.unwrap();
         let c = q.claim("w", 1, LEASE).await.unwrap();
         q.complete(c[0].seq, done("2026-01-01")).await.unwrap();
@@ -653,8 +654,7 @@ mod tests {
 
     #[tokio::test]
     async fn pruning_forgets_only_old_finished_deliveries() {
-        let dir = tempfile::tempdir().unwrap();
-        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        let (_dir, q) = fresh();
         for id in ["done", "pending"] {
             q.enqueue(delivery(id, id)).await.unwrap();
         }
@@ -688,8 +688,7 @@ mod tests {
 
     #[tokio::test]
     async fn log_cursor_advances_and_drops_written_summaries() {
-        let dir = tempfile::tempdir().unwrap();
-        let q = SqliteQueue::open(&dir.path().join("q.db")).unwrap();
+        let (_dir, q) = fresh();
         assert_eq!(q.log_cursor().await.unwrap(), LogCursor::default());
         for id in ["a", "b"] {
             q.enqueue(delivery(id, id)).await.unwrap();
