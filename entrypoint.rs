@@ -164,7 +164,11 @@ fn validate(file: Option<&Path>, repo_file: Option<&Path>) -> ExitCode {
             })
             .and_then(|text| RepoFile::parse(&text));
         match result {
-            Ok(_) => println!("{}: valid", path.display()),
+            Ok(file) if file.problems.is_empty() => println!("{}: valid", path.display()),
+            Ok(file) => {
+                report(path, &ConfigError::Invalid(file.problems));
+                ok = false;
+            }
             Err(e) => {
                 report(path, &e);
                 ok = false;

@@ -234,6 +234,34 @@ impl Scenario {
         (runs[0].1.clone(), runs[0].2.clone())
     }
 
+    /// The output (`title`, `summary`, `text`) of the newest run of `name` at the head.
+    async fn check_output(&self, number: u64, name: &str) -> Value {
+        let sha = self.head(number).await;
+        let runs = self
+            .get(&format!(
+                "/repos/acme/widgets/commits/{sha}/check-runs?check_name={name}"
+            ))
+            .await;
+        runs["check_runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .max_by_key(|r| r["id"].as_u64())
+            .map(|r| r["output"].clone())
+            .expect("a run")
+    }
+
+    /// Pushes `files` to pull request `number`'s branch as `author`.
+    async fn push(&self, author: &str, number: u64, files: Value) {
+        self.api
+            .admin(
+                &format!("/repos/acme/widgets/pulls/{number}/commits"),
+                json!({"author": author, "files": files}),
+            )
+            .await;
+        self.settle().await;
+    }
+
     /// Protects main, requiring `contexts`, as the repository's owner.
     async fn protect(&self, contexts: &[impl AsRef<str>]) {
         let contexts: Vec<&str> = contexts.iter().map(AsRef::as_ref).collect();
@@ -432,15 +460,26 @@ async fn owners_in_three_directories_with_root_approvers_false_in_one() {
             json!({"api/v1.rs": "a\n", "vendor/lib.c": "b\n", "docs/x.md": "c\n"}),
         )
         .await;
+    // api/ did not opt out: the root approver must approve, and that covers api/ and docs/.
+    // vendor/ opted out: its own approver must approve, and the root's approval does not
+    // cover it (stricter than the Python server, where a root approval covered everything).
     assert_eq!(
         s.unmet(n),
         [
-            "Missing approved from approvers: carol, dave",
             "Missing approved from approvers: carol",
             "Missing approved from approvers: erin",
         ]
     );
-    // The root approver covers api/ and docs/, but not vendor/.
+    // A folder approver alone does not stand in for the root.
+    s.review("dave", n, "COMMENTED", "/approve").await;
+    assert!(s.labels(n).await.contains("approved-dave"));
+    assert_eq!(
+        s.unmet(n),
+        [
+            "Missing approved from approvers: carol",
+            "Missing approved from approvers: erin",
+        ]
+    );
     s.review("carol", n, "COMMENTED", "/approve").await;
     assert_eq!(s.unmet(n), ["Missing approved from approvers: erin"]);
     // Approving is for approvers only.
@@ -450,6 +489,158 @@ async fn owners_in_three_directories_with_root_approvers_false_in_one() {
     assert!(s.unmet(n).is_empty());
     assert!(s.labels(n).await.contains("can-be-merged"));
     s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_folder_approval_waits_for_a_root_approver() {
+    let s = scenario(
+        "verified-job: false\n",
+        json!({
+            "OWNERS": "approvers: [carol, erin]\n",
+            "folder1/OWNERS": "approvers: [dave]\n",
+        }),
+    )
+    .await;
+    let n = s
+        .open("alice", "Fix folder1", "f1", json!({"folder1/file": "x\n"}))
+        .await;
+    assert_eq!(s.unmet(n), ["Missing approved from approvers: carol, erin"]);
+    s.review("dave", n, "COMMENTED", "/approve").await;
+    let labels = s.labels(n).await;
+    assert!(labels.contains("approved-dave"), "{labels:?}");
+    assert!(!labels.contains("can-be-merged"), "{labels:?}");
+    assert_eq!(s.unmet(n), ["Missing approved from approvers: carol, erin"]);
+    assert_eq!(s.check(n, "can-be-merged").await.1, "failure");
+    let output = s.check_output(n, "can-be-merged").await;
+    assert_eq!(
+        output["text"], "Missing approved from approvers: carol, erin",
+        "{output:#}"
+    );
+    s.review("erin", n, "COMMENTED", "/approve").await;
+    assert!(s.unmet(n).is_empty());
+    assert!(s.labels(n).await.contains("can-be-merged"));
+    assert_eq!(s.check(n, "can-be-merged").await.1, "success");
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_prow_rule_is_an_explicit_opt_in() {
+    let s = scenario(
+        "verified-job: false\nowners-approval: prow\n",
+        json!({
+            "OWNERS": "approvers: [carol]\n",
+            "folder1/OWNERS": "approvers: [dave]\n",
+        }),
+    )
+    .await;
+    let n = s
+        .open("alice", "Fix folder1", "f1", json!({"folder1/file": "x\n"}))
+        .await;
+    assert_eq!(s.unmet(n), ["Missing approved from approvers: carol, dave"]);
+    s.review("dave", n, "COMMENTED", "/approve").await;
+    assert!(s.unmet(n).is_empty());
+    assert!(s.labels(n).await.contains("can-be-merged"));
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_yaml_infinity_size_threshold_keeps_the_repository_file_in_force() {
+    let s = scenario(
+        "verified-job: false\n",
+        json!({
+            ".github-webhook-server.yaml":
+                "pr-size-thresholds:\n  S: {threshold: 100}\n  XXL: {threshold: .inf}\n",
+        }),
+    )
+    .await;
+    let n = s
+        .open("alice", "Big", "big", json!({"big.txt": lines(400)}))
+        .await;
+    assert_eq!(
+        s.labels(n).await,
+        set(&["branch-main", "size/XXL", "can-be-merged"])
+    );
+    // No colour given: lightgray, as in the Python server.
+    let label = s.get("/repos/acme/widgets/labels/size%2FXXL").await;
+    assert_eq!(label["color"], "d3d3d3");
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_repository_file_is_reported_and_cannot_merge_until_fixed() {
+    let s = scenario(
+        "verified-job: false\n",
+        json!({
+            "OWNERS": "approvers: [carol]\nreviewers: [bob]\n",
+            ".github-webhook-server.yaml":
+                "minimum-lgtm: 1\npr-size-thresholds:\n  S: {threshold: 0}\n",
+        }),
+    )
+    .await;
+    // On the default branch: the bad bucket is skipped, minimum-lgtm still applies, and every
+    // pull request's can-be-merged says what was skipped, without blocking on it.
+    let n = s
+        .open("alice", "Change", "change", json!({"x.txt": "x\n"}))
+        .await;
+    assert!(s.labels(n).await.contains("size/XS"));
+    s.review("carol", n, "COMMENTED", "/approve").await;
+    assert_eq!(
+        s.unmet(n),
+        ["Missing lgtm from reviewers. Minimum 1 required, (0 given). Reviewers: bob, carol."]
+    );
+    let text = s.check_output(n, "can-be-merged").await["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        text.contains(
+            "Note: `.github-webhook-server.yaml` on `main` has 1 problem(s); those settings are \
+             skipped and config.yaml's apply instead:\n  - line 3: pr-size-thresholds.S.threshold:"
+        ),
+        "{text}"
+    );
+    s.review("bob", n, "APPROVED", "").await;
+    assert!(s.unmet(n).is_empty());
+    assert_eq!(s.check(n, "can-be-merged").await.1, "success");
+    let output = s.check_output(n, "can-be-merged").await;
+    assert!(
+        output["text"].as_str().unwrap().starts_with("Note: "),
+        "{output:#}"
+    );
+
+    // A pull request that would put a broken file in force cannot merge until it is fixed.
+    let m = s
+        .open(
+            "alice",
+            "Tune sizes",
+            "tune",
+            json!({".github-webhook-server.yaml": "minimum-lgtm: 1\nverified-job: yes please\n"}),
+        )
+        .await;
+    s.review("carol", m, "COMMENTED", "/approve").await;
+    s.review("bob", m, "APPROVED", "").await;
+    let unmet = s.unmet(m);
+    assert_eq!(unmet.len(), 1, "{unmet:?}");
+    assert!(
+        unmet[0].starts_with(
+            ".github-webhook-server.yaml in this pull request has 1 problem(s); fix them before \
+             merging:\n  - line 2: verified-job:"
+        ),
+        "{unmet:?}"
+    );
+    assert_eq!(s.check(m, "can-be-merged").await.1, "failure");
+    s.push(
+        "alice",
+        m,
+        json!({".github-webhook-server.yaml": "minimum-lgtm: 1\nverified-job: no\n"}),
+    )
+    .await;
+    // The push dropped the approvals; approved again, the fixed file lets it merge.
+    s.review("carol", m, "COMMENTED", "/approve").await;
+    s.review("bob", m, "APPROVED", "").await;
+    assert!(s.unmet(m).is_empty(), "{:?}", s.unmet(m));
+    assert_eq!(s.check(m, "can-be-merged").await.1, "success");
+    s.replay_changes_nothing(&[n, m]).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

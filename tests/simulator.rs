@@ -374,6 +374,30 @@ async fn review_check_runs_labels_merge_and_tag_are_delivered_and_readable() {
     assert_eq!(ours["output"]["summary"], "all good");
     assert_eq!(ours["app"]["slug"], "gws-app");
     assert_eq!(ours["pull_requests"][0]["number"], 1);
+    for (query, names) in [
+        ("check_name=build", vec!["build"]),
+        ("check_name=nothing", vec![]),
+        (
+            "status=completed&check_name=can-be-merged",
+            vec!["can-be-merged"],
+        ),
+        ("status=queued", vec![]),
+    ] {
+        let (_, _, runs) = api
+            .get(
+                &format!("/repos/acme/widgets/commits/{head}/check-runs?{query}"),
+                Some(BOT_TOKEN),
+            )
+            .await;
+        let listed: Vec<&str> = runs["check_runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(listed, names, "{query}");
+        assert_eq!(runs["total_count"], names.len(), "{query}");
+    }
 
     // Merging with a stale head is refused; with the right one it lands.
     let stale = api

@@ -233,8 +233,9 @@ async fn repository_data_answers_one_query_with_what_rest_shows() {
 async fn files_at_reads_owners_files_and_misses_as_null() {
     let (_dir, _sim, api) = start().await;
     scenario(&api).await;
-    let paths = ["OWNERS", "src/OWNERS", "docs/OWNERS", "OWNERS_ALIASES"].map(String::from);
-    let body = queries::files_at("acme", "widgets", "main", &paths);
+    let expressions =
+        ["OWNERS", "src/OWNERS", "docs/OWNERS", "OWNERS_ALIASES"].map(|p| format!("main:{p}"));
+    let body = queries::files_at("acme", "widgets", &expressions);
     let (status, answer) = graphql(&api, BOT_TOKEN, body).await;
     assert_eq!(status, 200);
     let repo = &answer["data"]["repository"];

@@ -9,12 +9,13 @@ use reqwest::Method;
 
 use crate::commands;
 use crate::config::model::RepoConfig;
-use crate::config::{Config, REPO_FILE_NAME, RepoFile, RepositoryEntry};
+use crate::config::{Config, ConfigError, REPO_FILE_NAME, RepoFile, RepositoryEntry};
 use crate::github::clients::{Clients, Peek, Session};
 use crate::handlers::check_run::CheckRunHandler;
 use crate::handlers::owners;
 use crate::handlers::pull_request::{self, PullRequestHandler};
 use crate::handlers::pull_request_review::PullRequestReviewHandler;
+use crate::merge_readiness::RepoFileReport;
 use crate::queue::{Claimed, DeliveryQueue, NewDelivery, PayloadMeta, ordering_key};
 use crate::repository_data::RepositoryData;
 use crate::step_data;
@@ -454,7 +455,7 @@ impl GithubWebhook {
             );
             return Ok(());
         }
-        let config = self.effective_config(entry, &data, ctx);
+        let (config, repo_file) = self.effective_config(entry, &data, ctx);
         if !config.handles_event(&ctx.event_type) {
             ctx.start_step("repository_config_routing", Default::default());
             ctx.complete_step(
@@ -464,7 +465,7 @@ impl GithubWebhook {
             );
             return Ok(());
         }
-        let owners = owners::resolve(&data.owners, &data.pull.files);
+        let owners = owners::resolve(&data.owners, &data.pull.files, config.owners_approval);
         if !owners.invalid.is_empty() {
             ctx.start_step("owners", Default::default());
             ctx.complete_step("owners", step_data! {"invalid_files": owners.invalid});
@@ -482,6 +483,7 @@ impl GithubWebhook {
                     session,
                     config: &config,
                     owners: &owners,
+                    repo_file: &repo_file,
                     patch_ids: &self.clients.patch_ids,
                     refusals: &self.clients.refusals,
                 }
@@ -495,6 +497,7 @@ impl GithubWebhook {
                     session,
                     config: &config,
                     owners: &owners,
+                    repo_file: &repo_file,
                     patch_ids: &self.clients.patch_ids,
                 }
                 .handle(&action, payload, &mut data)
@@ -506,6 +509,7 @@ impl GithubWebhook {
                     session,
                     config: &config,
                     owners: &owners,
+                    repo_file: &repo_file,
                 }
                 .handle(&mut data)
                 .await?
@@ -515,41 +519,73 @@ impl GithubWebhook {
         Ok(())
     }
 
-    /// config.yaml's settings for the repository with its own file on top. A broken file is
-    /// reported and config.yaml's settings apply alone.
+    /// config.yaml's settings for the repository with its own file on top, and what is wrong
+    /// with that file and with the version the pull request would merge. A faulty setting is
+    /// skipped and reported; the rest of the file applies.
     fn effective_config(
         &self,
         entry: &RepositoryEntry,
         data: &RepositoryData,
         ctx: &mut WebhookContext,
-    ) -> RepoConfig {
+    ) -> (RepoConfig, RepoFileReport) {
+        let mut report = RepoFileReport::default();
+        if let Some(text) = &data.proposed_config_text {
+            report.proposed = match self.apply_repo_file(entry, text) {
+                Ok((_, _, problems)) => problems,
+                Err(problems) => problems,
+            };
+        }
         let Some(text) = &data.config_text else {
-            return entry.config.clone();
+            return (entry.config.clone(), report);
         };
         ctx.start_step("repository_config", Default::default());
-        let layered =
-            RepoFile::parse(text).and_then(|file| self.config.with_repo_file(entry, &file));
-        match layered {
-            Ok(layered) => {
-                let ignored: Vec<String> = layered
-                    .ignored
-                    .iter()
-                    .map(|k| format!("{}: {}", k.key, k.reason))
-                    .collect();
+        let config = match self.apply_repo_file(entry, text) {
+            Ok((config, ignored, problems)) => {
                 for key in &ignored {
                     tracing::warn!(repository = %data.full_name, "{REPO_FILE_NAME}: ignored {key}");
                 }
-                ctx.complete_step("repository_config", step_data! {"ignored_keys": ignored});
-                layered.config
-            }
-            Err(e) => {
+                for problem in &problems {
+                    tracing::warn!(repository = %data.full_name, "{REPO_FILE_NAME}: skipped {problem}");
+                }
                 ctx.complete_step(
                     "repository_config",
-                    step_data! {"error": format!("{REPO_FILE_NAME} is invalid, config.yaml settings apply: {e}")},
+                    step_data! {"ignored_keys": ignored, "skipped": problems},
                 );
+                report.in_force = problems;
+                config
+            }
+            Err(problems) => {
+                ctx.complete_step(
+                    "repository_config",
+                    step_data! {"error": format!("{REPO_FILE_NAME} is unreadable, config.yaml settings apply: {}", problems.join("; "))},
+                );
+                report.in_force = problems;
                 entry.config.clone()
             }
-        }
+        };
+        (config, report)
+    }
+
+    /// `text` as a repository file over `entry`: the settings, the keys it may not set, and its
+    /// skipped faults; or, when it cannot be read at all, why.
+    fn apply_repo_file(
+        &self,
+        entry: &RepositoryEntry,
+        text: &str,
+    ) -> Result<(RepoConfig, Vec<String>, Vec<String>), Vec<String>> {
+        let lines = |e: ConfigError| match e.problems() {
+            [] => vec![e.to_string()],
+            problems => problems.iter().map(ToString::to_string).collect(),
+        };
+        let file = RepoFile::parse(text).map_err(lines)?;
+        let layered = self.config.with_repo_file(entry, &file).map_err(lines)?;
+        let ignored = layered
+            .ignored
+            .iter()
+            .map(|k| format!("{}: {}", k.key, k.reason))
+            .collect();
+        let problems = file.problems.iter().map(ToString::to_string).collect();
+        Ok((layered.config, ignored, problems))
     }
 }
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::config::RepoConfig;
+use crate::config::{OwnersApproval, REPO_FILE_NAME, RepoConfig};
 use crate::handlers::labels::{
     APPROVED_PREFIX, CHANGES_REQUESTED_PREFIX, HAS_CONFLICTS, HOLD, LGTM_PREFIX, WIP, enabled,
 };
@@ -31,6 +31,37 @@ pub struct Thread {
     pub url: String,
 }
 
+/// What is wrong with the repository's `.github-webhook-server.yaml`. Its faulty settings are
+/// skipped, not the whole file, as the Python server skipped a bad entry; the owners learn of
+/// them from `can-be-merged`, which this server re-writes whenever the file changes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RepoFileReport {
+    /// Of the version in force, on the default branch: shown, not blocking, since blocking
+    /// every pull request would also block the one that fixes it.
+    pub in_force: Vec<String>,
+    /// Of the version this pull request would merge, when it changes the file: blocking, so a
+    /// broken file is fixed before it is in force.
+    pub proposed: Vec<String>,
+}
+
+impl RepoFileReport {
+    /// The note `can-be-merged` carries about the version in force, if it has problems.
+    pub fn notice(&self, file: &str, branch: &str) -> Option<String> {
+        if self.in_force.is_empty() {
+            return None;
+        }
+        let mut text = format!(
+            "Note: `{file}` on `{branch}` has {} problem(s); those settings are skipped and \
+             config.yaml's apply instead:",
+            self.in_force.len()
+        );
+        for p in &self.in_force {
+            text.push_str(&format!("\n  - {p}"));
+        }
+        Some(text)
+    }
+}
+
 /// One condition that keeps the pull request from being merged.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Unmet {
@@ -51,6 +82,8 @@ pub enum Unmet {
         given: usize,
         reviewers: Vec<String>,
     },
+    /// The repository file this pull request brings has problems.
+    InvalidRepoFile(Vec<String>),
 }
 
 impl fmt::Display for Unmet {
@@ -105,6 +138,17 @@ impl fmt::Display for Unmet {
                 "Missing lgtm from reviewers. Minimum {minimum} required, ({given} given). Reviewers: {}.",
                 reviewers.join(", ")
             ),
+            Unmet::InvalidRepoFile(problems) => {
+                write!(
+                    f,
+                    "{REPO_FILE_NAME} in this pull request has {} problem(s); fix them before merging:",
+                    problems.len()
+                )?;
+                for p in problems {
+                    write!(f, "\n  - {p}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -245,6 +289,7 @@ pub fn evaluate(
     config: &RepoConfig,
     owners: &PullOwners,
     required: &[String],
+    repo_file: &RepoFileReport,
 ) -> Vec<Unmet> {
     let mut unmet = Vec::new();
     if !pull.mergeable.eq_ignore_ascii_case("mergeable") {
@@ -294,12 +339,10 @@ pub fn evaluate(
         unmet.push(Unmet::UnresolvedThreads(pull.unresolved_threads.clone()));
     }
     let approved: BTreeSet<String> = label_users(pull, APPROVED_PREFIX).collect();
-    for group in &owners.groups {
-        if group.approvers.is_disjoint(&approved) {
-            unmet.push(Unmet::MissingApproval(
-                group.approvers.iter().cloned().collect(),
-            ));
-        }
+    for group in owners.missing_approvals(&approved) {
+        unmet.push(Unmet::MissingApproval(
+            group.approvers.iter().cloned().collect(),
+        ));
     }
     if config.minimum_lgtm > 0 {
         let eligible = owners.lgtm_eligible(&pull.author);
@@ -314,13 +357,25 @@ pub fn evaluate(
             });
         }
     }
+    if !repo_file.proposed.is_empty() {
+        unmet.push(Unmet::InvalidRepoFile(repo_file.proposed.clone()));
+    }
     unmet
 }
 
 /// The welcome comment's numbered "Merge Requirements", from the same rules `evaluate` applies.
 pub fn requirements(config: &RepoConfig, required: &[String]) -> Vec<String> {
-    let mut lines =
-        vec!["`/approve` from an approver of every changed path (see OWNERS)".to_string()];
+    let approval = match config.owners_approval {
+        OwnersApproval::Default => {
+            "`/approve` from a root approver (OWNERS), and from an approver of each changed \
+             directory whose OWNERS sets `root-approvers: false`"
+        }
+        OwnersApproval::Prow => {
+            "`/approve` from an approver of every changed path: its nearest OWNERS file or one \
+             above it"
+        }
+    };
+    let mut lines = vec![approval.to_string()];
     if config.minimum_lgtm > 0 {
         lines.push(format!("Minimum {} `/lgtm`", config.minimum_lgtm));
     }
@@ -406,12 +461,12 @@ mod tests {
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
-        resolve(&texts, &p.files)
+        resolve(&texts, &p.files, OwnersApproval::Default)
     }
 
     fn lines(p: &PullRequest, c: &RepoConfig, required: &[&str]) -> Vec<String> {
         let required: Vec<String> = required.iter().map(|s| s.to_string()).collect();
-        evaluate(p, c, &owners(p), &required)
+        evaluate(p, c, &owners(p), &required, &RepoFileReport::default())
             .iter()
             .map(ToString::to_string)
             .collect()
@@ -419,7 +474,7 @@ mod tests {
 
     #[test]
     fn an_approved_mergeable_pull_request_with_passing_checks_can_be_merged() {
-        let mut p = pull(&["approved-sam"]);
+        let mut p = pull(&["approved-root"]);
         p.check_runs = vec![run(1, "verified", "COMPLETED", Some("SUCCESS"))];
         assert_eq!(
             lines(&p, &repo_config(""), &["verified"]),
@@ -452,7 +507,7 @@ mod tests {
                 "Some check runs not started: verified, ci/jenkins",
                 "PR has changed requests from approvers (sam)",
                 "Missing required labels: qe-approved",
-                "Missing approved from approvers: root, sam",
+                "Missing approved from approvers: root",
                 "Missing lgtm from reviewers. Minimum 1 required, (0 given). Reviewers: r1, r2, r3, root.",
             ]
         );
@@ -509,21 +564,27 @@ mod tests {
     #[test]
     fn minimum_lgtm_counts_only_eligible_users_and_never_the_author() {
         let c = repo_config("minimum-lgtm: 2\n");
-        let p = pull(&["approved-sam", "lgtm-r1", "lgtm-stranger", "lgtm-author"]);
+        let p = pull(&["approved-root", "lgtm-r1", "lgtm-stranger", "lgtm-author"]);
         assert_eq!(
             lines(&p, &c, &[]),
             [
                 "Missing lgtm from reviewers. Minimum 2 required, (1 given). Reviewers: r1, r2, r3, root."
             ]
         );
-        let p = pull(&["approved-sam", "lgtm-r1", "lgtm-R2"]);
+        let p = pull(&["approved-root", "lgtm-r1", "lgtm-R2"]);
         assert!(lines(&p, &c, &[]).is_empty());
     }
 
     #[test]
     fn lgtm_from_every_eligible_user_is_enough_even_below_the_minimum() {
         let c = repo_config("minimum-lgtm: 5\n");
-        let p = pull(&["approved-sam", "lgtm-r1", "lgtm-r2", "lgtm-r3", "lgtm-root"]);
+        let p = pull(&[
+            "approved-root",
+            "lgtm-r1",
+            "lgtm-r2",
+            "lgtm-r3",
+            "lgtm-root",
+        ]);
         assert!(lines(&p, &c, &[]).is_empty());
     }
 
@@ -537,13 +598,13 @@ mod tests {
             url: "https://x/1".into(),
         }];
         let on = repo_config("");
-        let unmet = evaluate(&p, &on, &owners(&p), &[]);
+        let unmet = evaluate(&p, &on, &owners(&p), &[], &RepoFileReport::default());
         assert_eq!(
             unmet[0].to_string(),
             "PR has 1 unresolved review conversation(s):\n  - src/a.rs:3 (outdated) (https://x/1)"
         );
         let off = repo_config("branch-protection:\n  required_conversation_resolution: false\n");
-        assert!(evaluate(&p, &off, &owners(&p), &[]).is_empty());
+        assert!(evaluate(&p, &off, &owners(&p), &[], &RepoFileReport::default()).is_empty());
     }
 
     #[test]

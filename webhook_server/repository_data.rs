@@ -32,6 +32,9 @@ pub struct RepositoryData {
     pub viewer: Option<String>,
     /// `.github-webhook-server.yaml` on the default branch, when there is one.
     pub config_text: Option<String>,
+    /// The same file at the head, when the open pull request changes it (and does not delete
+    /// it): what merging would put in force.
+    pub proposed_config_text: Option<String>,
     /// Permission (`ADMIN`, `MAINTAIN`, `WRITE`, `TRIAGE`, `READ`) by lower-cased login.
     pub collaborators: BTreeMap<String, String>,
     /// Whether `collaborators` lists all of them; GitHub gives the first 100 in the snapshot.
@@ -251,33 +254,55 @@ impl RepositoryData {
             pages += 1;
         }
         if data.pull.state == "OPEN" {
-            let paths = owners_paths(&data.pull.files, max_owners_files);
-            data.owners = read_files(session, &data.pull.base_sha, &paths)
+            let base = &data.pull.base_sha;
+            let mut wanted: Vec<String> = owners_paths(&data.pull.files, max_owners_files)
+                .iter()
+                .map(|p| format!("{base}:{p}"))
+                .collect();
+            // The same query reads the repository file a pull request brings, so its problems
+            // show before it merges, at no extra call.
+            let proposes_config = data
+                .pull
+                .files
+                .iter()
+                .any(|f| f.path == REPO_FILE_NAME && f.change_type != "DELETED");
+            if proposes_config {
+                wanted.push(format!("{}:{REPO_FILE_NAME}", data.pull.head_sha));
+            }
+            let mut texts = read_files(session, &wanted)
                 .await
                 .context("reading OWNERS files")?;
+            if proposes_config {
+                data.proposed_config_text = texts.pop().and_then(|(_, text)| text);
+            }
+            data.owners = texts
+                .into_iter()
+                .filter_map(|(path, text)| Some((path, text?)))
+                .collect();
         }
         Ok(data)
     }
 }
 
-/// Reads `paths` at `rev` in one query; files that do not exist there are left out.
+/// Reads each `rev:path` expression in one query: its path and its text, or `None` when the
+/// file does not exist there.
 async fn read_files(
     session: &Session,
-    rev: &str,
-    paths: &[String],
-) -> anyhow::Result<BTreeMap<String, String>> {
-    if paths.is_empty() {
-        return Ok(BTreeMap::new());
+    expressions: &[String],
+) -> anyhow::Result<Vec<(String, Option<String>)>> {
+    if expressions.is_empty() {
+        return Ok(Vec::new());
     }
-    let body = queries::files_at(&session.owner, &session.name, rev, paths);
+    let body = queries::files_at(&session.owner, &session.name, expressions);
     let answer = session.graphql(&body).await?;
     let repo = &answer["repository"];
-    Ok(paths
+    Ok(expressions
         .iter()
         .enumerate()
-        .filter_map(|(i, path)| {
-            let text = repo[format!("f{i}")]["text"].as_str()?;
-            Some((path.clone(), text.to_string()))
+        .map(|(i, expression)| {
+            let path = expression.split_once(':').map_or("", |(_, p)| p);
+            let text = repo[format!("f{i}")]["text"].as_str().map(str::to_string);
+            (path.to_string(), text)
         })
         .collect())
 }
@@ -344,6 +369,7 @@ pub fn parse(data: &Value) -> anyhow::Result<RepositoryData> {
         default_branch: text(&repo["defaultBranchRef"]["name"]),
         viewer,
         config_text: repo["config"]["text"].as_str().map(str::to_string),
+        proposed_config_text: None,
         collaborators,
         collaborators_complete: repo["collaborators"]["pageInfo"]["hasNextPage"] != true,
         protection,

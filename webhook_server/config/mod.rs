@@ -77,10 +77,12 @@ pub struct Config {
     pub repositories: Vec<RepositoryEntry>,
 }
 
-/// A validated `.github-webhook-server.yaml`.
+/// A repository's `.github-webhook-server.yaml`, without the settings that failed validation.
 #[derive(Debug, Clone)]
 pub struct RepoFile {
     settings: Map<String, Value>,
+    /// What was wrong, in order of line; the settings at fault are not in force.
+    pub problems: Vec<Problem>,
 }
 
 /// A repository's effective settings once its own file is applied.
@@ -119,7 +121,7 @@ impl Config {
             .as_object()
             .expect("schema repository has properties");
 
-        let mut problems = Vec::new();
+        let mut problems: Vec<Located> = Vec::new();
         let (server_map, root_settings) = partition(root, |k| server_keys.contains_key(k));
         let server: Option<ServerConfig> = typed(&doc, "", server_map, &mut problems);
         let defaults: Option<RepoConfig> = typed(&doc, "", root_settings.clone(), &mut problems);
@@ -159,6 +161,7 @@ impl Config {
                 repositories,
             }),
             _ => {
+                let mut problems: Vec<Problem> = problems.into_iter().map(|(_, p)| p).collect();
                 problems.sort_by_key(|p| (p.line, p.path.clone()));
                 Err(ConfigError::Invalid(problems))
             }
@@ -233,32 +236,120 @@ impl RepoConfig {
 }
 
 impl RepoFile {
+    /// Reads a repository's file. The Python server skipped a bad entry and kept the rest of
+    /// the file, so a team's other settings never silently fell back; so does this: each fault
+    /// drops the smallest mapping entry that holds it (one size bucket, one key) and is listed
+    /// in `problems`. Only text that is not YAML, or not a mapping, is an error.
     pub fn parse(text: &str) -> Result<RepoFile, ConfigError> {
-        let doc = parse_yaml(text)?;
-        if doc.value.is_null() {
-            return Ok(RepoFile {
-                settings: Map::new(),
-            });
-        }
-        let mut problems = schema::validate(&doc, schema::Target::RepoFile);
-        if problems.is_empty() {
-            let Value::Object(settings) = &doc.value else {
-                unreachable!("the schema requires a mapping")
-            };
-            if let Some(config) = typed::<RepoConfig>(&doc, "", settings.clone(), &mut problems) {
-                check_semantics(&doc, "", &config, &mut problems);
-            }
-            if problems.is_empty() {
+        let mut doc = parse_yaml(text)?;
+        match &doc.value {
+            Value::Null => {
                 return Ok(RepoFile {
-                    settings: settings.clone(),
+                    settings: Map::new(),
+                    problems: Vec::new(),
                 });
             }
+            Value::Object(_) => {}
+            other => {
+                return Err(ConfigError::Invalid(vec![Problem {
+                    path: String::new(),
+                    line: doc.line_of(""),
+                    message: format!("must be a mapping of settings, not {other}"),
+                }]));
+            }
         }
-        Err(ConfigError::Invalid(problems))
+        let mut found: Vec<Located> = Vec::new();
+        loop {
+            let round = repo_file_faults(&doc);
+            let before = doc.value.clone();
+            for (pointer, _) in &round {
+                prune(&mut doc.value, pointer);
+            }
+            for (pointer, problem) in round {
+                // A mapping left without a required key by an earlier removal is no news.
+                let under = format!("{pointer}/");
+                if !found
+                    .iter()
+                    .any(|(p, _)| *p == pointer || p.starts_with(&under))
+                {
+                    found.push((pointer, problem));
+                }
+            }
+            if doc.value == before {
+                break;
+            }
+        }
+        let Value::Object(settings) = doc.value else {
+            unreachable!("pruning keeps the root a mapping")
+        };
+        let mut problems: Vec<Problem> = found.into_iter().map(|(_, p)| p).collect();
+        problems.sort_by_key(|p| (p.line, p.path.clone()));
+        Ok(RepoFile { settings, problems })
     }
 }
 
-/// YAML text as JSON, with the loader config files use (YAML 1.2 core schema, merge keys).
+/// What is wrong with a repository file as it stands: schema violations first, then what the
+/// typed model and the semantic rules find once the schema is satisfied.
+fn repo_file_faults(doc: &yaml::Document) -> Vec<Located> {
+    let faults = schema::violations(doc, schema::Target::RepoFile);
+    if !faults.is_empty() {
+        return faults;
+    }
+    let Value::Object(settings) = &doc.value else {
+        return Vec::new();
+    };
+    let mut faults = Vec::new();
+    if let Some(config) = typed::<RepoConfig>(doc, "", settings.clone(), &mut faults) {
+        check_semantics(doc, "", &config, &mut faults);
+    }
+    faults
+}
+
+/// Removes the smallest mapping entry that holds the node at `pointer`: the node itself when
+/// its parent is a mapping; inside a list, the entry holding the list, since its items only
+/// make sense together. The root itself is emptied.
+fn prune(value: &mut Value, pointer: &str) {
+    let segments: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let mut entry = None;
+    let mut node = &*value;
+    for (i, segment) in segments.iter().enumerate() {
+        let child = match node {
+            Value::Object(map) => {
+                entry = Some(i);
+                map.get(segment)
+            }
+            Value::Array(items) => segment.parse::<usize>().ok().and_then(|n| items.get(n)),
+            _ => None,
+        };
+        match child {
+            Some(c) => node = c,
+            None => break,
+        }
+    }
+    let Some(last) = entry else {
+        *value = Value::Object(Map::new());
+        return;
+    };
+    let mut parent = &mut *value;
+    for segment in &segments[..last] {
+        parent = match parent {
+            Value::Object(map) => map.get_mut(segment),
+            Value::Array(items) => segment.parse::<usize>().ok().and_then(|n| items.get_mut(n)),
+            _ => None,
+        }
+        .expect("the path was walked above");
+    }
+    if let Value::Object(map) = parent {
+        map.remove(&segments[last]);
+    }
+}
+
+/// YAML text as JSON, with the loader config files use (YAML 1.1 scalars as PyYAML reads them,
+/// merge keys).
 pub fn parse_to_json(text: &str) -> Result<Value, ConfigError> {
     parse_yaml(text).map(|doc| doc.value)
 }
@@ -289,12 +380,24 @@ fn partition(
     (a, b)
 }
 
+/// A problem with the JSON pointer of the node at fault.
+type Located = (String, Problem);
+
+fn located(doc: &yaml::Document, pointer: String, message: String) -> Located {
+    let problem = Problem {
+        path: schema::dotted(&pointer),
+        line: doc.line_of(&pointer),
+        message,
+    };
+    (pointer, problem)
+}
+
 /// Deserialises `map` into the typed model; a mismatch is reported with its path and line.
 fn typed<T: DeserializeOwned>(
     doc: &yaml::Document,
     base_pointer: &str,
     map: Map<String, Value>,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<Located>,
 ) -> Option<T> {
     match serde_path_to_error::deserialize::<_, T>(Value::Object(map)) {
         Ok(v) => Some(v),
@@ -310,11 +413,7 @@ fn typed<T: DeserializeOwned>(
                     pointer.push_str(&format!("/{index}"));
                 }
             }
-            problems.push(Problem {
-                path: schema::dotted(&pointer),
-                line: doc.line_of(&pointer),
-                message: e.inner().to_string(),
-            });
+            problems.push(located(doc, pointer, e.inner().to_string()));
             None
         }
     }
@@ -325,47 +424,38 @@ fn check_semantics(
     doc: &yaml::Document,
     base_pointer: &str,
     config: &RepoConfig,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<Located>,
 ) {
     let mut seen = HashSet::new();
     for (i, check) in config.custom_check_runs.iter().enumerate() {
         if !seen.insert(check.name.as_str()) {
             let pointer = format!("{base_pointer}/custom-check-runs/{i}/name");
-            problems.push(Problem {
-                path: schema::dotted(&pointer),
-                line: doc.line_of(&pointer),
-                message: format!("duplicate custom check name `{}`", check.name),
-            });
+            let message = format!("duplicate custom check name `{}`", check.name);
+            problems.push(located(doc, pointer, message));
         }
     }
     if config.welcome_extra_info.len() > 10240 {
         let pointer = format!("{base_pointer}/welcome-extra-info");
-        problems.push(Problem {
-            path: schema::dotted(&pointer),
-            line: doc.line_of(&pointer),
-            message: format!(
-                "is {} bytes; at most 10240 are allowed",
-                config.welcome_extra_info.len()
-            ),
-        });
+        let message = format!(
+            "is {} bytes; at most 10240 are allowed",
+            config.welcome_extra_info.len()
+        );
+        problems.push(located(doc, pointer, message));
     }
 }
 
 fn check_unique_names(
     doc: &yaml::Document,
     repositories: &[RepositoryEntry],
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<Located>,
 ) {
     let mut seen: IndexMap<String, &str> = IndexMap::new();
     for r in repositories {
         let Some(name) = &r.full_name else { continue };
         if let Some(first) = seen.insert(name.to_ascii_lowercase(), &r.alias) {
             let pointer = format!("/repositories/{}/name", yaml::escape_pointer(&r.alias));
-            problems.push(Problem {
-                path: schema::dotted(&pointer),
-                line: doc.line_of(&pointer),
-                message: format!("`{name}` is already configured under `{first}`"),
-            });
+            let message = format!("`{name}` is already configured under `{first}`");
+            problems.push(located(doc, pointer, message));
         }
     }
 }
@@ -517,6 +607,105 @@ repositories:
         );
         let t = r.pr_size_thresholds.as_ref().unwrap();
         assert_eq!(t["Small"].threshold, Threshold::Lines(50));
-        assert_eq!(t["Huge"].threshold, Threshold::Unbounded(Infinity::Inf));
+        assert_eq!(t["Huge"].threshold, Threshold::Unbounded);
+    }
+
+    fn repo_file(text: &str) -> (RepoConfig, Vec<String>) {
+        let c = Config::parse(BASIC).unwrap();
+        let file = RepoFile::parse(text).unwrap();
+        let problems = file.problems.iter().map(ToString::to_string).collect();
+        let config = c
+            .with_repo_file(c.repository("acme/api").unwrap(), &file)
+            .unwrap()
+            .config;
+        (config, problems)
+    }
+
+    #[test]
+    fn a_yaml_infinity_threshold_keeps_the_whole_repo_file() {
+        let (config, problems) = repo_file(
+            "minimum-lgtm: 3\npr-size-thresholds:\n  S: {threshold: 100}\n  XXL: {threshold: .inf}\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(config.minimum_lgtm, 3);
+        let t = config.pr_size_thresholds.unwrap();
+        assert_eq!(t["XXL"].threshold, Threshold::Unbounded);
+    }
+
+    #[test]
+    fn a_bad_entry_is_skipped_and_the_rest_of_the_repo_file_applies() {
+        let (config, problems) = repo_file(
+            "minimum-lgtm: 3\npr-size-thresholds:\n  S: {threshold: 100}\n  Bad: {threshold: -5}\n  \
+             XXL: {threshold: inf}\nverified-job: maybe\nmystery-key: 1\n",
+        );
+        assert_eq!(config.minimum_lgtm, 3);
+        let t = config.pr_size_thresholds.unwrap();
+        assert_eq!(t.keys().collect::<Vec<_>>(), ["S", "XXL"]);
+        // The skipped key falls back to config.yaml's value (the default here).
+        assert!(config.verified_job);
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(
+            problems[0].starts_with("line 4: pr-size-thresholds.Bad.threshold:"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].starts_with("line 6: verified-job:"),
+            "{problems:?}"
+        );
+        assert_eq!(problems[2], "line 7: mystery-key: unknown key");
+    }
+
+    #[test]
+    fn a_bad_list_item_skips_the_whole_list() {
+        let (config, problems) = repo_file(
+            "can-be-merged-required-labels: [qe, 7]\ncustom-check-runs:\n  - {name: a, command: x}\n  - {name: a, command: y}\n",
+        );
+        assert!(config.can_be_merged_required_labels.is_empty());
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(
+            problems[0].contains("can-be-merged-required-labels[1]"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1].contains("duplicate custom check name"),
+            "{problems:?}"
+        );
+        let file = RepoFile::parse(
+            "custom-check-runs:\n  - {name: a, command: x}\n  - {name: a, command: y}\n",
+        )
+        .unwrap();
+        assert!(file.settings.is_empty(), "{:?}", file.settings);
+    }
+
+    #[test]
+    fn a_repo_file_that_is_not_a_mapping_is_an_error() {
+        assert!(RepoFile::parse("- a\n- b\n").is_err());
+        assert!(RepoFile::parse("key: [\n").is_err());
+        assert!(RepoFile::parse("").unwrap().problems.is_empty());
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_and_numbers_read_as_the_python_server_read_them() {
+        let (config, problems) = repo_file(
+            "verified-job: no\npre-commit: on\ncreate-issue-for-new-pr: Off\nminimum-lgtm: 0x2\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(!config.verified_job);
+        assert!(config.pre_commit);
+        assert!(!config.create_issue_for_new_pr);
+        assert_eq!(config.minimum_lgtm, 2);
+        let (config, _) = repo_file("minimum-lgtm: 010\n");
+        assert_eq!(config.minimum_lgtm, 8, "PyYAML reads a leading 0 as octal");
+    }
+
+    #[test]
+    fn a_surprising_yaml_1_1_reading_is_explained() {
+        let (_, problems) = repo_file("minimum-lgtm: 1e3\nconventional-title: on\n");
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert!(problems[0].contains("takes `1e3` as text"), "{problems:?}");
+        assert!(
+            problems[1].contains("takes `on` as true; quote it"),
+            "{problems:?}"
+        );
     }
 }

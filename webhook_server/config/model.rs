@@ -106,6 +106,7 @@ pub struct RepoConfig {
     pub can_be_merged_required_labels: Vec<String>,
     pub conventional_title: Option<String>,
     pub minimum_lgtm: u32,
+    pub owners_approval: OwnersApproval,
     pub max_owners_files: u32,
     pub pr_size_thresholds: Option<IndexMap<String, SizeThreshold>>,
     pub labels: Labels,
@@ -143,6 +144,7 @@ impl Default for RepoConfig {
             can_be_merged_required_labels: Vec::new(),
             conventional_title: None,
             minimum_lgtm: 0,
+            owners_approval: OwnersApproval::Default,
             max_owners_files: 1000,
             pr_size_thresholds: None,
             labels: Labels::default(),
@@ -289,6 +291,18 @@ impl Default for BranchProtection {
     }
 }
 
+/// Which approvals of OWNERS approvers a pull request needs (docs/pull-requests.md).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "kebab-case")]
+pub enum OwnersApproval {
+    /// The Python server's: the root approvers, unless the pull request stays inside a
+    /// directory that sets `root-approvers: false`, whose own approvers then approve.
+    #[default]
+    Default,
+    /// Prow's, opt-in: one approver of each changed file's nearest OWNERS file or its parents.
+    Prow,
+}
+
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SizeThreshold {
@@ -296,18 +310,36 @@ pub struct SizeThreshold {
     pub color: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
-#[serde(untagged)]
+/// A size bucket's bound: a change of fewer lines falls in it.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Threshold {
     Lines(u64),
-    /// The string `inf`: the unbounded top bucket.
-    Unbounded(Infinity),
+    /// `inf` in any case, or YAML's `.inf`: the unbounded top bucket.
+    Unbounded,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
-pub enum Infinity {
-    #[serde(rename = "inf")]
-    Inf,
+impl<'de> Deserialize<'de> for Threshold {
+    /// As the Python server read it: any number above 0, or `inf`. A change is a whole number of
+    /// lines, so a fractional bound counts as the next whole one (`size < 99.5` is `size < 100`).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Threshold, D::Error> {
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) if s.eq_ignore_ascii_case("inf") => {
+                Ok(Threshold::Unbounded)
+            }
+            serde_json::Value::Number(n) => match (n.as_u64(), n.as_f64()) {
+                (Some(lines), _) if lines > 0 => Ok(Threshold::Lines(lines)),
+                (None, Some(f)) if f > 0.0 && f < u64::MAX as f64 => {
+                    Ok(Threshold::Lines(f.ceil() as u64))
+                }
+                _ => Err(serde::de::Error::custom(format!(
+                    "threshold {n} must be above 0"
+                ))),
+            },
+            other => Err(serde::de::Error::custom(format!(
+                "threshold {other} must be a number of lines or inf"
+            ))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq, Default)]

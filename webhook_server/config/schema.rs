@@ -73,6 +73,14 @@ fn validator(target: Target) -> &'static Validator {
 
 /// Every schema violation of `doc`, sorted by line.
 pub fn validate(doc: &Document, target: Target) -> Vec<Problem> {
+    violations(doc, target)
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect()
+}
+
+/// Every schema violation of `doc` with the JSON pointer of the node at fault, sorted by line.
+pub fn violations(doc: &Document, target: Target) -> Vec<(String, Problem)> {
     let mut unknown = Vec::new();
     let mut other: Vec<(String, Problem)> = Vec::new();
     for err in validator(target).iter_errors(&doc.value) {
@@ -91,6 +99,10 @@ pub fn validate(doc: &Document, target: Target) -> Vec<Problem> {
                         format!("{} is reserved for a built-in check", err.instance)
                     }
                     _ => err.to_string(),
+                };
+                let message = match doc.reading(pointer) {
+                    Some(reading) => format!("{message} ({reading})"),
+                    None => message,
                 };
                 other.push((
                     pointer.to_string(),
@@ -112,17 +124,20 @@ pub fn validate(doc: &Document, target: Target) -> Vec<Problem> {
             .any(|(p, _)| p == child || p.starts_with(&under))
             || unknown.iter().any(|u| u.starts_with(&under))
     };
-    let mut problems: Vec<Problem> = unknown
+    let mut problems: Vec<(String, Problem)> = unknown
         .iter()
         .filter(|child| !explained(child))
-        .map(|child| Problem {
-            path: dotted(child),
-            line: doc.line_of(child),
-            message: "unknown key".to_string(),
+        .map(|child| {
+            let problem = Problem {
+                path: dotted(child),
+                line: doc.line_of(child),
+                message: "unknown key".to_string(),
+            };
+            (child.clone(), problem)
         })
         .collect();
-    problems.extend(other.into_iter().map(|(_, p)| p));
-    problems.sort_by_key(|p| (p.line, p.path.clone()));
+    problems.extend(other);
+    problems.sort_by_key(|(_, p)| (p.line, p.path.clone()));
     problems.dedup();
     problems
 }

@@ -15,6 +15,8 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 pub struct Document {
     pub value: Value,
     lines: HashMap<String, usize>,
+    /// The text of each plain scalar that YAML 1.1 reads differently than it looks, by pointer.
+    readings: HashMap<String, String>,
 }
 
 impl Document {
@@ -30,6 +32,21 @@ impl Document {
                 None => return None,
             }
         }
+    }
+
+    /// How YAML 1.1 read the plain scalar at `pointer`, when that may surprise: `on` is a
+    /// boolean, `010` is 8, `1e3` is text. Used to explain a validation error there.
+    pub fn reading(&self, pointer: &str) -> Option<String> {
+        let text = self.readings.get(pointer)?;
+        let value = self.value.pointer(pointer)?;
+        Some(match value {
+            Value::String(_) => format!(
+                "YAML 1.1, as the Python server read it too, takes `{text}` as text; a number needs a dot and a signed exponent (1.0e+3) or all its digits"
+            ),
+            other => format!(
+                "YAML 1.1, as the Python server read it too, takes `{text}` as {other}; quote it to mean the text"
+            ),
+        })
     }
 }
 
@@ -57,6 +74,7 @@ pub fn parse(text: &str) -> Result<Document, YamlError> {
     Ok(Document {
         value: builder.root.unwrap_or(Value::Null),
         lines: builder.lines,
+        readings: builder.readings,
     })
 }
 
@@ -81,6 +99,7 @@ struct Builder {
     path: Vec<String>,
     anchors: HashMap<usize, Value>,
     lines: HashMap<String, usize>,
+    readings: HashMap<String, String>,
     root: Option<Value>,
     error: Option<YamlError>,
 }
@@ -193,6 +212,9 @@ impl MarkedEventReceiver for Builder {
                 }
                 self.enter(mark);
                 let value = resolve_scalar(&text, style, tag.as_ref());
+                if style == TScalarStyle::Plain && surprising(&text, &value) {
+                    self.readings.insert(self.pointer(), text.clone());
+                }
                 self.finish(value, anchor, mark);
             }
             Event::Alias(id) => {
@@ -271,8 +293,12 @@ pub fn escape_pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-/// YAML 1.2 core schema, which is what users of the Python server (PyYAML aside) expect:
-/// `yes`/`on` stay strings, so a typo'd boolean is reported by the schema, not silently cast.
+/// Plain scalars resolve as PyYAML's `safe_load` (YAML 1.1) resolves them, because the Python
+/// server read every file this server reads with it, and a drop-in replacement must not read a
+/// team's files differently: `yes`/`no`/`on`/`off` are booleans, `010` is octal, `1_000` is
+/// 1000, `1:30` is 90, and `1e3` (no dot, no exponent sign) stays text. JSON cannot hold
+/// `.inf` or `.nan`, so they become the text `inf`, `-inf` and `nan`, which is how the Python
+/// server's settings that accept infinity spell it too.
 fn resolve_scalar(text: &str, style: TScalarStyle, tag: Option<&Tag>) -> Value {
     if let Some(tag) = tag
         && tag.suffix == "str"
@@ -284,56 +310,182 @@ fn resolve_scalar(text: &str, style: TScalarStyle, tag: Option<&Tag>) -> Value {
     }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" => return Value::Bool(true),
-        "false" | "False" | "FALSE" => return Value::Bool(false),
+        "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Value::Bool(true);
+        }
+        "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Value::Bool(false);
+        }
         _ => {}
     }
-    if let Some(n) = parse_int(text) {
-        return Value::Number(n.into());
+    if let Some(f) = yaml11_float(text) {
+        return match Number::from_f64(f) {
+            Some(n) => Value::Number(n),
+            None if f.is_nan() => Value::String("nan".into()),
+            None if f < 0.0 => Value::String("-inf".into()),
+            None => Value::String("inf".into()),
+        };
     }
-    if looks_like_float(text)
-        && let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64)
-    {
-        return Value::Number(n);
+    if let Some(n) = yaml11_int(text) {
+        return i64::try_from(n)
+            .map(Value::from)
+            .or_else(|_| u64::try_from(n).map(Value::from))
+            .unwrap_or_else(|_| Number::from_f64(n as f64).map_or(Value::Null, Value::Number));
     }
     Value::String(text.to_string())
 }
 
-fn parse_int(text: &str) -> Option<i64> {
-    if let Some(hex) = text.strip_prefix("0x") {
-        return i64::from_str_radix(hex, 16).ok();
+/// Whether YAML 1.1 read plain `text` as `value` in a way its look does not tell: a word as a
+/// boolean, a number in another base, or what YAML 1.2 would take for a number as text.
+fn surprising(text: &str, value: &Value) -> bool {
+    match value {
+        Value::Bool(b) => !text.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+        Value::Number(n) => text.parse::<f64>().ok() != n.as_f64(),
+        Value::String(s) if s == text => {
+            (text.parse::<f64>().is_ok() && text.bytes().any(|b| b.is_ascii_digit()))
+                || text.starts_with("0o")
+        }
+        _ => false,
     }
-    if let Some(oct) = text.strip_prefix("0o") {
-        return i64::from_str_radix(oct, 8).ok();
-    }
-    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
 }
 
-/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?` — rejects `inf`/`nan`, which JSON cannot hold.
-fn looks_like_float(text: &str) -> bool {
-    let s = text.strip_prefix(['-', '+']).unwrap_or(text);
-    let (mantissa, exponent) = match s.find(['e', 'E']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
+/// `text` without a leading sign, and whether it was `-`.
+fn unsigned(text: &str) -> (bool, &str) {
+    match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    }
+}
+
+/// Non-empty, and every byte is a digit of the kind `digit` accepts or `_`.
+fn digits_with_underscores(s: &str, digit: fn(u8) -> bool) -> bool {
+    !s.is_empty() && s.bytes().all(|b| digit(b) || b == b'_')
+}
+
+/// A sexagesimal part after a `:`: `[0-5]?[0-9]`.
+fn base60_part(s: &str) -> bool {
+    match s.as_bytes() {
+        [d] => d.is_ascii_digit(),
+        [t, d] => (b'0'..=b'5').contains(t) && d.is_ascii_digit(),
+        _ => false,
+    }
+}
+
+/// PyYAML's int: `[-+]?(0b[01_]+ | 0[0-7_]+ | 0 | [1-9][0-9_]* | 0x[0-9a-fA-F_]+ |
+/// [1-9][0-9_]*(:[0-5]?[0-9])+)`.
+fn yaml11_int(text: &str) -> Option<i128> {
+    let (negative, body) = unsigned(text);
+    let clean = |s: &str| s.replace('_', "");
+    let magnitude = if let Some(bin) = body.strip_prefix("0b") {
+        if !digits_with_underscores(bin, |b| b == b'0' || b == b'1') {
+            return None;
+        }
+        i128::from_str_radix(&clean(bin), 2).ok()?
+    } else if let Some(hex) = body.strip_prefix("0x") {
+        if !digits_with_underscores(hex, |b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        i128::from_str_radix(&clean(hex), 16).ok()?
+    } else if body == "0" {
+        0
+    } else if let Some(octal) = body.strip_prefix('0') {
+        if !digits_with_underscores(octal, |b| (b'0'..=b'7').contains(&b)) {
+            return None;
+        }
+        i128::from_str_radix(&clean(body), 8).ok()?
+    } else {
+        let mut parts = body.split(':');
+        let first = parts.next()?;
+        if !first.starts_with(|c: char| c.is_ascii_digit() && c != '0')
+            || !digits_with_underscores(first, |b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let mut value: i128 = clean(first).parse().ok()?;
+        for part in parts {
+            if !base60_part(part) {
+                return None;
+            }
+            value = value.checked_mul(60)?.checked_add(part.parse().ok()?)?;
+        }
+        value
     };
-    let (int_part, frac) = match mantissa.find('.') {
-        Some(i) => (&mantissa[..i], Some(&mantissa[i + 1..])),
-        None => (mantissa, None),
-    };
-    let digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = match frac {
-        Some(f) => digits(int_part) && digits(f) && !(int_part.is_empty() && f.is_empty()),
-        None => !int_part.is_empty() && digits(int_part),
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// PyYAML's float: `[-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)?`, `\.[0-9][0-9_]*` with the same
+/// exponent, `[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*`, `[-+]?\.inf` and `\.nan` (each in
+/// three spellings). A dot is required: `1e3` is not a float.
+fn yaml11_float(text: &str) -> Option<f64> {
+    if matches!(text, ".nan" | ".NaN" | ".NAN") {
+        return Some(f64::NAN);
+    }
+    let (negative, body) = unsigned(text);
+    let signed = body.len() != text.len();
+    let sign = if negative { -1.0 } else { 1.0 };
+    if matches!(body, ".inf" | ".Inf" | ".INF") {
+        return Some(sign * f64::INFINITY);
+    }
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
     };
     let exponent_ok = exponent.is_none_or(|e| {
-        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
-        !e.is_empty() && digits(e)
+        matches!(e.as_bytes().first(), Some(b'+' | b'-'))
+            && e.len() > 1
+            && e[1..].bytes().all(|b| b.is_ascii_digit())
     });
-    mantissa_ok && exponent_ok
+    let digit = |b: u8| b.is_ascii_digit();
+    let (whole, raw_fraction) = mantissa.split_once('.')?;
+    if !exponent_ok || !(raw_fraction.is_empty() || digits_with_underscores(raw_fraction, digit)) {
+        return None;
+    }
+    let fraction = match raw_fraction.replace('_', "") {
+        f if f.is_empty() => "0".to_string(),
+        f => f,
+    };
+    let exponent = exponent.map(|e| format!("e{e}")).unwrap_or_default();
+    if whole.is_empty() {
+        // `.5`: no sign allowed, and a digit right after the dot.
+        if signed || !raw_fraction.starts_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        return format!("0.{fraction}{exponent}").parse().ok();
+    }
+    if whole.contains(':') {
+        if !exponent.is_empty() {
+            return None;
+        }
+        let mut parts = whole.split(':');
+        let first = parts.next()?;
+        if !first.starts_with(|c: char| c.is_ascii_digit())
+            || !digits_with_underscores(first, digit)
+        {
+            return None;
+        }
+        let mut value: f64 = first.replace('_', "").parse().ok()?;
+        let parts: Vec<&str> = parts.collect();
+        let (last, middle) = parts.split_last()?;
+        for part in middle {
+            if !base60_part(part) {
+                return None;
+            }
+            value = value * 60.0 + part.parse::<f64>().ok()?;
+        }
+        if !base60_part(last) {
+            return None;
+        }
+        value = value * 60.0 + format!("{last}.{fraction}").parse::<f64>().ok()?;
+        return Some(sign * value);
+    }
+    if !whole.starts_with(|c: char| c.is_ascii_digit()) || !digits_with_underscores(whole, digit) {
+        return None;
+    }
+    format!("{}.{fraction}{exponent}", whole.replace('_', ""))
+        .parse::<f64>()
+        .ok()
+        .map(|v| sign * v)
 }
 
 #[cfg(test)]
@@ -341,17 +493,92 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn scalar(text: &str) -> Value {
+        parse(&format!("v: {text}\n")).unwrap().value["v"].clone()
+    }
+
     #[test]
-    fn scalars_follow_the_yaml_1_2_core_schema() {
-        let doc = parse(
-            "a: 1\nb: -2\nc: 1.5\nd: true\ne: ~\nf: inf\ng: yes\nh: '3'\ni: 0x10\nj: 1e3\nk: .5\n",
-        )
-        .unwrap();
+    fn plain_scalars_read_as_pyyaml_reads_them() {
+        let doc = parse("a: 1\nb: -2\nc: 1.5\nd: true\ne: ~\nf: inf\nh: '3'\nk: .5\n").unwrap();
         assert_eq!(
             doc.value,
-            json!({"a": 1, "b": -2, "c": 1.5, "d": true, "e": null, "f": "inf", "g": "yes",
-                   "h": "3", "i": 16, "j": 1000.0, "k": 0.5})
+            json!({"a": 1, "b": -2, "c": 1.5, "d": true, "e": null, "f": "inf", "h": "3", "k": 0.5})
         );
+    }
+
+    #[test]
+    fn infinity_in_any_spelling_is_the_text_inf() {
+        for text in [".inf", ".Inf", ".INF", "+.inf"] {
+            assert_eq!(scalar(text), json!("inf"), "{text}");
+        }
+        assert_eq!(scalar("-.inf"), json!("-inf"));
+        assert_eq!(scalar(".nan"), json!("nan"));
+        // Not YAML 1.1 spellings: text, as PyYAML leaves them.
+        assert_eq!(scalar(".infinity"), json!(".infinity"));
+        assert_eq!(scalar("-.nan"), json!("-.nan"));
+    }
+
+    #[test]
+    fn yes_no_on_off_are_booleans() {
+        for text in ["yes", "Yes", "YES", "on", "On", "ON", "true", "True"] {
+            assert_eq!(scalar(text), json!(true), "{text}");
+        }
+        for text in ["no", "No", "NO", "off", "Off", "OFF", "false", "FALSE"] {
+            assert_eq!(scalar(text), json!(false), "{text}");
+        }
+        // YAML 1.1 allows y/n, but PyYAML does not resolve them; neither do quoted forms.
+        for text in ["y", "n", "Y", "yEs", "'yes'", "\"off\""] {
+            assert!(scalar(text).is_string(), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_exponent_without_a_dot_is_text() {
+        assert_eq!(scalar("1e3"), json!("1e3"));
+        assert_eq!(scalar("1.0e3"), json!("1.0e3"));
+        assert_eq!(scalar("1.0e+3"), json!(1000.0));
+        assert_eq!(scalar("1.5E-1"), json!(0.15));
+    }
+
+    #[test]
+    fn integers_in_every_base_pyyaml_knows() {
+        assert_eq!(scalar("0x10"), json!(16));
+        assert_eq!(scalar("0x_1F"), json!(31));
+        assert_eq!(scalar("010"), json!(8));
+        assert_eq!(scalar("-010"), json!(-8));
+        assert_eq!(scalar("0b101"), json!(5));
+        assert_eq!(scalar("1_000"), json!(1000));
+        assert_eq!(scalar("+7"), json!(7));
+        assert_eq!(scalar("0"), json!(0));
+        assert_eq!(scalar("1:30"), json!(90));
+        assert_eq!(scalar("-1:00:00"), json!(-3600));
+        // YAML 1.2 forms PyYAML leaves as text.
+        assert_eq!(scalar("0o10"), json!("0o10"));
+        assert_eq!(scalar("08"), json!("08"));
+        assert_eq!(scalar("1:60"), json!("1:60"));
+    }
+
+    #[test]
+    fn every_recorded_pyyaml_reading_matches() {
+        let table = include_str!("../../tests/fixtures/pyyaml_scalars.tsv");
+        let mut checked = 0;
+        for line in table.lines().filter(|l| !l.starts_with('#')) {
+            let (text, expected) = line.split_once('\t').unwrap();
+            let expected: Value = serde_json::from_str(expected).unwrap();
+            assert_eq!(scalar(text), expected, "{text}");
+            checked += 1;
+        }
+        assert!(checked > 2000, "{checked}");
+    }
+
+    #[test]
+    fn floats_need_a_dot() {
+        assert_eq!(scalar("1."), json!(1.0));
+        assert_eq!(scalar("1_0.2_5"), json!(10.25));
+        assert_eq!(scalar(".5"), json!(0.5));
+        assert_eq!(scalar("-.5"), json!("-.5"));
+        assert_eq!(scalar("1:30.5"), json!(90.5));
+        assert_eq!(scalar("3.10"), json!(3.1));
     }
 
     #[test]

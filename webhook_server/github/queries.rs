@@ -21,14 +21,14 @@ pub const DOCUMENTS: &[(&str, &str)] = &[
     ("pull_request_mergeable.graphql", PULL_REQUEST_MERGEABLE),
 ];
 
-/// The request body reading `paths` at `rev` in one query: field `f<i>` holds `paths[i]`'s
-/// text, or null when the file does not exist there. Paths travel as variables, never
-/// spliced into the document.
-pub fn files_at(owner: &str, name: &str, rev: &str, paths: &[String]) -> Value {
-    let declared: String = (0..paths.len())
+/// The request body reading files in one query, each named by a `rev:path` expression: field
+/// `f<i>` holds `expressions[i]`'s text, or null when the file does not exist there. Paths
+/// travel as variables, never spliced into the document.
+pub fn files_at(owner: &str, name: &str, expressions: &[String]) -> Value {
+    let declared: String = (0..expressions.len())
         .map(|i| format!(", $f{i}: String!"))
         .collect();
-    let fields: String = (0..paths.len())
+    let fields: String = (0..expressions.len())
         .map(|i| format!("    f{i}: object(expression: $f{i}) {{ ... on Blob {{ text }} }}\n"))
         .collect();
     let query = format!(
@@ -37,8 +37,8 @@ pub fn files_at(owner: &str, name: &str, rev: &str, paths: &[String]) -> Value {
     let mut variables = Map::new();
     variables.insert("owner".into(), json!(owner));
     variables.insert("name".into(), json!(name));
-    for (i, path) in paths.iter().enumerate() {
-        variables.insert(format!("f{i}"), json!(format!("{rev}:{path}")));
+    for (i, expression) in expressions.iter().enumerate() {
+        variables.insert(format!("f{i}"), json!(expression));
     }
     json!({"query": query, "variables": variables})
 }
@@ -49,7 +49,7 @@ mod tests {
 
     #[test]
     fn files_at_declares_one_variable_per_path() {
-        let body = files_at("o", "r", "abc", &["OWNERS".into(), "src/OWNERS".into()]);
+        let body = files_at("o", "r", &["abc:OWNERS".into(), "abc:src/OWNERS".into()]);
         let query = body["query"].as_str().unwrap();
         assert!(query.contains("$f0: String!, $f1: String!"));
         assert!(query.contains("f1: object(expression: $f1)"));

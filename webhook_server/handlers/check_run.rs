@@ -15,6 +15,7 @@ use super::owners::PullOwners;
 use super::settle::{Desired, Settle};
 use crate::config::RepoConfig;
 use crate::github::clients::Session;
+use crate::merge_readiness::RepoFileReport;
 use crate::repository_data::{CheckRun, PullRequest, RepositoryData};
 
 /// GitHub refuses longer outputs.
@@ -188,6 +189,7 @@ pub struct CheckRunHandler<'a> {
     pub session: &'a Session,
     pub config: &'a RepoConfig,
     pub owners: &'a PullOwners,
+    pub repo_file: &'a RepoFileReport,
 }
 
 impl CheckRunHandler<'_> {
@@ -197,6 +199,7 @@ impl CheckRunHandler<'_> {
             session: self.session,
             config: self.config,
             owners: self.owners,
+            repo_file: self.repo_file,
         }
         .run(data, Desired::default(), &mut done)
         .await?;

@@ -19,8 +19,9 @@ use crate::repository_data::RepositoryData;
 const MAX_NAME: usize = 49;
 /// The colour of a label nothing else names.
 const FALLBACK_COLOR: &str = "d4c5f9";
-/// A colour that is not a CSS3 name (nor hex) becomes this, as in the reference.
-const INVALID_COLOR: &str = "d3d3d3";
+/// lightgray: the colour of a custom size bucket without one, and of any colour that is not a
+/// CSS3 name (nor hex), as in the reference.
+const LIGHTGRAY: &str = "d3d3d3";
 
 pub const WIP: &str = "wip";
 pub const HOLD: &str = "hold";
@@ -119,7 +120,7 @@ pub fn enabled(config: &RepoConfig, label: &str) -> bool {
 /// The colour for `label`: `labels.colors` by name, then by a `-`-ended prefix, then the size
 /// threshold's own colour, then the reference's tables.
 pub fn color(config: &RepoConfig, label: &str) -> String {
-    let css = |c: &str| css_colors::to_hex(c).unwrap_or_else(|| INVALID_COLOR.to_string());
+    let css = |c: &str| css_colors::to_hex(c).unwrap_or_else(|| LIGHTGRAY.to_string());
     if let Some(c) = config.labels.colors.get(label) {
         return css(c);
     }
@@ -131,11 +132,15 @@ pub fn color(config: &RepoConfig, label: &str) -> String {
     {
         return css(c);
     }
+    // As in the reference, a custom bucket without a colour is lightgray, not the default
+    // bucket's colour of the same name.
     if let Some(name) = label.strip_prefix(SIZE_PREFIX)
         && let Some(threshold) = config.pr_size_thresholds.as_ref().and_then(|t| t.get(name))
-        && let Some(c) = &threshold.color
     {
-        return css(c);
+        return threshold
+            .color
+            .as_deref()
+            .map_or_else(|| LIGHTGRAY.to_string(), css);
     }
     if let Some((_, c)) = STATIC_COLORS.iter().find(|(l, _)| *l == label) {
         return (*c).to_string();
@@ -152,7 +157,7 @@ pub fn color(config: &RepoConfig, label: &str) -> String {
 pub fn size_label(config: &RepoConfig, lines: u64) -> String {
     let bound = |t: &Threshold| match t {
         Threshold::Lines(n) => *n,
-        Threshold::Unbounded(_) => u64::MAX,
+        Threshold::Unbounded => u64::MAX,
     };
     let name = match config.pr_size_thresholds.as_ref().filter(|t| !t.is_empty()) {
         Some(custom) => {
@@ -396,6 +401,44 @@ mod tests {
             "pr-size-thresholds:\n  Small:\n    threshold: 10\n  Rest:\n    threshold: inf\n",
         );
         assert_eq!(size_label(&unbounded, 1_000_000), "size/Rest");
+    }
+
+    #[test]
+    fn infinity_sorts_last_in_every_spelling_the_python_server_accepted() {
+        for inf in [".inf", ".Inf", ".INF", "inf", "INF", "'inf'", "'Inf'"] {
+            let c = repo_config(&format!(
+                "pr-size-thresholds:\n  XXL: {{threshold: {inf}}}\n  S: {{threshold: 100}}\n"
+            ));
+            assert_eq!(size_label(&c, 99), "size/S", "{inf}");
+            assert_eq!(size_label(&c, 400), "size/XXL", "{inf}");
+        }
+    }
+
+    #[test]
+    fn a_fractional_threshold_bounds_at_the_next_whole_line() {
+        let c = repo_config("pr-size-thresholds:\n  S: {threshold: 99.5}\n  L: {threshold: inf}\n");
+        assert_eq!(size_label(&c, 99), "size/S");
+        assert_eq!(size_label(&c, 100), "size/L");
+    }
+
+    #[test]
+    fn a_custom_bucket_without_a_valid_colour_is_lightgray() {
+        let c = repo_config("pr-size-thresholds:\n  Large: {threshold: 100}\n");
+        assert_eq!(color(&c, "size/Large"), "d3d3d3");
+        // A custom bucket named like a default one does not borrow its colour.
+        let c = repo_config(
+            "pr-size-thresholds:\n  S: {threshold: 100}\n  M: {threshold: 300}\n  XXL: {threshold: inf}\n",
+        );
+        assert_eq!(color(&c, "size/S"), "d3d3d3");
+        assert_eq!(color(&c, "size/XXL"), "d3d3d3");
+        // A size label that is not one of the custom buckets keeps the default table's colour.
+        assert_eq!(color(&c, "size/XS"), "ededed");
+        let c = repo_config("pr-size-thresholds:\n  S: {threshold: 100, color: notacolour}\n");
+        assert_eq!(color(&c, "size/S"), "d3d3d3");
+        let c = repo_config("pr-size-thresholds:\n  S: {threshold: 100, color: green}\n");
+        assert_eq!(color(&c, "size/S"), "008000");
+        // Without custom buckets the defaults keep their colours.
+        assert_eq!(color(&repo_config(""), "size/S"), "0e8a16");
     }
 
     #[test]

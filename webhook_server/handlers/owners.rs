@@ -1,18 +1,27 @@
 //! OwnersFileHandler: who approves and who reviews a pull request, from the OWNERS files the
 //! snapshot read at the base.
 //!
-//! The reference unions every matched file and decides root inheritance by walk order (02
-//! §5.3). Here each changed file is governed by its own chain: the nearest OWNERS file and its
-//! ancestors up to the root, cut after a file that says `root-approvers: false` (or Prow's
-//! `options: {no_parent_owners: true}`). Each distinct chain needs one approval from its
-//! approvers. Prow's `emeritus_approvers` are read and never counted, and names defined in
+//! Two rules decide which approvals a pull request needs (`owners-approval`, see
+//! docs/pull-requests.md for the full table):
+//!
+//! - `default`, the Python server's rule: the root approvers must approve, and one root
+//!   approval covers every changed file, unless the pull request stays inside a directory whose
+//!   OWNERS says `root-approvers: false`. Such an opted-out directory then needs an approval from
+//!   each OWNERS file that governs it. Unlike the reference, every OWNERS file is checked on its
+//!   own (its union subtraction let one approval stand for unrelated directories), and a root
+//!   approval never covers a directory that opted out.
+//! - `prow`: each changed file answers to its chain, the nearest OWNERS file and its ancestors
+//!   up to the root, cut after a file with `root-approvers: false` or Prow's
+//!   `options: {no_parent_owners: true}`; one approval from anyone in the chain suffices.
+//!
+//! Prow's `emeritus_approvers` are read and never counted, and names defined in
 //! `OWNERS_ALIASES` expand to their members.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::config::yaml;
+use crate::config::{OwnersApproval, yaml};
 use crate::repository_data::{ChangedFile, OWNERS_ALIASES};
 
 /// One OWNERS file, logins lower-cased and aliases expanded.
@@ -24,14 +33,16 @@ pub struct OwnersFile {
     pub reviewers: BTreeSet<String>,
     pub emeritus: BTreeSet<String>,
     pub allowed_users: BTreeSet<String>,
-    /// `root-approvers: false`: the files below answer to this file and no ancestor.
-    pub stops_inheritance: bool,
+    /// `root-approvers: false`: the root approvers are not required for the files below.
+    pub opts_out_of_root: bool,
+    /// Prow's `options: {no_parent_owners: true}`, honoured by the `prow` rule only.
+    pub no_parent_owners: bool,
 }
 
-/// A set of approvers of which one must approve: the chain governing some changed files.
+/// A set of approvers of which one must approve.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApproverGroup {
-    /// The directories of the chain, nearest first (`""` is the root).
+    /// The OWNERS directories whose approvers these are, nearest first (`""` is the root).
     pub dirs: Vec<String>,
     pub approvers: BTreeSet<String>,
 }
@@ -39,19 +50,19 @@ pub struct ApproverGroup {
 /// The owners of one pull request.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PullOwners {
-    /// Approvers of every chain that governs a changed file.
+    /// Approvers of every OWNERS file that governs a changed file (the root's when required).
     pub approvers: BTreeSet<String>,
-    /// Reviewers of every such chain: the users asked to review.
+    /// Reviewers of those files: the users asked to review.
     pub reviewers: BTreeSet<String>,
     pub root_approvers: BTreeSet<String>,
     pub root_reviewers: BTreeSet<String>,
     /// The root file's `allowed-users`.
     pub allowed_users: BTreeSet<String>,
-    /// One per distinct chain with approvers.
+    /// Each needs one approval from its approvers.
     pub groups: Vec<ApproverGroup>,
     /// Every approver in any OWNERS file read (the repository's approvers).
     pub all_approvers: BTreeSet<String>,
-    /// Files that could not be used, with why.
+    /// Files, or keys of files, that could not be used, with why.
     pub invalid: Vec<String>,
 }
 
@@ -65,6 +76,15 @@ fn parent(dir: &str) -> Option<&str> {
 
 fn dir_of(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// Whether directory `dir` is `ancestor` or lies below it.
+fn under(dir: &str, ancestor: &str) -> bool {
+    ancestor.is_empty()
+        || dir == ancestor
+        || dir
+            .strip_prefix(ancestor)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 /// A list of logins at `key`, aliases expanded; an error names the key.
@@ -126,41 +146,59 @@ fn parse_aliases(text: &str) -> Result<BTreeMap<String, BTreeSet<String>>, Strin
         .collect()
 }
 
-/// Parses one OWNERS file governing `dir`.
+/// Parses one OWNERS file governing `dir`. Like the reference, only a file that is not a
+/// mapping, or whose `approvers`, `reviewers` or `allowed-users` is not a list of logins, is
+/// rejected; a bad value of a key the reference never checked is reported in `warnings` and read
+/// the strict way, so a typo never drops the file's approvers.
 pub fn parse_file(
     dir: &str,
     text: &str,
     aliases: &BTreeMap<String, BTreeSet<String>>,
+    warnings: &mut Vec<String>,
 ) -> Result<OwnersFile, String> {
     let map = mapping(text)?;
-    let root_approvers = match map.get("root-approvers") {
-        None | Some(Value::Null) => true,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => return Err("`root-approvers` must be true or false".into()),
+    let approvers = logins(&map, "approvers", aliases)?;
+    let reviewers = logins(&map, "reviewers", aliases)?;
+    let allowed_users = logins(&map, "allowed-users", aliases)?;
+    // Only `false` opts out: the reference's truthiness would also read `0` or `""` as false,
+    // and requiring the root approvers is the stricter reading.
+    let opts_out_of_root = match map.get("root-approvers") {
+        None | Some(Value::Null) | Some(Value::Bool(true)) => false,
+        Some(Value::Bool(false)) => true,
+        Some(other) => {
+            warnings.push(format!(
+                "`root-approvers: {other}` is not true or false; the root approvers stay required"
+            ));
+            false
+        }
     };
-    let no_parent = map
+    let no_parent_owners = map
         .get("options")
         .and_then(|o| o.get("no_parent_owners"))
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    let emeritus = logins(&map, "emeritus_approvers", aliases)?;
-    let approvers = logins(&map, "approvers", aliases)?
-        .difference(&emeritus)
-        .cloned()
-        .collect();
+    let emeritus = logins(&map, "emeritus_approvers", aliases).unwrap_or_else(|e| {
+        warnings.push(format!("{e}; it is ignored"));
+        BTreeSet::new()
+    });
     Ok(OwnersFile {
         dir: dir.to_string(),
-        approvers,
-        reviewers: logins(&map, "reviewers", aliases)?,
+        approvers: approvers.difference(&emeritus).cloned().collect(),
+        reviewers,
         emeritus,
-        allowed_users: logins(&map, "allowed-users", aliases)?,
-        stops_inheritance: !dir.is_empty() && (!root_approvers || no_parent),
+        allowed_users,
+        opts_out_of_root: !dir.is_empty() && opts_out_of_root,
+        no_parent_owners: !dir.is_empty() && no_parent_owners,
     })
 }
 
 /// Resolves the owners of a pull request changing `files`, from the OWNERS texts by path (as
-/// `RepositoryData::owners` holds them).
-pub fn resolve(texts: &BTreeMap<String, String>, files: &[ChangedFile]) -> PullOwners {
+/// `RepositoryData::owners` holds them), under `rule`.
+pub fn resolve(
+    texts: &BTreeMap<String, String>,
+    files: &[ChangedFile],
+    rule: OwnersApproval,
+) -> PullOwners {
     let mut out = PullOwners::default();
     let aliases = match texts.get(OWNERS_ALIASES).map(|t| parse_aliases(t)) {
         Some(Ok(a)) => a,
@@ -177,56 +215,154 @@ pub fn resolve(texts: &BTreeMap<String, String>, files: &[ChangedFile]) -> PullO
             Some(d) if d.ends_with('/') => d.trim_end_matches('/'),
             _ => continue,
         };
-        match parse_file(dir, text, &aliases) {
+        let mut warnings = Vec::new();
+        match parse_file(dir, text, &aliases, &mut warnings) {
             Ok(f) => {
                 out.all_approvers.extend(f.approvers.iter().cloned());
                 owners.insert(dir.to_string(), f);
             }
             Err(e) => out.invalid.push(format!("{path}: {e}")),
         }
+        out.invalid
+            .extend(warnings.into_iter().map(|w| format!("{path}: {w}")));
     }
     if let Some(root) = owners.get("") {
         out.root_approvers = root.approvers.clone();
         out.root_reviewers = root.reviewers.clone();
         out.allowed_users = root.allowed_users.clone();
     }
-    let mut chains: BTreeMap<Vec<String>, ()> = BTreeMap::new();
-    for file in files {
+    let dirs: BTreeSet<&str> = files.iter().map(|f| dir_of(&f.path)).collect();
+    match rule {
+        OwnersApproval::Default => by_root_approvers(&owners, &dirs, &mut out),
+        OwnersApproval::Prow => by_chain(&owners, &dirs, &mut out),
+    }
+    out
+}
+
+/// The `default` rule (the module's documentation says why it reads as it does).
+fn by_root_approvers(
+    owners: &BTreeMap<String, OwnersFile>,
+    dirs: &BTreeSet<&str>,
+    out: &mut PullOwners,
+) {
+    // Every non-root OWNERS file in a changed directory or above one, shallowest first.
+    let mut matched: Vec<&OwnersFile> = Vec::new();
+    for d in dirs {
+        let mut dir = Some(*d);
+        while let Some(here) = dir.filter(|h| !h.is_empty()) {
+            if let Some(f) = owners.get(here)
+                && !matched.iter().any(|m| m.dir == f.dir)
+            {
+                matched.push(f);
+            }
+            dir = parent(here);
+        }
+    }
+    matched.sort_by_key(|f| (f.dir.matches('/').count(), f.dir.clone()));
+    // The reference leaves the root out only when every matched file governs every changed
+    // file and the topmost of them opts out; a pull request spanning two opted-out siblings, or
+    // reaching above an opted-out directory, still needs the root.
+    let confined = matched
+        .iter()
+        .all(|m| dirs.iter().all(|d| under(d, &m.dir)));
+    let root_required = !(confined && matched.first().is_some_and(|m| m.opts_out_of_root));
+    let opted_out = |dir: &str| {
+        let mut here = Some(dir);
+        while let Some(d) = here.filter(|h| !h.is_empty()) {
+            if owners.get(d).is_some_and(|f| f.opts_out_of_root) {
+                return true;
+            }
+            here = parent(d);
+        }
+        false
+    };
+    let root_group = root_required && !out.root_approvers.is_empty();
+    if root_required {
+        out.approvers.extend(out.root_approvers.iter().cloned());
+        out.reviewers.extend(out.root_reviewers.iter().cloned());
+    }
+    let mut groups = Vec::new();
+    if root_group {
+        groups.push(ApproverGroup {
+            dirs: vec![String::new()],
+            approvers: out.root_approvers.clone(),
+        });
+    }
+    for m in matched {
+        out.approvers.extend(m.approvers.iter().cloned());
+        out.reviewers.extend(m.reviewers.iter().cloned());
+        // The root approval that is needed anyway covers a directory that did not opt out.
+        if m.approvers.is_empty() || (root_group && !opted_out(&m.dir)) {
+            continue;
+        }
+        groups.push(ApproverGroup {
+            dirs: vec![m.dir.clone()],
+            approvers: m.approvers.clone(),
+        });
+    }
+    push_distinct(out, groups);
+}
+
+/// The `prow` rule: one approval per distinct chain.
+fn by_chain(owners: &BTreeMap<String, OwnersFile>, dirs: &BTreeSet<&str>, out: &mut PullOwners) {
+    let mut chains: BTreeSet<Vec<String>> = BTreeSet::new();
+    for d in dirs {
         let mut chain = Vec::new();
-        let mut dir = Some(dir_of(&file.path));
-        while let Some(d) = dir {
-            if let Some(f) = owners.get(d) {
-                chain.push(d.to_string());
-                if f.stops_inheritance {
+        let mut dir = Some(*d);
+        while let Some(here) = dir {
+            if let Some(f) = owners.get(here) {
+                chain.push(here.to_string());
+                if f.opts_out_of_root || f.no_parent_owners {
                     break;
                 }
             }
-            dir = parent(d);
+            dir = parent(here);
         }
-        chains.insert(chain, ());
+        chains.insert(chain);
     }
-    let mut seen: BTreeSet<BTreeSet<String>> = BTreeSet::new();
-    for chain in chains.into_keys() {
+    let mut groups = Vec::new();
+    for chain in chains {
         let mut approvers = BTreeSet::new();
         for d in &chain {
             approvers.extend(owners[d].approvers.iter().cloned());
             out.reviewers.extend(owners[d].reviewers.iter().cloned());
         }
         out.approvers.extend(approvers.iter().cloned());
-        if !approvers.is_empty() && seen.insert(approvers.clone()) {
-            out.groups.push(ApproverGroup {
+        if !approvers.is_empty() {
+            groups.push(ApproverGroup {
                 dirs: chain,
                 approvers,
             });
         }
     }
-    out
+    push_distinct(out, groups);
+}
+
+/// Keeps one group per distinct approver set: one approval satisfies them all alike.
+fn push_distinct(out: &mut PullOwners, groups: Vec<ApproverGroup>) {
+    for group in groups {
+        if !out.groups.iter().any(|g| g.approvers == group.approvers) {
+            out.groups.push(group);
+        }
+    }
 }
 
 impl PullOwners {
-    /// Whether `login` may `/approve`: an approver of some chain of this pull request.
+    /// Whether `login` may `/approve`, and whose requested changes block: an approver of this
+    /// pull request or of the root, as in the reference.
     pub fn is_approver(&self, login: &str) -> bool {
-        self.approvers.contains(&login.to_ascii_lowercase())
+        let login = login.to_ascii_lowercase();
+        self.approvers.contains(&login) || self.root_approvers.contains(&login)
+    }
+
+    /// The groups none of whose approvers is in `approved` (logins lower-cased).
+    pub fn missing_approvals<'a>(
+        &'a self,
+        approved: &'a BTreeSet<String>,
+    ) -> impl Iterator<Item = &'a ApproverGroup> + 'a {
+        self.groups
+            .iter()
+            .filter(|g| g.approvers.is_disjoint(approved))
     }
 
     /// The users whose `lgtm-` labels count toward `minimum-lgtm`: the reviewers and the root's
@@ -242,7 +378,8 @@ impl PullOwners {
             .collect()
     }
 
-    /// The users to request a review from: reviewers of the governing chains but the author.
+    /// The users to request a review from: reviewers of the governing OWNERS files but the
+    /// author.
     pub fn review_requests(&self, author: &str) -> Vec<String> {
         let author = author.to_ascii_lowercase();
         self.reviewers
@@ -280,17 +417,426 @@ mod tests {
         items.iter().map(|s| s.to_string()).collect()
     }
 
+    /// The OWNERS files of the Python server's own tests (`test_pull_request_owners.py`), plus
+    /// a second opted-out directory and nested files for the `root-approvers: false` cases.
+    fn reference_tree() -> BTreeMap<String, String> {
+        texts(&[
+            (
+                "OWNERS",
+                "approvers: [root_approver1, root_approver2]\nreviewers: [root_reviewer1, root_reviewer2]\n",
+            ),
+            (
+                "folder1/OWNERS",
+                "approvers: [folder1_approver1, folder1_approver2]\nreviewers: [folder1_reviewer1]\n",
+            ),
+            ("folder2/OWNERS", "{}\n"),
+            (
+                "folder/folder4/OWNERS",
+                "approvers: [folder4_approver1, folder4_approver2]\n",
+            ),
+            (
+                "folder5/OWNERS",
+                "approvers: [folder5_approver1, folder5_approver2]\nroot-approvers: false\n",
+            ),
+            ("folder5/sub/OWNERS", "approvers: [sub_approver]\n"),
+            (
+                "folder6/OWNERS",
+                "approvers: [folder6_approver]\nroot-approvers: false\n",
+            ),
+            ("nested/OWNERS", "approvers: [nested_approver]\n"),
+            (
+                "nested/inner/OWNERS",
+                "approvers: [inner_approver]\nroot-approvers: false\n",
+            ),
+        ])
+    }
+
+    /// The reference's `ALL_CHANGED_FILES`.
+    const ALL_CHANGED_FILES: &[&str] = &[
+        "OWNERS",
+        "folder1/OWNERS",
+        "code/file.py",
+        "README.md",
+        "folder2/lib.py",
+        "folder/folder4/another_file.txt",
+        "folder5/file",
+    ];
+
+    /// One case: which files change, who approved, the Python server's verdict, ours. A verdict
+    /// is `None` when approved, else the approvers the missing line names; ours is one list per
+    /// unmet group.
+    struct Case {
+        name: &'static str,
+        files: &'static [&'static str],
+        approved: &'static [&'static str],
+        python: Option<&'static [&'static str]>,
+        ours: &'static [&'static [&'static str]],
+        /// Why ours is stricter, where the verdicts differ.
+        stricter: Option<&'static str>,
+    }
+
+    const ROOT: &[&str] = &["root_approver1", "root_approver2"];
+    const FOLDER5: &[&str] = &["folder5_approver1", "folder5_approver2"];
+
+    const DEFAULT_RULE_CASES: &[Case] = &[
+        Case {
+            name: "test_check_pr_approved",
+            files: ALL_CHANGED_FILES,
+            approved: &[
+                "root_approver1",
+                "root_approver2",
+                "folder1_approver1",
+                "folder1_approver2",
+                "folder4_approver1",
+                "folder4_approver2",
+                "folder5_approver1",
+                "folder5_approver2",
+            ],
+            python: None,
+            ours: &[],
+            stricter: None,
+        },
+        Case {
+            name: "test_check_pr_minimum_approved",
+            files: ALL_CHANGED_FILES,
+            approved: &[
+                "root_approver1",
+                "folder1_approver1",
+                "folder4_approver1",
+                "folder5_approver1",
+            ],
+            python: None,
+            ours: &[],
+            stricter: None,
+        },
+        Case {
+            name: "test_check_pr_not_approved",
+            files: ALL_CHANGED_FILES,
+            approved: &["folder1_approver1"],
+            python: Some(&[
+                "folder4_approver1",
+                "folder4_approver2",
+                "folder5_approver1",
+                "folder5_approver2",
+                "root_approver1",
+                "root_approver2",
+            ]),
+            // folder4 did not opt out: the root approval that is required covers it.
+            ours: &[ROOT, FOLDER5],
+            stricter: None,
+        },
+        Case {
+            name: "test_check_pr_partial_approved",
+            files: ALL_CHANGED_FILES,
+            approved: &["folder1_approver1", "folder4_approver2"],
+            python: Some(&[
+                "folder5_approver1",
+                "folder5_approver2",
+                "root_approver1",
+                "root_approver2",
+            ]),
+            ours: &[ROOT, FOLDER5],
+            stricter: None,
+        },
+        Case {
+            name: "test_check_pr_approved_specific_folder",
+            files: &["file_in_root", "folder2", "folder/folder4/another_file.txt"],
+            approved: &["root_approver1", "folder4_approver1"],
+            python: None,
+            ours: &[],
+            stricter: None,
+        },
+        Case {
+            name: "test_check_pr_approved_nested_folder_no_owners",
+            files: &["file_in_root", "folder2", "folder/another_file.txt"],
+            approved: &["root_approver1"],
+            python: None,
+            ours: &[],
+            stricter: None,
+        },
+        Case {
+            name: "test_check_pr_approved_specific_folder_with_root_approvers",
+            files: &["folder1/file"],
+            approved: &["folder1_approver1"],
+            python: Some(ROOT),
+            ours: &[ROOT],
+            stricter: None,
+        },
+        Case {
+            name: "folder1's change approved by a root approver alone",
+            files: &["folder1/file"],
+            approved: &["root_approver2"],
+            python: None,
+            ours: &[],
+            stricter: None,
+        },
+        Case {
+            name: "test_check_pr_approved_specific_folder_no_root_approvers",
+            files: &["folder5/file"],
+            approved: &["folder5_approver1"],
+            python: None,
+            ours: &[],
+            stricter: None,
+        },
+        Case {
+            name: "test_check_pr_not_approved_specific_folder_without_owners",
+            files: &["folder_with_no_owners/file"],
+            approved: &["folder5_approver1"],
+            python: Some(ROOT),
+            ours: &[ROOT],
+            stricter: None,
+        },
+        Case {
+            name: "test_check_pr_approved_specific_folder_without_owners",
+            files: &["folder_with_no_owners/file"],
+            approved: &["root_approver1"],
+            python: None,
+            ours: &[],
+            stricter: None,
+        },
+        Case {
+            name: "test_check_pr_approved_folder_with_no_owners_and_folder_without_root_approvers",
+            files: &["folder_with_no_owners/file", "folder5/file"],
+            approved: &["root_approver1", "folder5_approver1"],
+            python: None,
+            ours: &[],
+            stricter: None,
+        },
+        Case {
+            name: "test_check_pr_not_approved_folder_with_no_owners_and_folder_without_root_approvers",
+            files: &["folder_with_no_owners/file", "folder5/file"],
+            approved: &["folder5_approver1"],
+            python: Some(ROOT),
+            ours: &[ROOT],
+            stricter: None,
+        },
+        Case {
+            name: "test_check_pr_approved_subfolder_with_owners_no_root_approvers",
+            files: &["folder5/sub_folder5/file"],
+            approved: &["folder5_approver1"],
+            python: None,
+            ours: &[],
+            stricter: None,
+        },
+        // `root-approvers: false`: the Python server reads it from the topmost matched OWNERS
+        // file, and adds the root back when a changed directory lies outside some matched one.
+        Case {
+            name: "an opted-out directory approved by the root alone",
+            files: &["folder5/file"],
+            approved: &["root_approver1"],
+            python: None,
+            ours: &[FOLDER5],
+            stricter: Some("a root approval does not cover a directory that opted out"),
+        },
+        Case {
+            name: "an opted-out directory and a root file approved by the root alone",
+            files: &["README.md", "folder5/file"],
+            approved: &["root_approver1"],
+            python: None,
+            ours: &[FOLDER5],
+            stricter: Some("a root approval does not cover a directory that opted out"),
+        },
+        Case {
+            name: "two opted-out siblings approved by their own approvers",
+            files: &["folder5/file", "folder6/file"],
+            approved: &["folder5_approver1", "folder6_approver"],
+            python: Some(ROOT),
+            ours: &[ROOT],
+            stricter: None,
+        },
+        Case {
+            name: "two opted-out siblings approved by the root and their own approvers",
+            files: &["folder5/file", "folder6/file"],
+            approved: &["root_approver1", "folder5_approver1", "folder6_approver"],
+            python: None,
+            ours: &[],
+            stricter: None,
+        },
+        Case {
+            name: "inside an opted-out directory, every OWNERS file below it approves",
+            files: &["folder5/sub/file"],
+            approved: &["folder5_approver2"],
+            python: Some(&["sub_approver"]),
+            ours: &[&["sub_approver"]],
+            stricter: None,
+        },
+        Case {
+            name: "inside an opted-out directory, both of its OWNERS files approved",
+            files: &["folder5/sub/file"],
+            approved: &["folder5_approver2", "sub_approver"],
+            python: None,
+            ours: &[],
+            stricter: None,
+        },
+        Case {
+            name: "an opted-out directory and its subdirectory both changed need the root",
+            files: &["folder5/file", "folder5/sub/file"],
+            approved: &["folder5_approver2", "sub_approver"],
+            python: Some(ROOT),
+            ours: &[ROOT],
+            stricter: None,
+        },
+        Case {
+            name: "opting out below a directory that did not keeps the root required",
+            files: &["nested/inner/file"],
+            approved: &["inner_approver"],
+            python: Some(&["nested_approver", "root_approver1", "root_approver2"]),
+            ours: &[ROOT],
+            stricter: None,
+        },
+        Case {
+            name: "the root approval does not cover the opted-out inner directory",
+            files: &["nested/inner/file"],
+            approved: &["root_approver1"],
+            python: None,
+            ours: &[&["inner_approver"]],
+            stricter: Some("a root approval does not cover a directory that opted out"),
+        },
+    ];
+
+    fn check(tree: &BTreeMap<String, String>, rule: OwnersApproval, cases: &[Case]) {
+        for case in cases {
+            let owners = resolve(tree, &files(case.files), rule);
+            let approved = set(case.approved);
+            let ours: Vec<Vec<&str>> = owners
+                .missing_approvals(&approved)
+                .map(|g| g.approvers.iter().map(String::as_str).collect())
+                .collect();
+            let expected: Vec<Vec<&str>> = case.ours.iter().map(|g| g.to_vec()).collect();
+            assert_eq!(ours, expected, "{}", case.name);
+            // Same verdict as the Python server, unless documented as stricter; never looser.
+            match (case.python.is_none(), ours.is_empty(), case.stricter) {
+                (python, ours, None) => assert_eq!(python, ours, "{}", case.name),
+                (true, false, Some(_)) => {}
+                (_, _, Some(why)) => panic!("{}: marked stricter ({why}) but is not", case.name),
+            }
+        }
+    }
+
     #[test]
-    fn each_changed_file_answers_to_its_nearest_chain() {
+    fn the_default_rule_matches_the_python_server_or_is_stricter() {
+        check(
+            &reference_tree(),
+            OwnersApproval::Default,
+            DEFAULT_RULE_CASES,
+        );
+    }
+
+    #[test]
+    fn the_union_subtraction_of_the_reference_is_not_copied() {
+        // The reference removes all of an approved file's approvers from the missing list, so
+        // folder1's approval, naming the root approver too, also satisfied the root.
+        let tree = texts(&[
+            ("OWNERS", "approvers: [a]\n"),
+            ("folder1/OWNERS", "approvers: [a, b]\n"),
+        ]);
+        let owners = resolve(&tree, &files(&["folder1/x"]), OwnersApproval::Default);
+        let approved = set(&["b"]);
+        let missing: Vec<_> = owners.missing_approvals(&approved).collect();
+        assert_eq!(missing.len(), 1);
+        assert_eq!(missing[0].approvers, set(&["a"]));
+    }
+
+    #[test]
+    fn without_root_approvers_every_governing_file_approves() {
+        let tree = texts(&[
+            ("OWNERS", "reviewers: [r]\n"),
+            ("folder1/OWNERS", "approvers: [x]\n"),
+            ("folder1/deep/OWNERS", "approvers: [y]\n"),
+            ("folder2/OWNERS", "approvers: [z]\n"),
+        ]);
+        let owners = resolve(
+            &tree,
+            &files(&["folder1/deep/a", "folder2/b"]),
+            OwnersApproval::Default,
+        );
+        let missing = |approved: &[&str]| -> Vec<BTreeSet<String>> {
+            owners
+                .missing_approvals(&set(approved))
+                .map(|g| g.approvers.clone())
+                .collect()
+        };
+        // Shallowest first.
+        assert_eq!(missing(&["x"]), [set(&["z"]), set(&["y"])]);
+        assert!(missing(&["x", "y", "z"]).is_empty());
+        assert_eq!(owners.reviewers, set(&["r"]));
+    }
+
+    /// Under the `prow` rule: files changed, who approved, and the approvers of each unmet group.
+    type ProwCase = (
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+        &'static [&'static [&'static str]],
+    );
+
+    const PROW_RULE_CASES: &[ProwCase] = &[
+        (
+            "a folder approver alone approves the folder's change",
+            &["folder1/file"],
+            &["folder1_approver1"],
+            &[],
+        ),
+        (
+            "a root approver covers every chain that reaches the root",
+            &["folder1/file", "folder/folder4/x", "README.md"],
+            &["root_approver1"],
+            &[],
+        ),
+        (
+            "an opted-out chain answers to its own approvers",
+            &["folder5/file", "folder6/file"],
+            &["folder5_approver1"],
+            &[&["folder6_approver"]],
+        ),
+        (
+            "a root approver does not cover an opted-out chain",
+            &["folder5/file"],
+            &["root_approver1"],
+            &[FOLDER5],
+        ),
+    ];
+
+    #[test]
+    fn the_prow_rule_takes_one_approval_from_anywhere_up_the_chain() {
+        let tree = reference_tree();
+        for (name, changed, approved, expected) in PROW_RULE_CASES {
+            let owners = resolve(&tree, &files(changed), OwnersApproval::Prow);
+            let approved = set(approved);
+            let missing: Vec<Vec<&str>> = owners
+                .missing_approvals(&approved)
+                .map(|g| g.approvers.iter().map(String::as_str).collect())
+                .collect();
+            let expected: Vec<Vec<&str>> = expected.iter().map(|g| g.to_vec()).collect();
+            assert_eq!(missing, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn each_rule_lists_the_reviewers_of_the_files_that_govern() {
         let t = texts(&[
             ("OWNERS", "approvers: [root]\nreviewers: [r0]\n"),
             ("src/OWNERS", "reviewers: [Bob]\n"),
             ("src/core/OWNERS", "approvers: [carol]\n"),
             ("docs/OWNERS", "approvers: [dan]\nroot-approvers: false\n"),
         ]);
-        let o = resolve(&t, &files(&["src/core/a.rs", "docs/x.md", "README.md"]));
+        let changed = files(&["src/core/a.rs", "docs/x.md", "README.md"]);
+        let o = resolve(&t, &changed, OwnersApproval::Default);
         assert_eq!(o.approvers, set(&["carol", "dan", "root"]));
         assert_eq!(o.reviewers, set(&["bob", "r0"]));
+        let groups: Vec<(Vec<String>, BTreeSet<String>)> = o
+            .groups
+            .iter()
+            .map(|g| (g.dirs.clone(), g.approvers.clone()))
+            .collect();
+        assert_eq!(
+            groups,
+            vec![
+                (vec!["".to_string()], set(&["root"])),
+                (vec!["docs".to_string()], set(&["dan"])),
+            ]
+        );
+        let o = resolve(&t, &changed, OwnersApproval::Prow);
         let groups: Vec<(Vec<String>, BTreeSet<String>)> = o
             .groups
             .iter()
@@ -311,7 +857,7 @@ mod tests {
     }
 
     #[test]
-    fn root_approvers_false_keeps_root_out_of_that_subtree_only() {
+    fn no_parent_owners_counts_under_the_prow_rule_only() {
         let t = texts(&[
             ("OWNERS", "approvers: [root]\n"),
             (
@@ -319,11 +865,18 @@ mod tests {
                 "approvers: [v]\noptions:\n  no_parent_owners: true\n",
             ),
         ]);
-        let o = resolve(&t, &files(&["vendor/lib/x.c"]));
-        assert_eq!(o.groups.len(), 1);
-        assert_eq!(o.groups[0].approvers, set(&["v"]));
-        assert!(!o.is_approver("root"));
-        assert!(o.is_approver("V"));
+        let changed = files(&["vendor/lib/x.c"]);
+        let prow = resolve(&t, &changed, OwnersApproval::Prow);
+        assert_eq!(prow.groups.len(), 1);
+        assert_eq!(prow.groups[0].approvers, set(&["v"]));
+        // The Python server never read `options`: its root approvers stay required.
+        let default = resolve(&t, &changed, OwnersApproval::Default);
+        assert_eq!(default.groups.len(), 1);
+        assert_eq!(default.groups[0].approvers, set(&["root"]));
+        // Root approvers may always /approve, as in the reference.
+        assert!(prow.is_approver("root"));
+        assert!(prow.is_approver("V"));
+        assert!(!prow.is_approver("stranger"));
     }
 
     #[test]
@@ -335,7 +888,7 @@ mod tests {
                 "approvers: [core-team, old]\nemeritus_approvers: [old]\nreviewers: ['@core-team']\n",
             ),
         ]);
-        let o = resolve(&t, &files(&["x"]));
+        let o = resolve(&t, &files(&["x"]), OwnersApproval::Default);
         assert_eq!(o.approvers, set(&["alice", "bob"]));
         assert_eq!(o.reviewers, set(&["alice", "bob"]));
         assert_eq!(o.review_requests("alice"), vec!["bob".to_string()]);
@@ -346,11 +899,40 @@ mod tests {
         let t = texts(&[
             ("OWNERS", "approvers: root\n"),
             ("a/OWNERS", "- just\n- a list\n"),
-            ("b/OWNERS", "approvers: [b]\nroot-approvers: maybe\n"),
         ]);
-        let o = resolve(&t, &files(&["a/x", "b/y"]));
-        assert_eq!(o.invalid.len(), 3, "{:?}", o.invalid);
+        let o = resolve(&t, &files(&["a/x"]), OwnersApproval::Default);
+        assert_eq!(o.invalid.len(), 2, "{:?}", o.invalid);
         assert!(o.groups.is_empty());
+    }
+
+    #[test]
+    fn keys_the_reference_never_checked_do_not_drop_the_file() {
+        let t = texts(&[
+            ("OWNERS", "approvers: [root]\n"),
+            (
+                "b/OWNERS",
+                "approvers: [b]\nroot-approvers: maybe\nemeritus_approvers: gone\n",
+            ),
+        ]);
+        let o = resolve(&t, &files(&["b/y"]), OwnersApproval::Default);
+        assert_eq!(o.invalid.len(), 2, "{:?}", o.invalid);
+        assert!(o.invalid[0].contains("root-approvers"), "{:?}", o.invalid);
+        // Not `false`, so the root approvers stay required; b's approver still counts.
+        assert_eq!(o.groups.len(), 1);
+        assert_eq!(o.groups[0].approvers, set(&["root"]));
+        assert!(o.is_approver("b"));
+    }
+
+    #[test]
+    fn yaml_1_1_booleans_opt_out_as_pyyaml_reads_them() {
+        let t = texts(&[
+            ("OWNERS", "approvers: [root]\n"),
+            ("b/OWNERS", "approvers: [b]\nroot-approvers: no\n"),
+        ]);
+        let o = resolve(&t, &files(&["b/y"]), OwnersApproval::Default);
+        assert!(o.invalid.is_empty(), "{:?}", o.invalid);
+        assert_eq!(o.groups.len(), 1);
+        assert_eq!(o.groups[0].approvers, set(&["b"]));
     }
 
     #[test]
@@ -359,14 +941,16 @@ mod tests {
             ("OWNERS", "approvers: [root]\nreviewers: [rr]\n"),
             ("src/OWNERS", "reviewers: [alice, bob]\n"),
         ]);
-        let o = resolve(&t, &files(&["src/x"]));
+        let o = resolve(&t, &files(&["src/x"]), OwnersApproval::Default);
         assert_eq!(o.lgtm_eligible("alice"), set(&["bob", "root", "rr"]));
     }
 
     #[test]
     fn no_owners_files_means_no_approval_is_needed() {
-        let o = resolve(&BTreeMap::new(), &files(&["a/b"]));
-        assert!(o.groups.is_empty());
-        assert!(o.approvers.is_empty());
+        for rule in [OwnersApproval::Default, OwnersApproval::Prow] {
+            let o = resolve(&BTreeMap::new(), &files(&["a/b"]), rule);
+            assert!(o.groups.is_empty());
+            assert!(o.approvers.is_empty());
+        }
     }
 }

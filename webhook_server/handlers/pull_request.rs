@@ -23,7 +23,7 @@ use crate::config::RepoConfig;
 use crate::github::client::GitHubError;
 use crate::github::clients::Session;
 use crate::github::queries;
-use crate::merge_readiness::{self, COMMITTER_IDENTITY, SUSPICIOUS_PATHS};
+use crate::merge_readiness::{self, COMMITTER_IDENTITY, RepoFileReport, SUSPICIOUS_PATHS};
 use crate::patch_ids::{self, PatchIds};
 use crate::repository_data::{Comment, PullRequest, RepositoryData};
 
@@ -51,6 +51,7 @@ pub struct PullRequestHandler<'a> {
     pub session: &'a Session,
     pub config: &'a RepoConfig,
     pub owners: &'a PullOwners,
+    pub repo_file: &'a RepoFileReport,
     pub patch_ids: &'a PatchIds,
     pub refusals: &'a Refusals,
 }
@@ -129,6 +130,7 @@ impl PullRequestHandler<'_> {
             session: self.session,
             config: self.config,
             owners: self.owners,
+            repo_file: self.repo_file,
         }
     }
 

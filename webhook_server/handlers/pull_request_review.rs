@@ -11,6 +11,7 @@ use super::owners::PullOwners;
 use super::settle::{Desired, Settle};
 use crate::config::RepoConfig;
 use crate::github::clients::Session;
+use crate::merge_readiness::RepoFileReport;
 use crate::patch_ids::PatchIds;
 use crate::repository_data::RepositoryData;
 
@@ -18,6 +19,7 @@ pub struct PullRequestReviewHandler<'a> {
     pub session: &'a Session,
     pub config: &'a RepoConfig,
     pub owners: &'a PullOwners,
+    pub repo_file: &'a RepoFileReport,
     pub patch_ids: &'a PatchIds,
 }
 
@@ -138,6 +140,7 @@ impl PullRequestReviewHandler<'_> {
             session: self.session,
             config: self.config,
             owners: self.owners,
+            repo_file: self.repo_file,
         }
         .run(data, desired, &mut done)
         .await?;

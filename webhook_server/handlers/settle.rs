@@ -11,10 +11,10 @@ use super::Done;
 use super::check_run::{CheckRuns, Output, RunPlan, RunState, plan, record_run};
 use super::labels::{self, AUTOMERGE, CAN_BE_MERGED, LabelPlan, LabelsHandler};
 use super::owners::PullOwners;
-use crate::config::RepoConfig;
+use crate::config::{REPO_FILE_NAME, RepoConfig};
 use crate::github::client::GitHubError;
 use crate::github::clients::Session;
-use crate::merge_readiness::{self, Unmet};
+use crate::merge_readiness::{self, RepoFileReport, Unmet};
 use crate::repository_data::RepositoryData;
 
 /// What a handler wants of the pull request's labels and the server's check runs.
@@ -39,6 +39,7 @@ pub struct Settle<'a> {
     pub session: &'a Session,
     pub config: &'a RepoConfig,
     pub owners: &'a PullOwners,
+    pub repo_file: &'a RepoFileReport,
 }
 
 impl Settle<'_> {
@@ -71,7 +72,7 @@ impl Settle<'_> {
         let unmet: Vec<String> = if open {
             let required =
                 merge_readiness::required_checks(self.config, &data.protection, &after.base_ref);
-            merge_readiness::evaluate(&after, self.config, self.owners, &required)
+            merge_readiness::evaluate(&after, self.config, self.owners, &required, self.repo_file)
                 .iter()
                 .map(Unmet::to_string)
                 .collect()
@@ -87,18 +88,23 @@ impl Settle<'_> {
                 unwanted.push(verdict);
             }
             if let Some(slug) = &slug {
+                let notice = self.repo_file.notice(REPO_FILE_NAME, &data.default_branch);
                 let (state, output) = if unmet.is_empty() {
                     let o = Output::new(
                         "Check if can be merged",
                         "All merge requirements are met",
-                        "",
+                        notice.as_deref().unwrap_or_default(),
                     );
                     (RunState::Success, o)
                 } else {
-                    let text = unmet.join("\n");
+                    let summary = unmet.join("\n");
+                    let text = match &notice {
+                        Some(n) => format!("{summary}\n\n{n}"),
+                        None => summary.clone(),
+                    };
                     (
                         RunState::Failure,
-                        Output::new("Check if can be merged", &text, &text),
+                        Output::new("Check if can be merged", &summary, &text),
                     )
                 };
                 runs.extend(plan(&after, slug, CAN_BE_MERGED, state, Some(output)));

@@ -608,11 +608,20 @@ pub(super) async fn update_check_run(
     }
 }
 
+/// `GET …/commits/{ref}/check-runs` narrows by name and status, as GitHub does.
+#[derive(Deserialize)]
+pub(super) struct CheckRunFilter {
+    check_name: Option<String>,
+    status: Option<String>,
+    #[serde(flatten)]
+    page: Page,
+}
+
 pub(super) async fn list_check_runs(
     State(sim): State<Sim>,
     axum::Extension(caller): axum::Extension<Caller>,
     Path((owner, repo, git_ref)): Path<(String, String, String)>,
-    Query(page): Query<Page>,
+    Query(filter): Query<CheckRunFilter>,
 ) -> Response {
     let w = sim.lock();
     let Some(r) = visible(&w, &caller, &owner, &repo) else {
@@ -626,10 +635,17 @@ pub(super) async fn list_check_runs(
         .values()
         .filter(|c| c.head_sha == sha)
         .map(|c| w.check_run_json(r, c))
+        .filter(|run| {
+            filter
+                .check_name
+                .as_ref()
+                .is_none_or(|n| run["name"] == **n)
+        })
+        .filter(|run| filter.status.as_ref().is_none_or(|s| run["status"] == **s))
         .collect();
     let total = runs.len();
     let path = format!("/repos/{owner}/{repo}/commits/{git_ref}/check-runs");
-    let (runs, link) = paginate(&w.api_base, &path, &page, runs);
+    let (runs, link) = paginate(&w.api_base, &path, &filter.page, runs);
     page_response(json!({"total_count": total, "check_runs": runs}), link)
 }
 
