@@ -465,7 +465,12 @@ impl GithubWebhook {
             );
             return Ok(());
         }
-        let owners = owners::resolve(&data.owners, &data.pull.files, config.owners_approval);
+        let owners = owners::resolve(
+            &data.owners,
+            &data.pull.files,
+            config.owners_approval,
+            data.owners_complete,
+        );
         if !owners.invalid.is_empty() {
             ctx.start_step("owners", Default::default());
             ctx.complete_step("owners", step_data! {"invalid_files": owners.invalid});

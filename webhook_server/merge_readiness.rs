@@ -33,7 +33,7 @@ pub struct Thread {
 
 /// What is wrong with the repository's `.github-webhook-server.yaml`. Its faulty settings are
 /// skipped, not the whole file, as the Python server skipped a bad entry; the owners learn of
-/// them from `can-be-merged`, which this server re-writes whenever the file changes.
+/// them from `can-be-merged`, each time it is evaluated.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RepoFileReport {
     /// Of the version in force, on the default branch: shown, not blocking, since blocking
@@ -77,6 +77,8 @@ pub enum Unmet {
     UnresolvedThreads(Vec<Thread>),
     /// No approver of one governing chain has approved; these could.
     MissingApproval(Vec<String>),
+    /// OWNERS files that govern the change cannot be used and nobody can stand in for them.
+    UnusableOwners(Vec<String>),
     MissingLgtm {
         minimum: u32,
         given: usize,
@@ -128,6 +130,16 @@ impl fmt::Display for Unmet {
                     "Missing approved from approvers: {}",
                     approvers.join(", ")
                 )
+            }
+            Unmet::UnusableOwners(files) => {
+                f.write_str(
+                    "OWNERS files that govern this change cannot be used, and there is no root \
+                     approver to stand in for them; fix them:",
+                )?;
+                for file in files {
+                    write!(f, "\n  - {file}")?;
+                }
+                Ok(())
             }
             Unmet::MissingLgtm {
                 minimum,
@@ -344,6 +356,9 @@ pub fn evaluate(
             group.approvers.iter().cloned().collect(),
         ));
     }
+    if !owners.blocking.is_empty() {
+        unmet.push(Unmet::UnusableOwners(owners.blocking.clone()));
+    }
     if config.minimum_lgtm > 0 {
         let eligible = owners.lgtm_eligible(&pull.author);
         let given = label_users(pull, LGTM_PREFIX)
@@ -367,8 +382,9 @@ pub fn evaluate(
 pub fn requirements(config: &RepoConfig, required: &[String]) -> Vec<String> {
     let approval = match config.owners_approval {
         OwnersApproval::Default => {
-            "`/approve` from a root approver (OWNERS), and from an approver of each changed \
-             directory whose OWNERS sets `root-approvers: false`"
+            "`/approve` from a root approver (OWNERS); inside a directory whose OWNERS sets \
+             `root-approvers: false`, from an approver of each OWNERS file there instead (and \
+             from a root approver too when the change also reaches outside it)"
         }
         OwnersApproval::Prow => {
             "`/approve` from an approver of every changed path: its nearest OWNERS file or one \
@@ -461,7 +477,7 @@ mod tests {
         .iter()
         .map(|(a, b)| (a.to_string(), b.to_string()))
         .collect();
-        resolve(&texts, &p.files, OwnersApproval::Default)
+        resolve(&texts, &p.files, OwnersApproval::Default, true)
     }
 
     fn lines(p: &PullRequest, c: &RepoConfig, required: &[&str]) -> Vec<String> {
@@ -553,6 +569,50 @@ mod tests {
             lines(&p, &repo_config(""), &["tox"]),
             ["Some check runs failed: tox"]
         );
+    }
+
+    #[test]
+    fn unusable_owners_files_and_a_broken_proposed_repo_file_block() {
+        let p = pull(&["approved-sam"]);
+        let texts: BTreeMap<String, String> = [
+            ("OWNERS", "reviewers: [r1]\n"),
+            ("src/OWNERS", "approvers: [sam]\n"),
+            ("src/a.rs/OWNERS", "approvers: [x\n"),
+        ]
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let owners = resolve(&texts, &[], OwnersApproval::Default, true);
+        assert!(owners.blocking.is_empty(), "governs none of no files");
+        let mut q = p.clone();
+        q.files[0].path = "src/a.rs/inner.rs".into();
+        let owners = resolve(&texts, &q.files, OwnersApproval::Default, true);
+        let report = RepoFileReport {
+            in_force: vec!["line 1: a: b".into()],
+            proposed: vec!["line 2: minimum-lgtm: \"x\" is not of type \"integer\"".into()],
+        };
+        let unmet: Vec<String> = evaluate(&q, &repo_config(""), &owners, &[], &report)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(unmet.len(), 2, "{unmet:?}");
+        assert!(unmet[0].starts_with(
+            "OWNERS files that govern this change cannot be used, and there is no root approver \
+             to stand in for them; fix them:\n  - src/a.rs/OWNERS: "
+        ));
+        assert_eq!(
+            unmet[1],
+            ".github-webhook-server.yaml in this pull request has 1 problem(s); fix them before \
+             merging:\n  - line 2: minimum-lgtm: \"x\" is not of type \"integer\""
+        );
+        assert_eq!(
+            report
+                .notice(".github-webhook-server.yaml", "main")
+                .unwrap(),
+            "Note: `.github-webhook-server.yaml` on `main` has 1 problem(s); those settings are \
+             skipped and config.yaml's apply instead:\n  - line 1: a: b"
+        );
+        assert_eq!(RepoFileReport::default().notice("f", "main"), None);
     }
 
     #[test]

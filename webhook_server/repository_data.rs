@@ -32,8 +32,8 @@ pub struct RepositoryData {
     pub viewer: Option<String>,
     /// `.github-webhook-server.yaml` on the default branch, when there is one.
     pub config_text: Option<String>,
-    /// The same file at the head, when the open pull request changes it (and does not delete
-    /// it): what merging would put in force.
+    /// The same file at the head, when an open pull request into the default branch changes it
+    /// (and does not delete it): what merging would put in force.
     pub proposed_config_text: Option<String>,
     /// Permission (`ADMIN`, `MAINTAIN`, `WRITE`, `TRIAGE`, `READ`) by lower-cased login.
     pub collaborators: BTreeMap<String, String>,
@@ -45,6 +45,9 @@ pub struct RepositoryData {
     pub pull: PullRequest,
     /// Text of each OWNERS file (and `OWNERS_ALIASES`) found at the base, by path.
     pub owners: BTreeMap<String, String>,
+    /// Whether `owners` holds every OWNERS file that can govern the changes: all changed files
+    /// were listed and `max-owners-files` cut none.
+    pub owners_complete: bool,
     /// `GET /compare/{base}...{head}`'s answer, when the files were read from it.
     pub compare: Option<Value>,
 }
@@ -255,17 +258,17 @@ impl RepositoryData {
         }
         if data.pull.state == "OPEN" {
             let base = &data.pull.base_sha;
-            let mut wanted: Vec<String> = owners_paths(&data.pull.files, max_owners_files)
-                .iter()
-                .map(|p| format!("{base}:{p}"))
-                .collect();
-            // The same query reads the repository file a pull request brings, so its problems
-            // show before it merges, at no extra call.
-            let proposes_config = data
-                .pull
-                .files
-                .iter()
-                .any(|f| f.path == REPO_FILE_NAME && f.change_type != "DELETED");
+            let (paths, all_read) = owners_paths(&data.pull.files, max_owners_files);
+            data.owners_complete = all_read && page["hasNextPage"] != true;
+            let mut wanted: Vec<String> = paths.iter().map(|p| format!("{base}:{p}")).collect();
+            // The same query reads the repository file a pull request into the default branch
+            // brings, so its problems show before it is in force, at no extra call.
+            let proposes_config = data.pull.base_ref == data.default_branch
+                && data
+                    .pull
+                    .files
+                    .iter()
+                    .any(|f| f.path == REPO_FILE_NAME && f.change_type != "DELETED");
             if proposes_config {
                 wanted.push(format!("{}:{REPO_FILE_NAME}", data.pull.head_sha));
             }
@@ -309,13 +312,16 @@ async fn read_files(
 
 /// The OWNERS files that can govern the changed files: one in each changed file's directory and
 /// in every ancestor up to the root, plus `OWNERS_ALIASES`; at most `max` of them, the
-/// shallowest first, since those govern the most files.
-pub fn owners_paths(files: &[ChangedFile], max: usize) -> Vec<String> {
+/// shallowest first, since those govern the most files; and whether the cap left none out.
+/// Directories with a part starting with `.` have none, as the reference never read them.
+pub fn owners_paths(files: &[ChangedFile], max: usize) -> (Vec<String>, bool) {
     let mut dirs = BTreeSet::new();
     for file in files {
         let mut dir = file.path.as_str();
         while let Some((parent, _)) = dir.rsplit_once('/') {
-            dirs.insert(parent.to_string());
+            if !parent.split('/').any(|part| part.starts_with('.')) {
+                dirs.insert(parent.to_string());
+            }
             dir = parent;
         }
     }
@@ -323,8 +329,9 @@ pub fn owners_paths(files: &[ChangedFile], max: usize) -> Vec<String> {
     dirs.sort_by_key(|d| (d.matches('/').count(), d.clone()));
     let mut paths = vec!["OWNERS".to_string(), OWNERS_ALIASES.to_string()];
     paths.extend(dirs.into_iter().map(|d| format!("{d}/OWNERS")));
+    let complete = paths.len() <= max.max(1) + 1;
     paths.truncate(max.max(1) + 1);
-    paths
+    (paths, complete)
 }
 
 /// The snapshot from a RepositoryData answer.
@@ -370,6 +377,7 @@ pub fn parse(data: &Value) -> anyhow::Result<RepositoryData> {
         viewer,
         config_text: repo["config"]["text"].as_str().map(str::to_string),
         proposed_config_text: None,
+        owners_complete: true,
         collaborators,
         collaborators_complete: repo["collaborators"]["pageInfo"]["hasNextPage"] != true,
         protection,
@@ -475,20 +483,31 @@ mod tests {
 
     #[test]
     fn owners_paths_cover_every_ancestor_once() {
-        let paths = owners_paths(&[file("a/b/c.rs"), file("a/d.rs"), file("top.md")], 100);
+        let (paths, complete) = owners_paths(
+            &[
+                file("a/b/c.rs"),
+                file("a/d.rs"),
+                file("top.md"),
+                file(".github/workflows/ci.yml"),
+                file("a/.hidden/x"),
+            ],
+            100,
+        );
         assert_eq!(
             paths,
             ["OWNERS", "OWNERS_ALIASES", "a/OWNERS", "a/b/OWNERS"].map(String::from)
         );
+        assert!(complete);
     }
 
     #[test]
     fn owners_paths_keep_the_shallowest_under_the_cap() {
-        let paths = owners_paths(&[file("x/y/z/f"), file("b/f")], 2);
+        let (paths, complete) = owners_paths(&[file("x/y/z/f"), file("b/f")], 2);
         assert_eq!(
             paths,
             ["OWNERS", "OWNERS_ALIASES", "b/OWNERS"].map(String::from)
         );
+        assert!(!complete);
     }
 
     #[test]

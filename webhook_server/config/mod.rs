@@ -106,8 +106,11 @@ impl Config {
 
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
         let doc = parse_yaml(text)?;
-        let problems = schema::validate(&doc, schema::Target::ConfigYaml);
+        let mut problems = schema::validate(&doc, schema::Target::ConfigYaml);
+        // The server's own file is strict: a key given twice is a mistake to fix, not guess.
+        problems.extend(duplicates(&doc, "").into_iter().map(|(_, problem)| problem));
         if !problems.is_empty() {
+            problems.sort_by_key(|p| (p.line, p.path.clone()));
             return Err(ConfigError::Invalid(problems));
         }
         let Value::Object(root) = &doc.value else {
@@ -258,7 +261,8 @@ impl RepoFile {
                 }]));
             }
         }
-        let mut found: Vec<Located> = Vec::new();
+        // PyYAML kept the last of a key given twice, and so does this; it is still reported.
+        let mut found = duplicates(&doc, "; the last one stands");
         loop {
             let round = repo_file_faults(&doc);
             let before = doc.value.clone();
@@ -314,24 +318,26 @@ fn prune(value: &mut Value, pointer: &str) {
         .skip(1)
         .map(|s| s.replace("~1", "/").replace("~0", "~"))
         .collect();
+    // The deepest existing mapping entry on the path that is not inside a list.
     let mut entry = None;
     let mut node = &*value;
     for (i, segment) in segments.iter().enumerate() {
         let child = match node {
-            Value::Object(map) => {
-                entry = Some(i);
-                map.get(segment)
-            }
+            Value::Object(map) => map.get(segment),
             Value::Array(items) => segment.parse::<usize>().ok().and_then(|n| items.get(n)),
             _ => None,
         };
-        match child {
-            Some(c) => node = c,
-            None => break,
+        let Some(child) = child else { break };
+        if node.is_array() {
+            break;
         }
+        entry = Some(i);
+        node = child;
     }
     let Some(last) = entry else {
-        *value = Value::Object(Map::new());
+        if segments.is_empty() {
+            *value = Value::Object(Map::new());
+        }
         return;
     };
     let mut parent = &mut *value;
@@ -382,6 +388,23 @@ fn partition(
 
 /// A problem with the JSON pointer of the node at fault.
 type Located = (String, Problem);
+
+/// The keys given twice in `doc`, each as a problem at its second occurrence.
+fn duplicates(doc: &yaml::Document, note: &str) -> Vec<Located> {
+    doc.duplicates
+        .iter()
+        .map(|(pointer, line)| {
+            let key = pointer.rsplit('/').next().unwrap_or_default();
+            let key = key.replace("~1", "/").replace("~0", "~");
+            let problem = Problem {
+                path: schema::dotted(pointer),
+                line: Some(*line),
+                message: format!("duplicate key `{key}`{note}"),
+            };
+            (pointer.clone(), problem)
+        })
+        .collect()
+}
 
 fn located(doc: &yaml::Document, pointer: String, message: String) -> Located {
     let problem = Problem {
@@ -675,6 +698,62 @@ repositories:
         )
         .unwrap();
         assert!(file.settings.is_empty(), "{:?}", file.settings);
+    }
+
+    #[test]
+    fn pruning_drops_the_smallest_mapping_entry_outside_lists() {
+        let base = serde_json::json!({
+            "a": {"b": {"c": 1}, "keep": 2},
+            "list": [{"x": 1}, {"x": 2}],
+            "other": 3,
+        });
+        let pruned = |pointer: &str| {
+            let mut v = base.clone();
+            prune(&mut v, pointer);
+            v
+        };
+        assert_eq!(
+            pruned("/a/b/c"),
+            serde_json::json!({"a": {"b": {}, "keep": 2}, "list": [{"x": 1}, {"x": 2}], "other": 3})
+        );
+        // Inside a list, the whole list goes, however deep the fault.
+        assert_eq!(
+            pruned("/list/1/x"),
+            serde_json::json!({"a": {"b": {"c": 1}, "keep": 2}, "other": 3})
+        );
+        // A missing node: its deepest existing entry goes.
+        assert_eq!(
+            pruned("/a/b/missing/deeper"),
+            serde_json::json!({"a": {"keep": 2}, "list": [{"x": 1}, {"x": 2}], "other": 3})
+        );
+        assert_eq!(pruned("/nothing"), base);
+        assert_eq!(pruned(""), serde_json::json!({}));
+    }
+
+    #[test]
+    fn a_bad_item_inside_a_list_of_mappings_skips_the_list() {
+        let file = RepoFile::parse(
+            "custom-check-runs:\n  - {name: a, command: x, mandatory: maybe}\nminimum-lgtm: 1\n",
+        )
+        .unwrap();
+        assert_eq!(file.problems.len(), 1, "{:?}", file.problems);
+        assert_eq!(
+            Value::Object(file.settings),
+            serde_json::json!({"minimum-lgtm": 1})
+        );
+    }
+
+    #[test]
+    fn a_key_given_twice_keeps_the_last_and_is_reported() {
+        let (config, problems) = repo_file("minimum-lgtm: 1\nminimum-lgtm: 2\n");
+        assert_eq!(config.minimum_lgtm, 2);
+        assert_eq!(
+            problems,
+            ["line 2: minimum-lgtm: duplicate key `minimum-lgtm`; the last one stands"]
+        );
+        let err =
+            Config::parse("port: 1\nport: 2\nrepositories:\n  r:\n    name: o/r\n").unwrap_err();
+        assert_eq!(err.problems()[0].message, "duplicate key `port`");
     }
 
     #[test]

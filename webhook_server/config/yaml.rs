@@ -14,6 +14,9 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 #[derive(Debug, Clone)]
 pub struct Document {
     pub value: Value,
+    /// Keys given twice in one mapping, with the line of the second: the last value stands, as
+    /// PyYAML (and so the Python server) read it; each caller decides what a repeat means.
+    pub duplicates: Vec<(String, usize)>,
     lines: HashMap<String, usize>,
     /// The text of each plain scalar that YAML 1.1 reads differently than it looks, by pointer.
     readings: HashMap<String, String>,
@@ -61,18 +64,28 @@ pub struct YamlError {
 /// Parses one YAML document. An empty document is `null`.
 pub fn parse(text: &str) -> Result<Document, YamlError> {
     let mut builder = Builder::default();
-    Parser::new_from_str(text)
-        .load(&mut builder, false)
-        .map_err(|e| YamlError {
+    let mut parser = Parser::new_from_str(text);
+    // Events are pulled one by one: `Parser::load` recurses once per nesting level, so a
+    // deeply indented file would overflow the stack before the builder could refuse it.
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| YamlError {
             line: e.marker().line(),
             column: e.marker().col() + 1,
             message: e.info().to_string(),
         })?;
+        // Only the first document is read, as before.
+        let last = matches!(event, Event::DocumentEnd | Event::StreamEnd);
+        builder.on_event(event, mark);
+        if last || builder.error.is_some() {
+            break;
+        }
+    }
     if let Some(err) = builder.error {
         return Err(err);
     }
     Ok(Document {
         value: builder.root.unwrap_or(Value::Null),
+        duplicates: builder.duplicates,
         lines: builder.lines,
         readings: builder.readings,
     })
@@ -100,8 +113,32 @@ struct Builder {
     anchors: HashMap<usize, Value>,
     lines: HashMap<String, usize>,
     readings: HashMap<String, String>,
+    duplicates: Vec<(String, usize)>,
+    /// Values copied by aliases so far: bounded, so a few lines of nested aliases (a "billion
+    /// laughs") cannot exhaust memory.
+    aliased: usize,
     root: Option<Value>,
     error: Option<YamlError>,
+}
+
+/// Values aliases may copy into one document; hand-written files use a few hundred.
+const MAX_ALIASED: usize = 100_000;
+/// Nesting depth of collections; a deeper document is refused before it can exhaust the stack.
+const MAX_DEPTH: usize = 100;
+
+/// The number of values in `value`, itself included.
+fn size(value: &Value) -> usize {
+    let mut count = 0;
+    let mut pending = vec![value];
+    while let Some(v) = pending.pop() {
+        count += 1;
+        match v {
+            Value::Array(items) => pending.extend(items),
+            Value::Object(map) => pending.extend(map.values()),
+            _ => {}
+        }
+    }
+    count
 }
 
 impl Builder {
@@ -153,6 +190,7 @@ impl Builder {
                 map, key, merges, ..
             }) => {
                 let k = key.take().expect("a mapping value always follows its key");
+                let here = self.path.iter().fold(String::new(), |p, s| p + "/" + s);
                 self.path.pop();
                 if k == "<<" {
                     match value {
@@ -168,8 +206,8 @@ impl Builder {
                             "a `<<` merge key needs a mapping or a list of mappings",
                         ),
                     }
-                } else if map.insert(k.clone(), value).is_some() {
-                    self.fail(mark, format!("duplicate key `{k}`"));
+                } else if map.insert(k, value).is_some() {
+                    self.duplicates.push((here, mark.line()));
                 }
             }
         }
@@ -218,10 +256,19 @@ impl MarkedEventReceiver for Builder {
                 self.finish(value, anchor, mark);
             }
             Event::Alias(id) => {
-                let Some(value) = self.anchors.get(&id).cloned() else {
+                let Some(value) = self.anchors.get(&id) else {
                     self.fail(mark, "alias to an unknown anchor");
                     return;
                 };
+                self.aliased += size(value);
+                if self.aliased > MAX_ALIASED {
+                    self.fail(
+                        mark,
+                        format!("aliases expand to more than {MAX_ALIASED} values"),
+                    );
+                    return;
+                }
+                let value = value.clone();
                 if self.map_expects_key() {
                     match value {
                         Value::String(s) => {
@@ -239,6 +286,10 @@ impl MarkedEventReceiver for Builder {
                     self.fail(mark, "only string keys are supported");
                     return;
                 }
+                if self.stack.len() >= MAX_DEPTH {
+                    self.fail(mark, format!("nested deeper than {MAX_DEPTH} levels"));
+                    return;
+                }
                 self.enter(mark);
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
@@ -248,6 +299,10 @@ impl MarkedEventReceiver for Builder {
             Event::MappingStart(anchor, _) => {
                 if self.map_expects_key() {
                     self.fail(mark, "only string keys are supported");
+                    return;
+                }
+                if self.stack.len() >= MAX_DEPTH {
+                    self.fail(mark, format!("nested deeper than {MAX_DEPTH} levels"));
                     return;
                 }
                 self.enter(mark);
@@ -608,10 +663,43 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_keys_are_errors_with_a_line() {
-        let err = parse("a: 1\nb: 2\na: 3\n").unwrap_err();
-        assert_eq!(err.line, 3);
-        assert!(err.message.contains("duplicate key `a`"), "{err}");
+    fn duplicate_keys_are_recorded_and_the_last_stands_as_in_pyyaml() {
+        let doc = parse("a: 1\nb: 2\nc:\n  d: x\n  d: y\na: 3\n").unwrap();
+        assert_eq!(doc.value, json!({"a": 3, "b": 2, "c": {"d": "y"}}));
+        assert_eq!(
+            doc.duplicates,
+            [("/c/d".to_string(), 5), ("/a".to_string(), 6)]
+        );
+    }
+
+    #[test]
+    fn a_billion_laughs_is_refused() {
+        let mut text = "a: &a [x, x, x, x, x, x, x, x, x, x]\n".to_string();
+        let letters: Vec<char> = ('b'..='k').collect();
+        let mut previous = 'a';
+        for l in letters {
+            let p = previous;
+            text.push_str(&format!(
+                "{l}: &{l} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+            ));
+            previous = l;
+        }
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("aliases expand"), "{err}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_a_stack_overflow() {
+        // yaml-rust2 stops deep flow collections itself; block ones stop at MAX_DEPTH.
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(parse(&deep).is_err());
+        let deep: String = (0..150).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        let err = parse(&deep).unwrap_err();
+        assert!(err.message.contains("nested deeper than 100"), "{err}");
+        let deep: String = (0..5_000)
+            .map(|i| format!("{}k:\n", " ".repeat(i)))
+            .collect();
+        assert!(parse(&deep).is_err());
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub struct OwnersFile {
     pub opts_out_of_root: bool,
     /// Prow's `options: {no_parent_owners: true}`, honoured by the `prow` rule only.
     pub no_parent_owners: bool,
+    /// Why the file's approvers cannot be used though it lists some.
+    pub unusable: Option<String>,
 }
 
 /// A set of approvers of which one must approve.
@@ -64,6 +66,9 @@ pub struct PullOwners {
     pub all_approvers: BTreeSet<String>,
     /// Files, or keys of files, that could not be used, with why.
     pub invalid: Vec<String>,
+    /// OWNERS files that govern a changed file but cannot be used, and leave no root approver
+    /// to stand in for them: merging waits until they are fixed.
+    pub blocking: Vec<String>,
 }
 
 fn parent(dir: &str) -> Option<&str> {
@@ -121,16 +126,17 @@ fn logins(
     Ok(out)
 }
 
-fn mapping(text: &str) -> Result<serde_json::Map<String, Value>, String> {
+/// The mapping `text` holds; an empty file is one only where `empty_is_mapping`.
+fn mapping(text: &str, empty_is_mapping: bool) -> Result<serde_json::Map<String, Value>, String> {
     match yaml::parse(text).map_err(|e| e.to_string())?.value {
         Value::Object(map) => Ok(map),
-        Value::Null => Ok(serde_json::Map::new()),
+        Value::Null if empty_is_mapping => Ok(serde_json::Map::new()),
         _ => Err("not a mapping".into()),
     }
 }
 
 fn parse_aliases(text: &str) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
-    let map = mapping(text)?;
+    let map = mapping(text, true)?;
     let Some(aliases) = map.get("aliases") else {
         return Ok(BTreeMap::new());
     };
@@ -156,7 +162,16 @@ pub fn parse_file(
     aliases: &BTreeMap<String, BTreeSet<String>>,
     warnings: &mut Vec<String>,
 ) -> Result<OwnersFile, String> {
-    let map = mapping(text)?;
+    // The reference rejected an empty file, and a listed key that is not a list of strings
+    // (`reviewers:` with nothing after it included).
+    let map = mapping(text, false)?;
+    for key in ["approvers", "reviewers", "allowed-users"] {
+        if let Some(v) = map.get(key)
+            && !v.as_array().is_some_and(|l| l.iter().all(Value::is_string))
+        {
+            return Err(format!("`{key}` must be a list of logins"));
+        }
+    }
     let approvers = logins(&map, "approvers", aliases)?;
     let reviewers = logins(&map, "reviewers", aliases)?;
     let allowed_users = logins(&map, "allowed-users", aliases)?;
@@ -181,9 +196,20 @@ pub fn parse_file(
         warnings.push(format!("{e}; it is ignored"));
         BTreeSet::new()
     });
+    let approvers: BTreeSet<String> = approvers.difference(&emeritus).cloned().collect();
+    let listed = map
+        .get("approvers")
+        .and_then(Value::as_array)
+        .is_some_and(|l| !l.is_empty());
+    // The reference would wait for those listed; here nobody could approve at all.
+    let unusable = (listed && approvers.is_empty()).then(|| {
+        "its `approvers` leave no one who can approve (emeritus, empty aliases or blank names)"
+            .to_string()
+    });
     Ok(OwnersFile {
         dir: dir.to_string(),
-        approvers: approvers.difference(&emeritus).cloned().collect(),
+        unusable,
+        approvers,
         reviewers,
         emeritus,
         allowed_users,
@@ -194,10 +220,15 @@ pub fn parse_file(
 
 /// Resolves the owners of a pull request changing `files`, from the OWNERS texts by path (as
 /// `RepositoryData::owners` holds them), under `rule`.
+///
+/// `complete` says whether `texts` holds every OWNERS file that can govern the changes; when it
+/// does not, the `default` rule requires the root approvers, since a file it did not read might
+/// have asked for them.
 pub fn resolve(
     texts: &BTreeMap<String, String>,
     files: &[ChangedFile],
     rule: OwnersApproval,
+    complete: bool,
 ) -> PullOwners {
     let mut out = PullOwners::default();
     let aliases = match texts.get(OWNERS_ALIASES).map(|t| parse_aliases(t)) {
@@ -209,19 +240,31 @@ pub fn resolve(
         None => BTreeMap::new(),
     };
     let mut owners: BTreeMap<String, OwnersFile> = BTreeMap::new();
+    // Files that cannot be used, by directory, with why.
+    let mut broken: BTreeMap<String, String> = BTreeMap::new();
     for (path, text) in texts {
         let dir = match path.strip_suffix("OWNERS") {
             Some("") => "",
             Some(d) if d.ends_with('/') => d.trim_end_matches('/'),
             _ => continue,
         };
+        // The reference never read OWNERS files under hidden directories.
+        if dir.split('/').any(|part| part.starts_with('.')) {
+            continue;
+        }
         let mut warnings = Vec::new();
         match parse_file(dir, text, &aliases, &mut warnings) {
             Ok(f) => {
+                if let Some(why) = &f.unusable {
+                    broken.insert(dir.to_string(), format!("{path}: {why}"));
+                }
                 out.all_approvers.extend(f.approvers.iter().cloned());
                 owners.insert(dir.to_string(), f);
             }
-            Err(e) => out.invalid.push(format!("{path}: {e}")),
+            Err(e) => {
+                out.invalid.push(format!("{path}: {e}"));
+                broken.insert(dir.to_string(), format!("{path}: {e}"));
+            }
         }
         out.invalid
             .extend(warnings.into_iter().map(|w| format!("{path}: {w}")));
@@ -233,7 +276,21 @@ pub fn resolve(
     }
     let dirs: BTreeSet<&str> = files.iter().map(|f| dir_of(&f.path)).collect();
     match rule {
-        OwnersApproval::Default => by_root_approvers(&owners, &dirs, &mut out),
+        OwnersApproval::Default => {
+            // A file that governs a change but cannot be used, or one left unread, might have
+            // asked for the root approvers: they are required. Without any, nobody can stand in
+            // for an unusable file, so it blocks until fixed.
+            let governing: Vec<&String> = broken
+                .iter()
+                .filter(|(b, _)| dirs.iter().any(|d| under(d, b)))
+                .map(|(_, why)| why)
+                .collect();
+            let force_root = !governing.is_empty() || !complete;
+            by_root_approvers(&owners, &dirs, force_root, &mut out);
+            if !governing.is_empty() && out.root_approvers.is_empty() {
+                out.blocking = governing.into_iter().cloned().collect();
+            }
+        }
         OwnersApproval::Prow => by_chain(&owners, &dirs, &mut out),
     }
     out
@@ -243,6 +300,7 @@ pub fn resolve(
 fn by_root_approvers(
     owners: &BTreeMap<String, OwnersFile>,
     dirs: &BTreeSet<&str>,
+    force_root: bool,
     out: &mut PullOwners,
 ) {
     // Every non-root OWNERS file in a changed directory or above one, shallowest first.
@@ -265,7 +323,8 @@ fn by_root_approvers(
     let confined = matched
         .iter()
         .all(|m| dirs.iter().all(|d| under(d, &m.dir)));
-    let root_required = !(confined && matched.first().is_some_and(|m| m.opts_out_of_root));
+    let root_required =
+        force_root || !(confined && matched.first().is_some_and(|m| m.opts_out_of_root));
     let opted_out = |dir: &str| {
         let mut here = Some(dir);
         while let Some(d) = here.filter(|h| !h.is_empty()) {
@@ -696,7 +755,7 @@ mod tests {
 
     fn check(tree: &BTreeMap<String, String>, rule: OwnersApproval, cases: &[Case]) {
         for case in cases {
-            let owners = resolve(tree, &files(case.files), rule);
+            let owners = resolve(tree, &files(case.files), rule, true);
             let approved = set(case.approved);
             let ours: Vec<Vec<&str>> = owners
                 .missing_approvals(&approved)
@@ -722,6 +781,150 @@ mod tests {
         );
     }
 
+    /// One OWNERS file of a generated tree: its directory, approvers and `root-approvers`.
+    type Entry = (String, Vec<String>, Option<bool>);
+
+    /// The Python server's verdict, transcribed from its `owners_data_for_changed_files` and
+    /// `_check_if_pr_approved`: `entries` in its walk order (parents first), the root's
+    /// approvers, the changed files and the users whose `approved-` label is on the PR.
+    fn python_approves(
+        entries: &[Entry],
+        root: &[String],
+        changed: &[String],
+        approved: &BTreeSet<String>,
+    ) -> bool {
+        let folders: BTreeSet<&str> = changed.iter().map(|f| dir_of(f)).collect();
+        let inside =
+            |folder: &str, dir: &str| folder == dir || folder.starts_with(&format!("{dir}/"));
+        let mut data: Vec<&[String]> = Vec::new();
+        let mut matched: Vec<&str> = Vec::new();
+        let mut require_root: Option<bool> = None;
+        for (dir, approvers, root_approvers) in entries {
+            for folder in &folders {
+                if inside(folder, dir) {
+                    data.push(approvers);
+                    matched.push(dir);
+                    if require_root.is_none() {
+                        require_root = Some(root_approvers.unwrap_or(true));
+                    }
+                }
+            }
+        }
+        let root_included = require_root != Some(false)
+            || folders
+                .iter()
+                .any(|folder| matched.iter().any(|m| !inside(folder, m)));
+        if root_included {
+            data.push(root);
+        }
+        if approved.iter().any(|a| root.contains(a)) {
+            return true;
+        }
+        let mut missing: BTreeSet<&String> = data.iter().flat_map(|d| d.iter()).collect();
+        for approvers in &data {
+            if approvers.iter().any(|a| approved.contains(a)) {
+                for a in approvers.iter() {
+                    missing.remove(a);
+                }
+            }
+        }
+        missing.is_empty()
+    }
+
+    #[test]
+    fn the_transcription_of_the_python_server_agrees_with_its_own_cases() {
+        let list = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let entries: Vec<Entry> = vec![
+            ("folder".into(), vec![], None),
+            (
+                "folder/folder4".into(),
+                list(&["folder4_approver1", "folder4_approver2"]),
+                None,
+            ),
+            (
+                "folder1".into(),
+                list(&["folder1_approver1", "folder1_approver2"]),
+                None,
+            ),
+            ("folder2".into(), vec![], None),
+            ("folder5".into(), list(FOLDER5), Some(false)),
+            ("folder5/sub".into(), list(&["sub_approver"]), None),
+            ("folder6".into(), list(&["folder6_approver"]), Some(false)),
+            ("nested".into(), list(&["nested_approver"]), None),
+            (
+                "nested/inner".into(),
+                list(&["inner_approver"]),
+                Some(false),
+            ),
+        ];
+        // `folder` has no OWNERS file in the reference tree.
+        let entries: Vec<Entry> = entries.into_iter().filter(|e| e.0 != "folder").collect();
+        for case in DEFAULT_RULE_CASES {
+            let changed = list(case.files);
+            let approved = set(case.approved);
+            assert_eq!(
+                python_approves(&entries, &list(ROOT), &changed, &approved),
+                case.python.is_none(),
+                "{}",
+                case.name
+            );
+        }
+    }
+
+    fn yaml_list(items: &[String]) -> String {
+        format!("[{}]", items.join(", "))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// Whatever the tree, the changes and the approvals, the default rule never approves
+        /// what the Python server would not.
+        #[test]
+        fn the_default_rule_is_never_looser_than_the_python_server(
+            present in proptest::collection::vec(proptest::bool::ANY, 7),
+            lists in proptest::collection::vec(proptest::collection::vec(0..5usize, 0..3), 7),
+            flags in proptest::collection::vec(proptest::option::of(proptest::bool::ANY), 7),
+            root in proptest::option::of(proptest::collection::vec(0..5usize, 0..3)),
+            changed in proptest::collection::vec(0..9usize, 1..4),
+            approved in proptest::collection::btree_set(0..5usize, 0..4),
+        ) {
+            const DIRS: [&str; 7] = ["a", "a/b", "a/b/c", "a/c", "ab", "b", "b/a"];
+            const FILES: [&str; 9] =
+                ["x", "a/x", "a/b/x", "a/b/c/x", "a/c/x", "ab/x", "b/x", "b/a/x", "a/d/x"];
+            let user = |i: &usize| format!("u{i}");
+            let mut entries: Vec<Entry> = Vec::new();
+            let mut tree = BTreeMap::new();
+            for (i, dir) in DIRS.iter().enumerate() {
+                if !present[i] {
+                    continue;
+                }
+                let approvers: Vec<String> = lists[i].iter().map(user).collect();
+                let mut text = format!("approvers: {}\n", yaml_list(&approvers));
+                if let Some(flag) = flags[i] {
+                    text.push_str(&format!("root-approvers: {flag}\n"));
+                }
+                tree.insert(format!("{dir}/OWNERS"), text);
+                entries.push((dir.to_string(), approvers, flags[i]));
+            }
+            let root: Vec<String> = root.iter().flatten().map(user).collect();
+            if !root.is_empty() {
+                tree.insert("OWNERS".into(), format!("approvers: {}\n", yaml_list(&root)));
+            }
+            let changed: Vec<String> = changed.iter().map(|i| FILES[*i].to_string()).collect();
+            let approved: BTreeSet<String> = approved.iter().map(user).collect();
+            let paths: Vec<&str> = changed.iter().map(String::as_str).collect();
+            let owners = resolve(&tree, &files(&paths), OwnersApproval::Default, true);
+            let ours = owners.missing_approvals(&approved).next().is_none()
+                && owners.blocking.is_empty();
+            // `entries` follow DIRS, which lists every parent before its children.
+            let python = python_approves(&entries, &root, &changed, &approved);
+            proptest::prop_assert!(
+                !ours || python,
+                "approved here, not by the Python server: {tree:?} {changed:?} {approved:?}"
+            );
+        }
+    }
+
     #[test]
     fn the_union_subtraction_of_the_reference_is_not_copied() {
         // The reference removes all of an approved file's approvers from the missing list, so
@@ -730,7 +933,7 @@ mod tests {
             ("OWNERS", "approvers: [a]\n"),
             ("folder1/OWNERS", "approvers: [a, b]\n"),
         ]);
-        let owners = resolve(&tree, &files(&["folder1/x"]), OwnersApproval::Default);
+        let owners = resolve(&tree, &files(&["folder1/x"]), OwnersApproval::Default, true);
         let approved = set(&["b"]);
         let missing: Vec<_> = owners.missing_approvals(&approved).collect();
         assert_eq!(missing.len(), 1);
@@ -749,6 +952,7 @@ mod tests {
             &tree,
             &files(&["folder1/deep/a", "folder2/b"]),
             OwnersApproval::Default,
+            true,
         );
         let missing = |approved: &[&str]| -> Vec<BTreeSet<String>> {
             owners
@@ -801,7 +1005,7 @@ mod tests {
     fn the_prow_rule_takes_one_approval_from_anywhere_up_the_chain() {
         let tree = reference_tree();
         for (name, changed, approved, expected) in PROW_RULE_CASES {
-            let owners = resolve(&tree, &files(changed), OwnersApproval::Prow);
+            let owners = resolve(&tree, &files(changed), OwnersApproval::Prow, true);
             let approved = set(approved);
             let missing: Vec<Vec<&str>> = owners
                 .missing_approvals(&approved)
@@ -821,7 +1025,7 @@ mod tests {
             ("docs/OWNERS", "approvers: [dan]\nroot-approvers: false\n"),
         ]);
         let changed = files(&["src/core/a.rs", "docs/x.md", "README.md"]);
-        let o = resolve(&t, &changed, OwnersApproval::Default);
+        let o = resolve(&t, &changed, OwnersApproval::Default, true);
         assert_eq!(o.approvers, set(&["carol", "dan", "root"]));
         assert_eq!(o.reviewers, set(&["bob", "r0"]));
         let groups: Vec<(Vec<String>, BTreeSet<String>)> = o
@@ -836,7 +1040,7 @@ mod tests {
                 (vec!["docs".to_string()], set(&["dan"])),
             ]
         );
-        let o = resolve(&t, &changed, OwnersApproval::Prow);
+        let o = resolve(&t, &changed, OwnersApproval::Prow, true);
         let groups: Vec<(Vec<String>, BTreeSet<String>)> = o
             .groups
             .iter()
@@ -866,11 +1070,11 @@ mod tests {
             ),
         ]);
         let changed = files(&["vendor/lib/x.c"]);
-        let prow = resolve(&t, &changed, OwnersApproval::Prow);
+        let prow = resolve(&t, &changed, OwnersApproval::Prow, true);
         assert_eq!(prow.groups.len(), 1);
         assert_eq!(prow.groups[0].approvers, set(&["v"]));
         // The Python server never read `options`: its root approvers stay required.
-        let default = resolve(&t, &changed, OwnersApproval::Default);
+        let default = resolve(&t, &changed, OwnersApproval::Default, true);
         assert_eq!(default.groups.len(), 1);
         assert_eq!(default.groups[0].approvers, set(&["root"]));
         // Root approvers may always /approve, as in the reference.
@@ -888,21 +1092,111 @@ mod tests {
                 "approvers: [core-team, old]\nemeritus_approvers: [old]\nreviewers: ['@core-team']\n",
             ),
         ]);
-        let o = resolve(&t, &files(&["x"]), OwnersApproval::Default);
+        let o = resolve(&t, &files(&["x"]), OwnersApproval::Default, true);
         assert_eq!(o.approvers, set(&["alice", "bob"]));
         assert_eq!(o.reviewers, set(&["alice", "bob"]));
         assert_eq!(o.review_requests("alice"), vec!["bob".to_string()]);
     }
 
     #[test]
-    fn broken_files_are_reported_and_skipped() {
+    fn files_the_reference_rejected_are_reported_and_skipped() {
+        for bad in [
+            "- just\n- a list\n",
+            "",
+            "approvers: carol\n",
+            "approvers: [carol]\nreviewers:\n",
+            "approvers: [carol, 7]\n",
+        ] {
+            let t = texts(&[("OWNERS", "approvers: [root]\n"), ("a/OWNERS", bad)]);
+            let o = resolve(&t, &files(&["a/x"]), OwnersApproval::Default, true);
+            assert_eq!(o.invalid.len(), 1, "{bad:?}: {:?}", o.invalid);
+            assert!(o.invalid[0].starts_with("a/OWNERS: "), "{:?}", o.invalid);
+            // The root approvers stand in for the file that could not be read.
+            let groups: Vec<_> = o.groups.iter().map(|g| g.approvers.clone()).collect();
+            assert_eq!(groups, [set(&["root"])], "{bad:?}");
+            assert!(o.blocking.is_empty());
+        }
+    }
+
+    #[test]
+    fn an_unreadable_governing_file_needs_the_root_even_inside_an_opted_out_directory() {
+        // `a/b` opts out, but `a`'s file above it cannot be read: had it been readable and not
+        // opted out, the reference would have asked for the root.
         let t = texts(&[
-            ("OWNERS", "approvers: root\n"),
-            ("a/OWNERS", "- just\n- a list\n"),
+            ("OWNERS", "approvers: [root]\n"),
+            ("a/OWNERS", "approvers: [x\n"),
+            ("a/b/OWNERS", "approvers: [inner]\nroot-approvers: false\n"),
         ]);
-        let o = resolve(&t, &files(&["a/x"]), OwnersApproval::Default);
-        assert_eq!(o.invalid.len(), 2, "{:?}", o.invalid);
+        let o = resolve(&t, &files(&["a/b/f"]), OwnersApproval::Default, true);
+        let approved = set(&["inner"]);
+        let missing: Vec<_> = o.missing_approvals(&approved).collect();
+        assert_eq!(missing.len(), 1);
+        assert_eq!(missing[0].approvers, set(&["root"]));
+    }
+
+    #[test]
+    fn without_root_approvers_an_unusable_governing_file_blocks() {
+        let t = texts(&[
+            ("OWNERS", "reviewers: [r]\n"),
+            (
+                "a/OWNERS",
+                "approvers: [bob]\nemeritus_approvers: [bob]\nroot-approvers: false\n",
+            ),
+            ("c/OWNERS", "approvers: ['@', '']\n"),
+        ]);
+        let o = resolve(&t, &files(&["a/f"]), OwnersApproval::Default, true);
         assert!(o.groups.is_empty());
+        assert_eq!(o.blocking.len(), 1, "{:?}", o.blocking);
+        assert!(o.blocking[0].starts_with("a/OWNERS: its `approvers` leave no one"));
+        let o = resolve(&t, &files(&["c/f"]), OwnersApproval::Default, true);
+        assert_eq!(o.blocking.len(), 1, "{:?}", o.blocking);
+        // A change the unusable files do not govern is not held up.
+        let o = resolve(&t, &files(&["d/f"]), OwnersApproval::Default, true);
+        assert!(o.blocking.is_empty());
+        // An unreadable root file governs everything, unless a root approver could stand in.
+        let t = texts(&[
+            ("OWNERS", "approvers: [x\n"),
+            ("a/OWNERS", "approvers: [a]\n"),
+        ]);
+        let o = resolve(&t, &files(&["a/f"]), OwnersApproval::Default, true);
+        assert_eq!(o.blocking.len(), 1, "{:?}", o.blocking);
+    }
+
+    #[test]
+    fn owners_files_under_hidden_directories_are_not_read() {
+        let t = texts(&[
+            ("OWNERS", "approvers: [root]\n"),
+            (".github/OWNERS", "approvers: [ci]\nroot-approvers: false\n"),
+        ]);
+        let o = resolve(
+            &t,
+            &files(&[".github/workflows/x.yml"]),
+            OwnersApproval::Default,
+            true,
+        );
+        let groups: Vec<_> = o.groups.iter().map(|g| g.approvers.clone()).collect();
+        assert_eq!(groups, [set(&["root"])]);
+    }
+
+    #[test]
+    fn owners_files_left_unread_make_the_root_required() {
+        // With `a/b/OWNERS` unread (the changed files or `max-owners-files` cut short), the
+        // change might reach beyond the opted-out `a`: the root must approve.
+        let t = texts(&[
+            ("OWNERS", "approvers: [root]\n"),
+            ("a/OWNERS", "approvers: [a]\nroot-approvers: false\n"),
+        ]);
+        let changed = files(&["a/f", "a/b/f"]);
+        let complete = resolve(&t, &changed, OwnersApproval::Default, true);
+        let groups: Vec<_> = complete
+            .groups
+            .iter()
+            .map(|g| g.approvers.clone())
+            .collect();
+        assert_eq!(groups, [set(&["a"])]);
+        let partial = resolve(&t, &changed, OwnersApproval::Default, false);
+        let groups: Vec<_> = partial.groups.iter().map(|g| g.approvers.clone()).collect();
+        assert_eq!(groups, [set(&["root"]), set(&["a"])]);
     }
 
     #[test]
@@ -914,7 +1208,7 @@ mod tests {
                 "approvers: [b]\nroot-approvers: maybe\nemeritus_approvers: gone\n",
             ),
         ]);
-        let o = resolve(&t, &files(&["b/y"]), OwnersApproval::Default);
+        let o = resolve(&t, &files(&["b/y"]), OwnersApproval::Default, true);
         assert_eq!(o.invalid.len(), 2, "{:?}", o.invalid);
         assert!(o.invalid[0].contains("root-approvers"), "{:?}", o.invalid);
         // Not `false`, so the root approvers stay required; b's approver still counts.
@@ -929,7 +1223,7 @@ mod tests {
             ("OWNERS", "approvers: [root]\n"),
             ("b/OWNERS", "approvers: [b]\nroot-approvers: no\n"),
         ]);
-        let o = resolve(&t, &files(&["b/y"]), OwnersApproval::Default);
+        let o = resolve(&t, &files(&["b/y"]), OwnersApproval::Default, true);
         assert!(o.invalid.is_empty(), "{:?}", o.invalid);
         assert_eq!(o.groups.len(), 1);
         assert_eq!(o.groups[0].approvers, set(&["b"]));
@@ -941,14 +1235,14 @@ mod tests {
             ("OWNERS", "approvers: [root]\nreviewers: [rr]\n"),
             ("src/OWNERS", "reviewers: [alice, bob]\n"),
         ]);
-        let o = resolve(&t, &files(&["src/x"]), OwnersApproval::Default);
+        let o = resolve(&t, &files(&["src/x"]), OwnersApproval::Default, true);
         assert_eq!(o.lgtm_eligible("alice"), set(&["bob", "root", "rr"]));
     }
 
     #[test]
     fn no_owners_files_means_no_approval_is_needed() {
         for rule in [OwnersApproval::Default, OwnersApproval::Prow] {
-            let o = resolve(&BTreeMap::new(), &files(&["a/b"]), rule);
+            let o = resolve(&BTreeMap::new(), &files(&["a/b"]), rule, true);
             assert!(o.groups.is_empty());
             assert!(o.approvers.is_empty());
         }
