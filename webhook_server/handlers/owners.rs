@@ -476,6 +476,14 @@ mod tests {
         items.iter().map(|s| s.to_string()).collect()
     }
 
+    /// The approver sets of `o`'s groups that `approved` leaves unmet.
+    fn unmet(o: &PullOwners, approved: &[&str]) -> Vec<BTreeSet<String>> {
+        let approved = set(approved);
+        o.missing_approvals(&approved)
+            .map(|g| g.approvers.clone())
+            .collect()
+    }
+
     /// The OWNERS files of the Python server's own tests (`test_pull_request_owners.py`), plus
     /// a second opted-out directory and nested files for the `root-approvers: false` cases.
     fn reference_tree() -> BTreeMap<String, String> {
@@ -756,12 +764,8 @@ mod tests {
     fn check(tree: &BTreeMap<String, String>, rule: OwnersApproval, cases: &[Case]) {
         for case in cases {
             let owners = resolve(tree, &files(case.files), rule, true);
-            let approved = set(case.approved);
-            let ours: Vec<Vec<&str>> = owners
-                .missing_approvals(&approved)
-                .map(|g| g.approvers.iter().map(String::as_str).collect())
-                .collect();
-            let expected: Vec<Vec<&str>> = case.ours.iter().map(|g| g.to_vec()).collect();
+            let ours = unmet(&owners, case.approved);
+            let expected: Vec<BTreeSet<String>> = case.ours.iter().map(|g| set(g)).collect();
             assert_eq!(ours, expected, "{}", case.name);
             // Same verdict as the Python server, unless documented as stricter; never looser.
             match (case.python.is_none(), ours.is_empty(), case.stricter) {
@@ -934,10 +938,7 @@ mod tests {
             ("folder1/OWNERS", "approvers: [a, b]\n"),
         ]);
         let owners = resolve(&tree, &files(&["folder1/x"]), OwnersApproval::Default, true);
-        let approved = set(&["b"]);
-        let missing: Vec<_> = owners.missing_approvals(&approved).collect();
-        assert_eq!(missing.len(), 1);
-        assert_eq!(missing[0].approvers, set(&["a"]));
+        assert_eq!(unmet(&owners, &["b"]), [set(&["a"])]);
     }
 
     #[test]
@@ -954,15 +955,9 @@ mod tests {
             OwnersApproval::Default,
             true,
         );
-        let missing = |approved: &[&str]| -> Vec<BTreeSet<String>> {
-            owners
-                .missing_approvals(&set(approved))
-                .map(|g| g.approvers.clone())
-                .collect()
-        };
         // Shallowest first.
-        assert_eq!(missing(&["x"]), [set(&["z"]), set(&["y"])]);
-        assert!(missing(&["x", "y", "z"]).is_empty());
+        assert_eq!(unmet(&owners, &["x"]), [set(&["z"]), set(&["y"])]);
+        assert!(unmet(&owners, &["x", "y", "z"]).is_empty());
         assert_eq!(owners.reviewers, set(&["r"]));
     }
 
@@ -1006,13 +1001,8 @@ mod tests {
         let tree = reference_tree();
         for (name, changed, approved, expected) in PROW_RULE_CASES {
             let owners = resolve(&tree, &files(changed), OwnersApproval::Prow, true);
-            let approved = set(approved);
-            let missing: Vec<Vec<&str>> = owners
-                .missing_approvals(&approved)
-                .map(|g| g.approvers.iter().map(String::as_str).collect())
-                .collect();
-            let expected: Vec<Vec<&str>> = expected.iter().map(|g| g.to_vec()).collect();
-            assert_eq!(missing, expected, "{name}");
+            let expected: Vec<BTreeSet<String>> = expected.iter().map(|g| set(g)).collect();
+            assert_eq!(unmet(&owners, approved), expected, "{name}");
         }
     }
 
@@ -1128,10 +1118,7 @@ mod tests {
             ("a/b/OWNERS", "approvers: [inner]\nroot-approvers: false\n"),
         ]);
         let o = resolve(&t, &files(&["a/b/f"]), OwnersApproval::Default, true);
-        let approved = set(&["inner"]);
-        let missing: Vec<_> = o.missing_approvals(&approved).collect();
-        assert_eq!(missing.len(), 1);
-        assert_eq!(missing[0].approvers, set(&["root"]));
+        assert_eq!(unmet(&o, &["inner"]), [set(&["root"])]);
     }
 
     #[test]
