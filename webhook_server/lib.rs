@@ -1,4 +1,5 @@
-//! github-webhook-server: a self-hosted GitHub automation bot. See DESIGN.md for the architecture.
+//! github-webhook-server: a self-hosted GitHub automation bot. docs/architecture.md describes
+//! the architecture.
 
 // serde_json::json! of GitHub-sized objects (simulator payloads) nests past the default limit.
 #![recursion_limit = "256"]

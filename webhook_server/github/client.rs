@@ -2,7 +2,7 @@
 //! token per request, failover on rate limits and bad credentials, bounded retries for
 //! idempotent requests only, and every request counted in the delivery's [`Spend`].
 //!
-//! A thin client over reqwest rather than octocrab (DESIGN.md names octocrab): the server reads
+//! A thin client over reqwest rather than octocrab (docs/architecture.md says why): the server reads
 //! through a few GraphQL documents and writes through a handful of REST calls, and every one of
 //! them must pick its token and report `X-RateLimit-*` to the pool. octocrab binds one token per
 //! instance and hides response headers behind its typed models, so it would add a second HTTP
