@@ -491,12 +491,13 @@ async fn owners_in_three_directories_with_root_approvers_false_in_one() {
     s.replay_changes_nothing(&[n]).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_folder_approval_waits_for_a_root_approver() {
+/// A repository whose root OWNERS lists `root` and whose `folder1/OWNERS` lists dave, with
+/// `config` added, and a pull request by alice changing `folder1/file`.
+async fn folder1_pull(config: &str, root: &str) -> (Scenario, u64) {
     let s = scenario(
-        "verified-job: false\n",
+        &format!("verified-job: false\n{config}"),
         json!({
-            "OWNERS": "approvers: [carol, erin]\n",
+            "OWNERS": format!("approvers: [{root}]\n"),
             "folder1/OWNERS": "approvers: [dave]\n",
         }),
     )
@@ -504,6 +505,12 @@ async fn a_folder_approval_waits_for_a_root_approver() {
     let n = s
         .open("alice", "Fix folder1", "f1", json!({"folder1/file": "x\n"}))
         .await;
+    (s, n)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_folder_approval_waits_for_a_root_approver() {
+    let (s, n) = folder1_pull("", "carol, erin").await;
     assert_eq!(s.unmet(n), ["Missing approved from approvers: carol, erin"]);
     s.review("dave", n, "COMMENTED", "/approve").await;
     let labels = s.labels(n).await;
@@ -525,17 +532,7 @@ async fn a_folder_approval_waits_for_a_root_approver() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_prow_rule_is_an_explicit_opt_in() {
-    let s = scenario(
-        "verified-job: false\nowners-approval: prow\n",
-        json!({
-            "OWNERS": "approvers: [carol]\n",
-            "folder1/OWNERS": "approvers: [dave]\n",
-        }),
-    )
-    .await;
-    let n = s
-        .open("alice", "Fix folder1", "f1", json!({"folder1/file": "x\n"}))
-        .await;
+    let (s, n) = folder1_pull("owners-approval: prow\n", "carol").await;
     assert_eq!(s.unmet(n), ["Missing approved from approvers: carol, dave"]);
     s.review("dave", n, "COMMENTED", "/approve").await;
     assert!(s.unmet(n).is_empty());

@@ -50,15 +50,31 @@ impl RepoFileReport {
         if self.in_force.is_empty() {
             return None;
         }
-        let mut text = format!(
+        Some(format!(
             "Note: `{file}` on `{branch}` has {} problem(s); those settings are skipped and \
-             config.yaml's apply instead:",
-            self.in_force.len()
-        );
-        for p in &self.in_force {
-            text.push_str(&format!("\n  - {p}"));
+             config.yaml's apply instead:{}",
+            self.in_force.len(),
+            bullets(&self.in_force)
+        ))
+    }
+}
+
+/// Each item on a line of its own, indented under the line before: `\n  - item`.
+fn bullets<T: fmt::Display>(items: &[T]) -> String {
+    items.iter().map(|i| format!("\n  - {i}")).collect()
+}
+
+impl fmt::Display for Thread {
+    /// `path:line[ (outdated)] (url)`, as the reference lists a conversation.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.path)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
         }
-        Some(text)
+        if self.outdated {
+            f.write_str(" (outdated)")?;
+        }
+        write!(f, " ({})", self.url)
     }
 }
 
@@ -111,19 +127,12 @@ impl fmt::Display for Unmet {
             Unmet::MissingLabels(labels) => {
                 write!(f, "Missing required labels: {}", labels.join(", "))
             }
-            Unmet::UnresolvedThreads(threads) => {
-                write!(
-                    f,
-                    "PR has {} unresolved review conversation(s):",
-                    threads.len()
-                )?;
-                for t in threads {
-                    let line = t.line.map(|l| format!(":{l}")).unwrap_or_default();
-                    let outdated = if t.outdated { " (outdated)" } else { "" };
-                    write!(f, "\n  - {}{line}{outdated} ({})", t.path, t.url)?;
-                }
-                Ok(())
-            }
+            Unmet::UnresolvedThreads(threads) => write!(
+                f,
+                "PR has {} unresolved review conversation(s):{}",
+                threads.len(),
+                bullets(threads)
+            ),
             Unmet::MissingApproval(approvers) => {
                 write!(
                     f,
@@ -131,16 +140,12 @@ impl fmt::Display for Unmet {
                     approvers.join(", ")
                 )
             }
-            Unmet::UnusableOwners(files) => {
-                f.write_str(
-                    "OWNERS files that govern this change cannot be used, and there is no root \
-                     approver to stand in for them; fix them:",
-                )?;
-                for file in files {
-                    write!(f, "\n  - {file}")?;
-                }
-                Ok(())
-            }
+            Unmet::UnusableOwners(files) => write!(
+                f,
+                "OWNERS files that govern this change cannot be used, and there is no root \
+                 approver to stand in for them; fix them:{}",
+                bullets(files)
+            ),
             Unmet::MissingLgtm {
                 minimum,
                 given,
@@ -150,17 +155,12 @@ impl fmt::Display for Unmet {
                 "Missing lgtm from reviewers. Minimum {minimum} required, ({given} given). Reviewers: {}.",
                 reviewers.join(", ")
             ),
-            Unmet::InvalidRepoFile(problems) => {
-                write!(
-                    f,
-                    "{REPO_FILE_NAME} in this pull request has {} problem(s); fix them before merging:",
-                    problems.len()
-                )?;
-                for p in problems {
-                    write!(f, "\n  - {p}")?;
-                }
-                Ok(())
-            }
+            Unmet::InvalidRepoFile(problems) => write!(
+                f,
+                "{REPO_FILE_NAME} in this pull request has {} problem(s); fix them before merging:{}",
+                problems.len(),
+                bullets(problems)
+            ),
         }
     }
 }

@@ -276,10 +276,11 @@ impl RepositoryData {
                 .await
                 .context("reading OWNERS files")?;
             if proposes_config {
-                data.proposed_config_text = texts.pop().and_then(|(_, text)| text);
+                data.proposed_config_text = texts.pop().flatten();
             }
-            data.owners = texts
+            data.owners = paths
                 .into_iter()
+                .zip(texts)
                 .filter_map(|(path, text)| Some((path, text?)))
                 .collect();
         }
@@ -287,39 +288,38 @@ impl RepositoryData {
     }
 }
 
-/// Reads each `rev:path` expression in one query: its path and its text, or `None` when the
-/// file does not exist there.
+/// Reads each `rev:path` expression in one query: its text, in order, or `None` when the file
+/// does not exist there.
 async fn read_files(
     session: &Session,
     expressions: &[String],
-) -> anyhow::Result<Vec<(String, Option<String>)>> {
+) -> anyhow::Result<Vec<Option<String>>> {
     if expressions.is_empty() {
         return Ok(Vec::new());
     }
     let body = queries::files_at(&session.owner, &session.name, expressions);
     let answer = session.graphql(&body).await?;
     let repo = &answer["repository"];
-    Ok(expressions
-        .iter()
-        .enumerate()
-        .map(|(i, expression)| {
-            let path = expression.split_once(':').map_or("", |(_, p)| p);
-            let text = repo[format!("f{i}")]["text"].as_str().map(str::to_string);
-            (path.to_string(), text)
-        })
+    Ok((0..expressions.len())
+        .map(|i| repo[format!("f{i}")]["text"].as_str().map(str::to_string))
         .collect())
+}
+
+/// Whether `dir` has a part starting with `.`: the reference never read OWNERS files there.
+pub fn hidden(dir: &str) -> bool {
+    dir.split('/').any(|part| part.starts_with('.'))
 }
 
 /// The OWNERS files that can govern the changed files: one in each changed file's directory and
 /// in every ancestor up to the root, plus `OWNERS_ALIASES`; at most `max` of them, the
 /// shallowest first, since those govern the most files; and whether the cap left none out.
-/// Directories with a part starting with `.` have none, as the reference never read them.
+/// Hidden directories have none (see [`hidden`]).
 pub fn owners_paths(files: &[ChangedFile], max: usize) -> (Vec<String>, bool) {
     let mut dirs = BTreeSet::new();
     for file in files {
         let mut dir = file.path.as_str();
         while let Some((parent, _)) = dir.rsplit_once('/') {
-            if !parent.split('/').any(|part| part.starts_with('.')) {
+            if !hidden(parent) {
                 dirs.insert(parent.to_string());
             }
             dir = parent;

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::config::{OwnersApproval, yaml};
-use crate::repository_data::{ChangedFile, OWNERS_ALIASES};
+use crate::repository_data::{ChangedFile, OWNERS_ALIASES, hidden};
 
 /// One OWNERS file, logins lower-cased and aliases expanded.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -248,8 +248,7 @@ pub fn resolve(
             Some(d) if d.ends_with('/') => d.trim_end_matches('/'),
             _ => continue,
         };
-        // The reference never read OWNERS files under hidden directories.
-        if dir.split('/').any(|part| part.starts_with('.')) {
+        if hidden(dir) {
             continue;
         }
         let mut warnings = Vec::new();
