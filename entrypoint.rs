@@ -103,7 +103,7 @@ fn simulator(port: u16, state_dir: &Path) -> ExitCode {
     };
     runtime.block_on(async {
         let listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
-        match github_webhook_server::simulator::Simulator::start(state_dir, listen).await {
+        match github_simulator::Simulator::start(state_dir, listen).await {
             Ok(sim) => {
                 println!("simulator listening on {}", sim.url());
                 sim.wait().await;

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use github_simulator::Simulator;
 use github_webhook_server::allowlist::Allowlist;
 use github_webhook_server::app::{AppState, router, serve};
 use github_webhook_server::config::Config;
@@ -18,7 +19,6 @@ use github_webhook_server::github::clients::Clients;
 use github_webhook_server::masking::{Masker, SharedMasker};
 use github_webhook_server::queue::DeliveryQueue;
 use github_webhook_server::queue::sqlite::SqliteQueue;
-use github_webhook_server::simulator::Simulator;
 use github_webhook_server::worker::Workers;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};

@@ -21,11 +21,12 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Bytes;
 use axum::routing::post;
+use github_simulator::REPO_URLS;
+use github_simulator::sign;
 use github_webhook_server::allowlist::Allowlist;
 use github_webhook_server::app::{AppState, router, serve};
 use github_webhook_server::config::Config;
 use github_webhook_server::github::clients::Clients;
-use github_webhook_server::intake::sign;
 use github_webhook_server::logs::writer::LogWriter;
 use github_webhook_server::masking::{Masker, SharedMasker};
 use github_webhook_server::queue::sqlite::SqliteQueue;
@@ -33,7 +34,6 @@ use github_webhook_server::queue::{
     Behind, Claimed, Completion, DeliveryQueue, Enqueued, LogCursor, NewDelivery, QueueError,
     QueueFuture, QueueStats, SummaryRow,
 };
-use github_webhook_server::simulator::REPO_URLS;
 use github_webhook_server::worker::Workers;
 use tokio::sync::{Notify, watch};
 

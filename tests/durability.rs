@@ -44,10 +44,7 @@ async fn kill_9_during_a_burst_loses_nothing_and_duplicates_nothing() {
                     .post(&url)
                     .header("x-github-event", "pull_request")
                     .header("x-github-delivery", id)
-                    .header(
-                        "x-hub-signature-256",
-                        github_webhook_server::intake::sign(SECRET, body),
-                    )
+                    .header("x-hub-signature-256", github_simulator::sign(SECRET, body))
                     .body(body.clone())
                     .send()
                     .await;

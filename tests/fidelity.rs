@@ -9,9 +9,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
+use github_simulator::FIDELITY_DIR_ENV;
+use github_simulator::fidelity::{Spec, read_exchanges, read_payloads};
 use github_webhook_server::github::queries;
-use github_webhook_server::simulator::FIDELITY_DIR_ENV;
-use github_webhook_server::simulator::fidelity::{Spec, read_exchanges, read_payloads};
 use serde_json::json;
 
 #[test]

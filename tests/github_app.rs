@@ -7,12 +7,12 @@ mod common;
 use std::sync::Arc;
 
 use common::sim::*;
+use github_simulator::Simulator;
 use github_webhook_server::github::app::AppAuth;
 use github_webhook_server::github::client::{Credential, GitHub};
 use github_webhook_server::github::clients::{Echoes, Session};
 use github_webhook_server::github::spend::Spend;
 use github_webhook_server::github::tokens::TokenPool;
-use github_webhook_server::simulator::Simulator;
 use reqwest::Method;
 use serde_json::{Value, json};
 

@@ -102,10 +102,7 @@ async fn malformed_requests_get_400_with_a_message() {
     let resp = c
         .post(server.url("/webhook_server"))
         .header("x-github-delivery", "noevent")
-        .header(
-            "x-hub-signature-256",
-            github_webhook_server::intake::sign(SECRET, &body),
-        )
+        .header("x-hub-signature-256", github_simulator::sign(SECRET, &body))
         .body(body)
         .send()
         .await

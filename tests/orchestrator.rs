@@ -21,7 +21,7 @@ const ALICE: &str = "ghp_alicetoken0000000000000000000000000000";
 /// file, and the server (with `auth` in config.yaml) receiving its webhooks.
 struct World {
     _sim_dir: tempfile::TempDir,
-    _sim: github_webhook_server::simulator::Simulator,
+    _sim: github_simulator::Simulator,
     api: Api,
     data: tempfile::TempDir,
     server: Server,

@@ -23,7 +23,7 @@ fn token(user: &str) -> String {
 
 struct Scenario {
     _sim_dir: tempfile::TempDir,
-    _sim: github_webhook_server::simulator::Simulator,
+    _sim: github_simulator::Simulator,
     api: Api,
     data: tempfile::TempDir,
     server: Server,

@@ -8,15 +8,15 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use github_simulator::Simulator;
+use github_simulator::sign;
 use github_webhook_server::allowlist::Allowlist;
 use github_webhook_server::app::{AppState, router, serve};
 use github_webhook_server::config::Config;
 use github_webhook_server::github::clients::Clients;
 use github_webhook_server::github_webhook::GithubWebhook;
-use github_webhook_server::intake::sign;
 use github_webhook_server::queue::sqlite::SqliteQueue;
 use github_webhook_server::queue::{Claimed, DeliveryQueue};
-use github_webhook_server::simulator::Simulator;
 use github_webhook_server::steps::WebhookContext;
 use serde_json::Value;
 use tokio::sync::{Notify, watch};

@@ -21,6 +21,5 @@ pub mod patch_ids;
 pub mod queue;
 pub mod repository_data;
 pub mod server;
-pub mod simulator;
 pub mod steps;
 pub mod worker;

@@ -90,8 +90,8 @@ fn header_i64(headers: &HeaderMap, name: &str) -> Option<i64> {
 
 /// The operation a GraphQL document runs, and whether it is a mutation (a write).
 fn operation(document: &str) -> (String, bool) {
-    use async_graphql::parser::types::OperationType;
-    let Ok(doc) = async_graphql::parser::parse_query(document) else {
+    use async_graphql_parser::types::OperationType;
+    let Ok(doc) = async_graphql_parser::parse_query(document) else {
         // GitHub will refuse it; a refusal changes nothing, so it counts as a read.
         return ("unparsable document".to_string(), false);
     };

@@ -2,6 +2,9 @@
 //! `file://` URLs, signed webhook deliveries for every change, and an admin API under
 //! `/_simulator/` to drive scenarios. Tests, benchmarks and `demo` run against it.
 
+// serde_json::json! of GitHub-sized objects nests past the default limit.
+#![recursion_limit = "256"]
+
 mod actions;
 mod admin;
 mod api;
@@ -17,6 +20,7 @@ mod rest_hooks;
 mod rest_pulls;
 mod world;
 
+pub use hooks::sign;
 pub use world::{Emitted, Exchange, REPO_URLS};
 
 /// When set, each simulator writes the REST exchanges it served into this directory when it

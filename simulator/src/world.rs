@@ -10,7 +10,6 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::git::{BareRepo, FileChange};
-use crate::steps::iso;
 
 pub fn now() -> String {
     timestamp(time::OffsetDateTime::now_utc())
@@ -18,7 +17,11 @@ pub fn now() -> String {
 
 /// GitHub's timestamp form: second precision and a `Z`.
 pub fn timestamp(t: time::OffsetDateTime) -> String {
-    format!("{}Z", &iso(t)[..19])
+    const GITHUB: &[time::format_description::FormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    t.to_offset(time::UtcOffset::UTC)
+        .format(GITHUB)
+        .expect("UTC timestamps always format")
 }
 
 /// [`timestamp`] of a unix time.
