@@ -12,13 +12,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use github_simulator::Simulator;
-use github_webhook_server::allowlist::Allowlist;
-use github_webhook_server::app::{AppState, router, serve};
 use github_webhook_server::config::Config;
 use github_webhook_server::github::clients::Clients;
 use github_webhook_server::masking::{Masker, SharedMasker};
 use github_webhook_server::queue::DeliveryQueue;
 use github_webhook_server::queue::sqlite::SqliteQueue;
+use github_webhook_server::server::allowlist::Allowlist;
+use github_webhook_server::server::routes::{router, serve};
+use github_webhook_server::server::state::AppState;
+use github_webhook_server::store::Memory;
 use github_webhook_server::worker::Workers;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, watch};
@@ -197,6 +199,7 @@ async fn run(latency: u64) {
             config: config_rx,
             masker: SharedMasker::new(Masker::new([], true)),
             clients: clients.clone(),
+            memory: Arc::new(Memory::new(&data)),
             wake,
             summaries: Arc::new(Notify::new()),
             owner: "bench".into(),

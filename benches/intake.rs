@@ -23,8 +23,6 @@ use axum::body::Bytes;
 use axum::routing::post;
 use github_simulator::REPO_URLS;
 use github_simulator::sign;
-use github_webhook_server::allowlist::Allowlist;
-use github_webhook_server::app::{AppState, router, serve};
 use github_webhook_server::config::Config;
 use github_webhook_server::github::clients::Clients;
 use github_webhook_server::logs::writer::LogWriter;
@@ -34,6 +32,10 @@ use github_webhook_server::queue::{
     Behind, Claimed, Completion, DeliveryQueue, Enqueued, LogCursor, NewDelivery, QueueError,
     QueueFuture, QueueStats, SummaryRow,
 };
+use github_webhook_server::server::allowlist::Allowlist;
+use github_webhook_server::server::routes::{router, serve};
+use github_webhook_server::server::state::AppState;
+use github_webhook_server::store::Memory;
 use github_webhook_server::worker::Workers;
 use tokio::sync::{Notify, watch};
 
@@ -427,6 +429,7 @@ fn spawn_processing(
             config,
             masker,
             clients: Arc::new(Clients::new(dir)),
+            memory: Arc::new(Memory::new(dir)),
             wake,
             summaries,
             owner: "bench".into(),

@@ -10,7 +10,8 @@ use common::sim::*;
 use github_simulator::Simulator;
 use github_webhook_server::github::app::AppAuth;
 use github_webhook_server::github::client::{Credential, GitHub};
-use github_webhook_server::github::clients::{Echoes, Session};
+use github_webhook_server::github::clients::Session;
+use github_webhook_server::github::repo::CheckRunWrite;
 use github_webhook_server::github::spend::Spend;
 use github_webhook_server::github::tokens::TokenPool;
 use reqwest::Method;
@@ -158,22 +159,17 @@ async fn a_reinstalled_app_is_found_again_without_a_restart() {
         gh,
     } = installed().await;
     let check_run = async |name: &str| {
-        let session = Session::new(
-            gh.clone(),
-            Some(auth.clone()),
-            Arc::new(Echoes::default()),
-            "acme",
-            "w",
-        );
-        let answer = session
-            .app_rest(
-                Method::POST,
-                "/check-runs",
-                Some(&json!({"name": name, "head_sha": pr["head_sha"]})),
-            )
+        let session = Session::new(gh.clone(), Some(auth.clone()), "acme", "w");
+        let queued = CheckRunWrite {
+            status: "queued",
+            conclusion: None,
+            output: None,
+        };
+        let id = session
+            .create_check_run(name, pr["head_sha"].as_str().unwrap(), &queued)
             .await
             .unwrap();
-        assert_eq!(answer.status, 201);
+        assert!(id > 0, "GitHub answers the new run with its id");
         session.spend.summary()["total"].as_u64().unwrap()
     };
     assert_eq!(check_run("before").await, 3, "lookup, mint, check run");

@@ -10,14 +10,16 @@ use std::sync::Arc;
 
 use github_simulator::Simulator;
 use github_simulator::sign;
-use github_webhook_server::allowlist::Allowlist;
-use github_webhook_server::app::{AppState, router, serve};
 use github_webhook_server::config::Config;
 use github_webhook_server::github::clients::Clients;
-use github_webhook_server::github_webhook::GithubWebhook;
+use github_webhook_server::orchestrator::GithubWebhook;
 use github_webhook_server::queue::sqlite::SqliteQueue;
 use github_webhook_server::queue::{Claimed, DeliveryQueue};
+use github_webhook_server::server::allowlist::Allowlist;
+use github_webhook_server::server::routes::{router, serve};
+use github_webhook_server::server::state::AppState;
 use github_webhook_server::steps::WebhookContext;
+use github_webhook_server::store::Memory;
 use serde_json::Value;
 use tokio::sync::{Notify, watch};
 
@@ -110,6 +112,7 @@ async fn every_github_example_payload_is_accepted_triaged_and_processed() {
 
     // Everything stored is processed by the orchestrator, failing only where GitHub must be read.
     let clients = Arc::new(Clients::new(dir.path()));
+    let memory = Arc::new(Memory::new(dir.path()));
     let mut failed = Vec::new();
     let mut processed = 0;
     loop {
@@ -122,7 +125,7 @@ async fn every_github_example_payload_is_accepted_triaged_and_processed() {
         }
         for delivery in claimed {
             let mut ctx = WebhookContext::new(&delivery.delivery_id, &delivery.event);
-            GithubWebhook::new(config.clone(), clients.clone())
+            GithubWebhook::new(config.clone(), clients.clone(), memory.clone())
                 .process(&delivery, &mut ctx)
                 .await;
             let summary = ctx.finish();

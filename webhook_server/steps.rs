@@ -12,6 +12,9 @@ use time::macros::format_description;
 
 use crate::queue::NewDelivery;
 
+/// What one handler did, for its step record.
+pub type Done = serde_json::Map<String, serde_json::Value>;
+
 /// Python's `datetime.isoformat()` for UTC, which the log viewer and existing tooling parse.
 const ISO: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]+00:00");

@@ -13,10 +13,11 @@ use tokio::task::JoinSet;
 
 use crate::config::Config;
 use crate::github::clients::Clients;
-use crate::github_webhook::GithubWebhook;
 use crate::masking::SharedMasker;
+use crate::orchestrator::GithubWebhook;
 use crate::queue::{Claimed, Completion, DeliveryQueue, FinalState};
 use crate::steps::{ErrorInfo, WebhookContext};
+use crate::store::Memory;
 
 /// How long a claim is valid without renewal; renewed every third of it.
 pub const LEASE: Duration = Duration::from_secs(60);
@@ -36,6 +37,7 @@ pub struct Workers {
     pub config: watch::Receiver<Arc<Config>>,
     pub masker: SharedMasker,
     pub clients: Arc<Clients>,
+    pub memory: Arc<Memory>,
     /// Signalled by intake when a delivery is stored.
     pub wake: Arc<Notify>,
     /// Signalled when a summary record is stored, for the log writer.
@@ -140,10 +142,11 @@ impl Workers {
             let job_delivery = delivery.clone();
             let delay = self.delivery_delay;
             let clients = self.clients.clone();
+            let memory = self.memory.clone();
             let queue = self.queue.clone();
             let mut job = tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
-                GithubWebhook::new(config, clients)
+                GithubWebhook::new(config, clients, memory)
                     .with_queue(queue)
                     .process(&job_delivery, &mut ctx)
                     .await;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use axum::http::HeaderMap;
 use github_simulator::Simulator;
-use github_webhook_server::intake::verify_signature;
+use github_webhook_server::server::intake::verify_signature;
 use reqwest::Method;
 use serde_json::Value;
 

@@ -5,7 +5,7 @@
 //! as revoked carry over without any probe call. The GitHub App's auth lives here too, with its
 //! cached installation tokens.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -18,91 +18,24 @@ use super::client::{Answer, Credential, GitHub, GitHubError};
 use super::spend::Spend;
 use super::tokens::TokenPool;
 use crate::config::Config;
-use crate::github_webhook::OwnActions;
-use crate::handlers::review_requests::Refusals;
-use crate::patch_ids::PatchIds;
 
 /// The App's private key, beside config.yaml in the data dir, as the reference keeps it.
 pub const PRIVATE_KEY_FILE: &str = "webhook-server.private-key.pem";
-const PATCH_IDS_FILE: &str = "patch_ids.sqlite3";
 
 type PoolKey = (String, Vec<String>);
 
-/// How long a label change the server made waits for its webhook echo.
-const ECHO_TTL_SECS: i64 = 600;
-/// The action under which check-run completions are remembered (they have no number).
-const CHECK_RUN_ECHO: &str = "check_run completed";
-
-/// Label changes the server made, so triage skips their webhook echoes whichever identity (pool
-/// token or App) made them.
-#[derive(Default)]
-pub struct Echoes(Mutex<HashMap<String, i64>>);
-
-fn echo_key(full_name: &str, number: u64, action: &str, label: &str) -> String {
-    format!(
-        "{}#{number} {action} {label}",
-        full_name.to_ascii_lowercase()
-    )
-}
-
-impl Echoes {
-    pub fn expect(&self, full_name: &str, number: u64, action: &str, label: &str) {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let mut pending = lock(&self.0);
-        pending.retain(|_, at| now - *at < ECHO_TTL_SECS);
-        pending.insert(echo_key(full_name, number, action, label), now);
-    }
-
-    /// A check run the server completed: its `completed` webhook needs no handling.
-    pub fn expect_check_run(&self, full_name: &str, sha: &str, name: &str) {
-        self.expect(full_name, 0, CHECK_RUN_ECHO, &format!("{name}@{sha}"));
-    }
-
-    pub fn take_check_run(&self, full_name: &str, sha: &str, name: &str) -> bool {
-        self.take(full_name, 0, CHECK_RUN_ECHO, &format!("{name}@{sha}"))
-    }
-
-    pub fn contains_check_run(&self, full_name: &str, sha: &str, name: &str) -> bool {
-        self.contains(full_name, 0, CHECK_RUN_ECHO, &format!("{name}@{sha}"))
-    }
-
-    /// Whether an echo is expected, without using it up.
-    pub fn contains(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool {
-        lock(&self.0).contains_key(&echo_key(full_name, number, action, label))
-    }
-
-    /// Whether this event is the echo of a change the server made; each echo is recognised once.
-    pub fn take(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool {
-        lock(&self.0)
-            .remove(&echo_key(full_name, number, action, label))
-            .is_some()
-    }
-}
-
 pub struct Clients {
     private_key: PathBuf,
-    pub echoes: Arc<Echoes>,
     clients: Mutex<HashMap<PoolKey, Arc<GitHub>>>,
     app: Mutex<Option<(u64, Arc<AppAuth>)>>,
-    /// Logins the server acts as, learned from `viewer` in its reads: its own comments and
-    /// reviews are recognised without a probe call.
-    own_logins: Mutex<HashSet<String>>,
-    /// The patch id of every head compared, for clean-rebase detection.
-    pub patch_ids: PatchIds,
-    /// Reviewers GitHub refused, so replays do not ask them again.
-    pub refusals: Refusals,
 }
 
 impl Clients {
     pub fn new(data_dir: &Path) -> Clients {
         Clients {
             private_key: data_dir.join(PRIVATE_KEY_FILE),
-            echoes: Arc::default(),
             clients: Mutex::default(),
             app: Mutex::default(),
-            own_logins: Mutex::default(),
-            patch_ids: PatchIds::new(data_dir.join(PATCH_IDS_FILE)),
-            refusals: Refusals::default(),
         }
     }
 
@@ -215,42 +148,6 @@ impl Clients {
             "GitHub App installations looked up"
         );
     }
-
-    pub fn learn_login(&self, login: &str) {
-        lock(&self.own_logins).insert(login.to_ascii_lowercase());
-    }
-}
-
-impl OwnActions for Clients {
-    fn is_own_login(&self, login: &str) -> bool {
-        lock(&self.own_logins).contains(&login.to_ascii_lowercase())
-    }
-
-    fn is_echo(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool {
-        self.echoes.take(full_name, number, action, label)
-    }
-
-    fn is_check_run_echo(&self, full_name: &str, sha: &str, name: &str) -> bool {
-        self.echoes.take_check_run(full_name, sha, name)
-    }
-}
-
-/// The server's own actions as a look-ahead sees them: triaging a delivery that has not run
-/// yet must not use up the echo it will be recognised by.
-pub struct Peek<'a>(pub &'a Clients);
-
-impl OwnActions for Peek<'_> {
-    fn is_own_login(&self, login: &str) -> bool {
-        self.0.is_own_login(login)
-    }
-
-    fn is_echo(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool {
-        self.0.echoes.contains(full_name, number, action, label)
-    }
-
-    fn is_check_run_echo(&self, full_name: &str, sha: &str, name: &str) -> bool {
-        self.0.echoes.contains_check_run(full_name, sha, name)
-    }
 }
 
 /// One delivery's access to one repository: its client, the App when configured, and the
@@ -258,24 +155,16 @@ impl OwnActions for Peek<'_> {
 pub struct Session {
     gh: Arc<GitHub>,
     app: Option<Arc<AppAuth>>,
-    pub echoes: Arc<Echoes>,
     pub spend: Spend,
     pub owner: String,
     pub name: String,
 }
 
 impl Session {
-    pub fn new(
-        gh: Arc<GitHub>,
-        app: Option<Arc<AppAuth>>,
-        echoes: Arc<Echoes>,
-        owner: &str,
-        name: &str,
-    ) -> Session {
+    pub fn new(gh: Arc<GitHub>, app: Option<Arc<AppAuth>>, owner: &str, name: &str) -> Session {
         Session {
             gh,
             app,
-            echoes,
             spend: Spend::default(),
             owner: owner.to_string(),
             name: name.to_string(),

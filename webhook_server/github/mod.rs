@@ -5,5 +5,6 @@ pub mod app;
 pub mod client;
 pub mod clients;
 pub mod queries;
+pub mod repo;
 pub mod spend;
 pub mod tokens;

@@ -1,192 +1,18 @@
-//! Check runs: the one place the server writes them, and CheckRunHandler, which reacts to runs
-//! that complete.
-//!
-//! The reference creates a new run for every state change (02 §6.2), which leaves orphans and
-//! duplicate `completed` events. Here each (head, name) has one run of the server's App: created
-//! once, then updated in place, and only when its state or output differs from the snapshot.
-//! Before a create, the snapshot is the re-read: a run the server made is in it, so a replayed
-//! delivery never creates a second one.
+//! `check_run` completed (a run the server did not just complete itself): re-evaluates whether
+//! the pull request can be merged.
 
-use reqwest::Method;
-use serde_json::{Map, Value, json};
-
-use super::Done;
-use super::owners::PullOwners;
-use super::settle::{Desired, Settle};
+use crate::apply::{Desired, Settle};
 use crate::config::RepoConfig;
 use crate::github::clients::Session;
-use crate::merge_readiness::RepoFileReport;
-use crate::repository_data::{CheckRun, PullRequest, RepositoryData};
+use crate::rules::merge_readiness::RepoFileReport;
+use crate::rules::owners::PullOwners;
+use crate::snapshot::RepositoryData;
+use crate::steps::Done;
+use crate::store::echoes::Echoes;
 
-/// GitHub refuses longer outputs.
-const MAX_TEXT: usize = 65_535;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunState {
-    Queued,
-    InProgress,
-    Success,
-    Failure,
-}
-
-impl RunState {
-    /// (status, conclusion) as GraphQL spells them, which is how the snapshot holds them.
-    fn graphql(self) -> (&'static str, Option<&'static str>) {
-        match self {
-            RunState::Queued => ("QUEUED", None),
-            RunState::InProgress => ("IN_PROGRESS", None),
-            RunState::Success => ("COMPLETED", Some("SUCCESS")),
-            RunState::Failure => ("COMPLETED", Some("FAILURE")),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Output {
-    pub title: String,
-    pub summary: String,
-    pub text: String,
-}
-
-impl Output {
-    pub fn new(title: &str, summary: &str, text: &str) -> Output {
-        Output {
-            title: title.to_string(),
-            summary: summary.to_string(),
-            text: text.to_string(),
-        }
-    }
-}
-
-pub struct CheckRuns<'a> {
-    pub session: &'a Session,
-}
-
-fn truncate(text: &str) -> &str {
-    if text.len() <= MAX_TEXT {
-        return text;
-    }
-    let mut end = MAX_TEXT;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    &text[..end]
-}
-
-/// A write that brings one of the server's check runs to a wanted state.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunPlan {
-    pub name: String,
-    pub state: RunState,
-    pub output: Option<Output>,
-    /// The run to update; a new one is created when there is none.
-    pub existing: Option<u64>,
-}
-
-/// The server's own run `name` at the head, if the snapshot has one.
-fn ours<'d>(pull: &'d PullRequest, slug: &str, name: &str) -> Option<&'d CheckRun> {
-    pull.check_runs
-        .iter()
-        .filter(|r| r.name == name && r.app.as_deref() == Some(slug))
-        .max_by_key(|r| r.id)
-}
-
-/// The write that brings run `name` to `state` and `output`; none when the snapshot agrees.
-/// The snapshot holds the head's runs, so a replayed delivery finds the run it created.
-pub fn plan(
-    pull: &PullRequest,
-    slug: &str,
-    name: &str,
-    state: RunState,
-    output: Option<Output>,
-) -> Option<RunPlan> {
-    let (status, conclusion) = state.graphql();
-    let current = ours(pull, slug, name);
-    if let Some(run) = current {
-        let same_state = run.status.eq_ignore_ascii_case(status)
-            && run.conclusion.as_deref().map(str::to_ascii_uppercase)
-                == conclusion.map(str::to_string);
-        let same_output = output.as_ref().is_none_or(|o| {
-            run.title.as_deref().unwrap_or_default() == o.title
-                && run.summary.as_deref().unwrap_or_default() == o.summary
-        });
-        if same_state && same_output {
-            return None;
-        }
-    }
-    Some(RunPlan {
-        name: name.to_string(),
-        state,
-        output,
-        existing: current.map(|r| r.id),
-    })
-}
-
-impl RunPlan {
-    /// The run as the snapshot holds it once written as `id`.
-    pub fn run(&self, id: u64, slug: &str) -> CheckRun {
-        let (status, conclusion) = self.state.graphql();
-        CheckRun {
-            id,
-            name: self.name.clone(),
-            status: status.to_string(),
-            conclusion: conclusion.map(str::to_string),
-            title: self.output.as_ref().map(|o| o.title.clone()),
-            summary: self.output.as_ref().map(|o| o.summary.clone()),
-            app: Some(slug.to_string()),
-        }
-    }
-}
-
-/// Replaces (or adds) the snapshot's record of a run.
-pub fn record_run(pull: &mut PullRequest, run: CheckRun) {
-    pull.check_runs.retain(|r| r.id != run.id);
-    pull.check_runs.push(run);
-}
-
-impl CheckRuns<'_> {
-    /// Writes one plan at the head; returns the run's id.
-    pub async fn write(&self, data: &RepositoryData, plan: &RunPlan) -> anyhow::Result<u64> {
-        let (status, conclusion) = plan.state.graphql();
-        let mut body = Map::new();
-        body.insert("status".into(), json!(status.to_ascii_lowercase()));
-        if let Some(c) = conclusion {
-            body.insert("conclusion".into(), json!(c.to_ascii_lowercase()));
-        }
-        if let Some(o) = &plan.output {
-            body.insert(
-                "output".into(),
-                json!({"title": o.title, "summary": truncate(&o.summary), "text": truncate(&o.text)}),
-            );
-        }
-        let answer = match plan.existing {
-            Some(id) => {
-                let path = format!("/check-runs/{id}");
-                self.session
-                    .app_rest(Method::PATCH, &path, Some(&Value::Object(body)))
-                    .await?
-            }
-            None => {
-                body.insert("name".into(), json!(plan.name));
-                body.insert("head_sha".into(), json!(data.pull.head_sha));
-                self.session
-                    .app_rest(Method::POST, "/check-runs", Some(&Value::Object(body)))
-                    .await?
-            }
-        };
-        if conclusion.is_some() {
-            self.session
-                .echoes
-                .expect_check_run(&data.full_name, &data.pull.head_sha, &plan.name);
-        }
-        Ok(answer.body["id"].as_u64().unwrap_or_default())
-    }
-}
-
-/// `check_run` completed (a run the server did not just complete itself): re-evaluates whether
-/// the pull request can be merged.
 pub struct CheckRunHandler<'a> {
     pub session: &'a Session,
+    pub echoes: &'a Echoes,
     pub config: &'a RepoConfig,
     pub owners: &'a PullOwners,
     pub repo_file: &'a RepoFileReport,
@@ -197,6 +23,7 @@ impl CheckRunHandler<'_> {
         let mut done = Done::new();
         Settle {
             session: self.session,
+            echoes: self.echoes,
             config: self.config,
             owners: self.owners,
             repo_file: self.repo_file,
@@ -204,19 +31,5 @@ impl CheckRunHandler<'_> {
         .run(data, Desired::default(), &mut done)
         .await?;
         Ok(done)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn outputs_are_cut_to_what_github_accepts_on_a_char_boundary() {
-        let long = "é".repeat(40_000);
-        let cut = truncate(&long);
-        assert!(cut.len() <= MAX_TEXT);
-        assert!(cut.chars().all(|c| c == 'é'));
-        assert_eq!(truncate("short"), "short");
     }
 }

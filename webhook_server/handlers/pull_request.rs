@@ -5,27 +5,27 @@
 //! native auto-merge, and finally whether it can be merged. Each part writes only what differs
 //! from the snapshot, so a replay writes nothing.
 
-use reqwest::Method;
 use serde_json::{Value, json};
 
-use super::Done;
-use super::check_run::{Output, RunState};
-use super::labels::{
-    BRANCH_PREFIX, HAS_CONFLICTS, NEEDS_REBASE, REVIEW_PREFIXES, SIZE_PREFIX, VERIFIED, WIP,
-    segment, size_label,
-};
-use super::owners::PullOwners;
-use super::review_requests::{self, Refusals};
-use super::security_checks;
-use super::settle::{Desired, Settle};
-use super::welcome::{self, People};
+use crate::apply::review_requests;
+use crate::apply::{Desired, Settle};
 use crate::config::RepoConfig;
 use crate::github::client::GitHubError;
 use crate::github::clients::Session;
-use crate::github::queries;
-use crate::merge_readiness::{self, COMMITTER_IDENTITY, RepoFileReport, SUSPICIOUS_PATHS};
-use crate::patch_ids::{self, PatchIds};
-use crate::repository_data::{Comment, PullRequest, RepositoryData};
+use crate::rules::check_runs::{Output, RunState};
+use crate::rules::labels::{
+    BRANCH_PREFIX, HAS_CONFLICTS, NEEDS_REBASE, REVIEW_PREFIXES, SIZE_PREFIX, VERIFIED, WIP,
+    size_label,
+};
+use crate::rules::merge_readiness::{self, COMMITTER_IDENTITY, RepoFileReport, SUSPICIOUS_PATHS};
+use crate::rules::owners::PullOwners;
+use crate::rules::security_checks;
+use crate::rules::triage::BASE_MOVED;
+use crate::rules::welcome::{self, People};
+use crate::snapshot::{Comment, PullRequest, RepositoryData};
+use crate::steps::Done;
+use crate::store::Memory;
+use crate::store::patch_ids;
 
 /// The actions whose payload can change the title, the base or the diff.
 const RECONCILED: &[&str] = &[
@@ -37,9 +37,6 @@ const RECONCILED: &[&str] = &[
 ];
 /// The actions that start a pull request's life (again): welcome, tracking issue, auto-merge.
 const STARTS: &[&str] = &["opened", "reopened", "ready_for_review"];
-/// Not GitHub's: the server's own follow-up for each open pull request whose base branch a
-/// merge moved, queued under that pull request's key so it never interleaves with its events.
-pub const BASE_MOVED: &str = "base_moved";
 /// GitHub computes mergeability in the background after a base moves. While it reports
 /// UNKNOWN, the refresh asks again after each of these pauses, then gives up.
 const MERGEABLE_BACKOFF_MS: &[u64] = &[250, 500, 1000, 2000, 4000, 8000];
@@ -52,8 +49,7 @@ pub struct PullRequestHandler<'a> {
     pub config: &'a RepoConfig,
     pub owners: &'a PullOwners,
     pub repo_file: &'a RepoFileReport,
-    pub patch_ids: &'a PatchIds,
-    pub refusals: &'a Refusals,
+    pub memory: &'a Memory,
 }
 
 /// What comparing the head with its base told.
@@ -128,6 +124,7 @@ impl PullRequestHandler<'_> {
     fn settle(&self) -> Settle<'_> {
         Settle {
             session: self.session,
+            echoes: &self.memory.echoes,
             config: self.config,
             owners: self.owners,
             repo_file: self.repo_file,
@@ -176,17 +173,9 @@ impl PullRequestHandler<'_> {
 
     /// The other open pull requests on the merged one's base.
     async fn same_base(&self, data: &RepositoryData) -> anyhow::Result<Vec<u64>> {
-        let path = format!(
-            "/pulls?state=open&base={}&per_page=100",
-            segment(&data.pull.base_ref)
-        );
-        let answer = self.session.rest(Method::GET, &path, None).await?;
-        Ok(answer
-            .body
-            .as_array()
+        let open = self.session.open_pulls_into(&data.pull.base_ref).await?;
+        Ok(open
             .into_iter()
-            .flatten()
-            .filter_map(|p| p["number"].as_u64())
             .filter(|n| *n != data.pull.number)
             .collect())
     }
@@ -211,18 +200,12 @@ impl PullRequestHandler<'_> {
     /// Asks again, with growing pauses, until GitHub has computed mergeability; UNKNOWN after
     /// the last pause leaves `has-conflicts` as it is.
     async fn await_mergeable(&self, number: u64, done: &mut Done) -> anyhow::Result<String> {
-        let body = json!({"query": queries::PULL_REQUEST_MERGEABLE, "variables": {
-            "owner": self.session.owner, "name": self.session.name, "number": number}});
         let mut state = "UNKNOWN".to_string();
         let mut polls = 0;
         for pause in MERGEABLE_BACKOFF_MS {
             tokio::time::sleep(std::time::Duration::from_millis(*pause)).await;
-            let answer = self.session.graphql(&body).await?;
+            state = self.session.mergeable(number).await?;
             polls += 1;
-            state = answer["repository"]["pullRequest"]["mergeable"]
-                .as_str()
-                .unwrap_or("UNKNOWN")
-                .to_string();
             if state != "UNKNOWN" {
                 break;
             }
@@ -254,7 +237,7 @@ impl PullRequestHandler<'_> {
         if new_code {
             // Reviews of the old head no longer speak for the new code. A reviewer whose latest
             // review is of this code already (the push is replayed) keeps their labels.
-            let current = self.patch_ids.same_code(data);
+            let current = self.memory.patch_ids.same_code(data);
             let reviewed: Vec<&str> = data
                 .pull
                 .latest_reviews
@@ -385,10 +368,10 @@ impl PullRequestHandler<'_> {
         }
         match self
             .session
-            .rest(Method::GET, &data.pull.compare_path(), None)
+            .compare(&data.pull.base_sha, &data.pull.head_sha)
             .await
         {
-            Ok(answer) => Ok(compared(&answer.body)),
+            Ok(answer) => Ok(compared(&answer)),
             // The head is gone (force-pushed away); the next event decides.
             Err(GitHubError::Status { status: 404, .. }) => Ok(Compared {
                 behind: false,
@@ -408,10 +391,12 @@ impl PullRequestHandler<'_> {
     ) -> Option<&'b str> {
         let (repo, number) = (&data.full_name, data.pull.number);
         let outcome = self
+            .memory
             .patch_ids
             .record(repo, number, &data.pull.head_sha, id)
             .and_then(|()| match before {
                 Some(b) => Ok(self
+                    .memory
                     .patch_ids
                     .get(repo, number, b)?
                     .is_some_and(|p| p == id)),
@@ -474,10 +459,9 @@ impl PullRequestHandler<'_> {
         if action == "edited" || !data.pull.assignees.is_empty() || data.pull.author.is_empty() {
             return Ok(None);
         }
-        let path = format!("/issues/{}/assignees", data.pull.number);
         let author = data.pull.author.clone();
         self.session
-            .rest(Method::POST, &path, Some(&json!({"assignees": [author]})))
+            .add_assignees(data.pull.number, std::slice::from_ref(&author))
             .await?;
         Ok(Some(author))
     }
@@ -500,7 +484,7 @@ impl PullRequestHandler<'_> {
                     .any(|x| x.eq_ignore_ascii_case(r))
             })
             .collect();
-        review_requests::request(self.session, self.refusals, data, wanted).await
+        review_requests::request(self.session, &self.memory.refusals, data, wanted).await
     }
 
     /// Posts the welcome comment unless the pull request has it, opening the tracking issue
@@ -517,16 +501,14 @@ impl PullRequestHandler<'_> {
         let number = data.pull.number;
         let mut tracking_issue = None;
         if self.config.create_issue_for_new_pr && !auto_verified {
-            let body = json!({
-                "title": format!("{} - {number}", data.pull.title),
-                "body": format!("[Auto generated]\nNumber: [#{number}]"),
-                "assignees": [data.pull.author],
-            });
-            let answer = self
+            tracking_issue = self
                 .session
-                .rest(Method::POST, "/issues", Some(&body))
+                .create_issue(
+                    &format!("{} - {number}", data.pull.title),
+                    &format!("[Auto generated]\nNumber: [#{number}]"),
+                    std::slice::from_ref(&data.pull.author),
+                )
                 .await?;
-            tracking_issue = answer.body["number"].as_u64();
         }
         let required =
             merge_readiness::required_checks(self.config, &data.protection, &data.pull.base_ref);
@@ -544,15 +526,8 @@ impl PullRequestHandler<'_> {
     }
 
     async fn comment(&self, data: &RepositoryData, body: String) -> anyhow::Result<Comment> {
-        let path = format!("/issues/{}/comments", data.pull.number);
-        let answer = self
-            .session
-            .rest(Method::POST, &path, Some(&json!({"body": body})))
-            .await?;
-        Ok(Comment {
-            id: answer.body["id"].as_u64().unwrap_or_default(),
-            body,
-        })
+        let id = self.session.create_comment(data.pull.number, &body).await?;
+        Ok(Comment { id, body })
     }
 
     /// The server's checks: queued when they have no run at the head yet, and the security
@@ -609,19 +584,18 @@ impl PullRequestHandler<'_> {
                 Some(self.comment(data, text).await?)
             };
             if data.pull.auto_merge {
-                let body = json!({"query": queries::DISABLE_AUTO_MERGE,
-                    "variables": {"pullRequestId": data.pull.node_id}});
-                self.session.graphql(&body).await?;
+                self.session.disable_auto_merge(&data.pull.node_id).await?;
                 return Ok((Some(false), comment));
             }
             return Ok((None, comment));
         }
         if want && !data.pull.auto_merge {
-            let body = json!({"query": queries::ENABLE_AUTO_MERGE, "variables": {
-                "pullRequestId": data.pull.node_id, "mergeMethod": "SQUASH",
-                "expectedHeadOid": data.pull.head_sha}});
-            return match self.session.graphql(&body).await {
-                Ok(_) => Ok((Some(true), None)),
+            return match self
+                .session
+                .enable_auto_merge(&data.pull.node_id, &data.pull.head_sha)
+                .await
+            {
+                Ok(()) => Ok((Some(true), None)),
                 // GitHub refuses when nothing is left to wait for (no protection requires a
                 // check) or the head moved; the pull request stays as it is.
                 Err(GitHubError::GraphQl { message, .. }) => {
@@ -641,27 +615,13 @@ impl PullRequestHandler<'_> {
         else {
             return Ok(());
         };
-        let path = format!("/issues/{issue}");
-        let current = self.session.rest(Method::GET, &path, None).await?;
-        if current.body["state"] == "closed" {
+        if self.session.issue_is_closed(issue).await? {
             return Ok(());
         }
         let how = if data.pull.merged { "merged" } else { "closed" };
         let comment = format!("Closing issue for PR: {}.\nPR was {how}.", data.pull.title);
-        self.session
-            .rest(
-                Method::POST,
-                &format!("/issues/{issue}/comments"),
-                Some(&json!({"body": comment})),
-            )
-            .await?;
-        self.session
-            .rest(
-                Method::PATCH,
-                &path,
-                Some(&json!({"state": "closed", "state_reason": "completed"})),
-            )
-            .await?;
+        self.session.create_comment(issue, &comment).await?;
+        self.session.close_issue(issue).await?;
         done.insert("tracking_issue_closed".into(), json!(issue));
         Ok(())
     }

@@ -5,22 +5,24 @@
 
 use serde_json::{Value, json};
 
-use super::Done;
-use super::labels::{APPROVED_PREFIX, CHANGES_REQUESTED_PREFIX, COMMENTED_PREFIX, LGTM_PREFIX};
-use super::owners::PullOwners;
-use super::settle::{Desired, Settle};
+use crate::apply::{Desired, Settle};
 use crate::config::RepoConfig;
 use crate::github::clients::Session;
-use crate::merge_readiness::RepoFileReport;
-use crate::patch_ids::PatchIds;
-use crate::repository_data::RepositoryData;
+use crate::rules::labels::{
+    APPROVED_PREFIX, CHANGES_REQUESTED_PREFIX, COMMENTED_PREFIX, LGTM_PREFIX,
+};
+use crate::rules::merge_readiness::RepoFileReport;
+use crate::rules::owners::PullOwners;
+use crate::snapshot::RepositoryData;
+use crate::steps::Done;
+use crate::store::Memory;
 
 pub struct PullRequestReviewHandler<'a> {
     pub session: &'a Session,
     pub config: &'a RepoConfig,
     pub owners: &'a PullOwners,
     pub repo_file: &'a RepoFileReport,
-    pub patch_ids: &'a PatchIds,
+    pub memory: &'a Memory,
 }
 
 /// What a review event says about its reviewer, read level-triggered: from the reviewer's
@@ -109,7 +111,7 @@ impl PullRequestReviewHandler<'_> {
                 json!(format!("{user} is not an approver of this pull request")),
             );
         }
-        let current = self.patch_ids.same_code(data);
+        let current = self.memory.patch_ids.same_code(data);
         let of_current =
             |commit: Option<&str>| commit.is_some_and(|c| current.iter().any(|h| h == c));
         let latest = data
@@ -138,6 +140,7 @@ impl PullRequestReviewHandler<'_> {
         };
         Settle {
             session: self.session,
+            echoes: &self.memory.echoes,
             config: self.config,
             owners: self.owners,
             repo_file: self.repo_file,

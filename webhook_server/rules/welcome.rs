@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 
 use crate::config::{LabelCategory, RepoConfig};
-use crate::handlers::labels::category_enabled;
-use crate::merge_readiness::{self, CONVENTIONAL_TITLE};
-use crate::repository_data::Comment;
+use crate::rules::labels::category_enabled;
+use crate::rules::merge_readiness::{self, CONVENTIONAL_TITLE};
+use crate::snapshot::Comment;
 
 pub const MARKER: &str = "<!-- gws:welcome -->";
 const TRACKING_MARKER: &str = "<!-- gws:tracking-issue ";

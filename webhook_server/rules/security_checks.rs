@@ -2,8 +2,8 @@
 //! suspicious paths, and a head commit whose committer is not the pull request's author.
 
 use crate::config::RepoConfig;
-use crate::handlers::check_run::{Output, RunState};
-use crate::repository_data::PullRequest;
+use crate::rules::check_runs::{Output, RunState};
+use crate::snapshot::PullRequest;
 
 /// The changed files under a configured suspicious prefix.
 pub fn suspicious_files(config: &RepoConfig, pull: &PullRequest) -> Vec<String> {

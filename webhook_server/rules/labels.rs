@@ -1,19 +1,15 @@
-//! LabelsHandler: label names, categories and colours as the reference has them, and the one
-//! place labels are written. Handlers say which labels a pull request should and should not
-//! carry; only the difference from the snapshot is written, and the snapshot is updated so later
-//! handlers in the same delivery see it.
+//! Labels: names, categories and colours as the reference has them, size buckets, and the plan
+//! that brings a pull request's labels from the snapshot to what the handlers want. Pure; the
+//! apply step writes the plan.
 
 use std::collections::BTreeSet;
 
-use futures_util::future::try_join_all;
-use reqwest::Method;
 use serde_json::json;
 
 use super::css_colors;
 use crate::config::{LabelCategory, RepoConfig, Threshold};
-use crate::github::client::GitHubError;
-use crate::github::clients::Session;
-use crate::repository_data::RepositoryData;
+use crate::snapshot::RepositoryData;
+use crate::steps::Done;
 
 /// GitHub refuses longer label names.
 const MAX_NAME: usize = 49;
@@ -182,26 +178,8 @@ pub fn size_label(config: &RepoConfig, lines: u64) -> String {
     format!("{SIZE_PREFIX}{name}")
 }
 
-pub struct LabelsHandler<'a> {
-    pub session: &'a Session,
-    pub config: &'a RepoConfig,
-}
-
 fn has(labels: &BTreeSet<String>, name: &str) -> bool {
     labels.iter().any(|l| l.eq_ignore_ascii_case(name))
-}
-
-/// A path segment or query value with everything but unreserved characters percent-encoded
-/// (`size/XS`).
-pub(super) fn segment(name: &str) -> String {
-    name.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The label writes that bring a pull request from the snapshot to the wanted labels.
@@ -283,7 +261,7 @@ impl LabelPlan {
 
     /// Adds what the plan changes to a step record, under `<key>_added` / `_removed` /
     /// `_disabled`.
-    pub fn record(&self, done: &mut super::Done, key: &str) {
+    pub fn record(&self, done: &mut Done, key: &str) {
         for (suffix, labels) in [
             ("added", &self.add),
             ("removed", &self.remove),
@@ -292,75 +270,6 @@ impl LabelPlan {
             if !labels.is_empty() {
                 done.insert(format!("{key}_{suffix}"), json!(labels));
             }
-        }
-    }
-}
-
-impl LabelsHandler<'_> {
-    /// Writes a plan: labels defined in parallel, then one call adds them all, while the
-    /// removals run beside it.
-    pub async fn write(
-        &self,
-        full_name: &str,
-        number: u64,
-        plan: &LabelPlan,
-    ) -> anyhow::Result<()> {
-        let add = async {
-            try_join_all(
-                plan.define
-                    .iter()
-                    .map(|(name, color, exists)| self.define(name, color, *exists)),
-            )
-            .await?;
-            if !plan.add.is_empty() {
-                let path = format!("/issues/{number}/labels");
-                self.session
-                    .rest(Method::POST, &path, Some(&json!({"labels": plan.add})))
-                    .await?;
-                for label in &plan.add {
-                    self.session
-                        .echoes
-                        .expect(full_name, number, "labeled", label);
-                }
-            }
-            anyhow::Ok(())
-        };
-        let remove = try_join_all(plan.remove.iter().map(|label| async move {
-            let path = format!("/issues/{number}/labels/{}", segment(label));
-            match self.session.rest(Method::DELETE, &path, None).await {
-                Ok(_) => {
-                    self.session
-                        .echoes
-                        .expect(full_name, number, "unlabeled", label);
-                    Ok(())
-                }
-                // Someone removed it since the snapshot: the goal is met.
-                Err(GitHubError::Status { status: 404, .. }) => Ok(()),
-                Err(e) => Err(anyhow::Error::from(e)),
-            }
-        }));
-        futures_util::future::try_join(add, remove).await?;
-        Ok(())
-    }
-
-    /// Creates the repository label with its colour, or recolours it.
-    async fn define(&self, name: &str, color: &str, exists: bool) -> anyhow::Result<()> {
-        if exists {
-            let path = format!("/labels/{}", segment(name));
-            self.session
-                .rest(Method::PATCH, &path, Some(&json!({"color": color})))
-                .await?;
-            return Ok(());
-        }
-        let body = json!({"name": name, "color": color});
-        match self
-            .session
-            .rest(Method::POST, "/labels", Some(&body))
-            .await
-        {
-            // Beyond the hundred labels the snapshot lists, it may exist already.
-            Ok(_) | Err(GitHubError::Status { status: 422, .. }) => Ok(()),
-            Err(e) => Err(e.into()),
         }
     }
 }
@@ -475,7 +384,7 @@ mod tests {
             "labels": {"nodes": [{"name": "hold", "color": "000000"}, {"name": "wip", "color": "b60205"}]},
             "pullRequest": {"number": 1, "labels": {"nodes": [{"name": "wip"}, {"name": "size/XL"}]}},
         }});
-        let data = crate::repository_data::parse(&answer).unwrap();
+        let data = crate::snapshot::parse(&answer).unwrap();
         let want: Vec<String> = ["wip", "hold", "size/XS", "branch-main"]
             .map(String::from)
             .to_vec();
@@ -494,12 +403,5 @@ mod tests {
         let mut after = data.clone();
         p.apply_to(&mut after);
         assert!(plan(&c, &after, &want, &unwanted).add.is_empty());
-    }
-
-    #[test]
-    fn label_names_are_encoded_as_one_path_segment() {
-        assert_eq!(segment("size/XS"), "size%2FXS");
-        assert_eq!(segment("needs rebase"), "needs%20rebase");
-        assert_eq!(segment("lgtm-a.b_c~d"), "lgtm-a.b_c~d");
     }
 }

@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::config::{OwnersApproval, yaml};
-use crate::repository_data::{ChangedFile, OWNERS_ALIASES, hidden};
+use crate::snapshot::{ChangedFile, OWNERS_ALIASES, hidden};
 
 /// One OWNERS file, logins lower-cased and aliases expanded.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -5,211 +5,20 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use reqwest::Method;
-
-use crate::commands;
 use crate::config::model::RepoConfig;
 use crate::config::{Config, ConfigError, REPO_FILE_NAME, RepoFile, RepositoryEntry};
-use crate::github::clients::{Clients, Peek, Session};
+use crate::github::clients::{Clients, Session};
 use crate::handlers::check_run::CheckRunHandler;
-use crate::handlers::owners;
-use crate::handlers::pull_request::{self, PullRequestHandler};
+use crate::handlers::pull_request::PullRequestHandler;
 use crate::handlers::pull_request_review::PullRequestReviewHandler;
-use crate::merge_readiness::RepoFileReport;
 use crate::queue::{Claimed, DeliveryQueue, NewDelivery, PayloadMeta, ordering_key};
-use crate::repository_data::RepositoryData;
+use crate::rules::merge_readiness::RepoFileReport;
+use crate::rules::owners;
+use crate::rules::triage::{BASE_MOVED, Handler, Triage, str_at, triage};
+use crate::snapshot::RepositoryData;
 use crate::step_data;
 use crate::steps::{ErrorInfo, PrInfo, StepStatus, WebhookContext};
-
-/// The handler a delivery goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Handler {
-    PullRequest,
-    IssueComment,
-    PullRequestReview,
-    CheckRun,
-    /// Re-evaluates `can-be-merged` (terminal statuses, resolved review threads).
-    MergeCheck,
-    Push,
-}
-
-impl Handler {
-    pub fn name(self) -> &'static str {
-        match self {
-            Handler::PullRequest => "PullRequestHandler",
-            Handler::IssueComment => "IssueCommentHandler",
-            Handler::PullRequestReview => "PullRequestReviewHandler",
-            Handler::CheckRun => "CheckRunHandler",
-            Handler::MergeCheck => "MergeCheck",
-            Handler::Push => "PushHandler",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Triage {
-    /// Nothing can happen for this delivery; the reason is recorded.
-    Skip(String),
-    /// The repository is not in config.yaml.
-    NotConfigured(String),
-    Dispatch(Handler),
-}
-
-const PULL_REQUEST_ACTIONS: &[&str] = &[
-    "opened",
-    "reopened",
-    "ready_for_review",
-    "synchronize",
-    "edited",
-    "closed",
-    "labeled",
-    "unlabeled",
-    pull_request::BASE_MOVED,
-];
-
-fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
-}
-
-/// What the server knows of its own actions, so triage skips their webhooks.
-pub trait OwnActions {
-    /// A login the server acts as.
-    fn is_own_login(&self, login: &str) -> bool;
-    /// Whether this label change is the echo of one the server made; each is recognised once.
-    fn is_echo(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool;
-    /// Whether this completed check run is one the server completed itself (and already
-    /// acted on).
-    fn is_check_run_echo(&self, full_name: &str, sha: &str, name: &str) -> bool;
-}
-
-/// Decides from the payload and config.yaml alone. Settings a repository's own file could
-/// change are not known yet, so triage only skips what no such setting could make relevant.
-pub fn triage(config: &Config, event: &str, payload: &Value, own: &dyn OwnActions) -> Triage {
-    if event == "ping" {
-        return Triage::Skip("ping: webhook is reachable".into());
-    }
-    let Some(full_name) = str_at(payload, &["repository", "full_name"]) else {
-        return Triage::Skip(format!("`{event}` carries no repository"));
-    };
-    let Some(entry) = config.repository(full_name) else {
-        return Triage::NotConfigured(full_name.to_string());
-    };
-    if !entry.config.handles_event(event) {
-        return Triage::Skip(format!("`{event}` is not in the repository's events"));
-    }
-    let action = payload.get("action").and_then(Value::as_str).unwrap_or("");
-    match event {
-        "pull_request" => {
-            if !PULL_REQUEST_ACTIONS.contains(&action) {
-                return Triage::Skip(format!("pull_request action `{action}` is not handled"));
-            }
-            if matches!(action, "labeled" | "unlabeled") {
-                let number = payload
-                    .pointer("/pull_request/number")
-                    .and_then(Value::as_u64)
-                    .unwrap_or_default();
-                let label = str_at(payload, &["label", "name"]).unwrap_or_default();
-                if own.is_echo(full_name, number, action, label)
-                    || own.is_own_login(str_at(payload, &["sender", "login"]).unwrap_or_default())
-                {
-                    return Triage::Skip("echo of the server's own label change".into());
-                }
-            }
-            let draft = payload
-                .pointer("/pull_request/draft")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            if draft && action != "ready_for_review" && action != "closed" {
-                return Triage::Skip("draft pull request".into());
-            }
-            Triage::Dispatch(Handler::PullRequest)
-        }
-        "issue_comment" => {
-            if action != "created" && action != "edited" {
-                return Triage::Skip(format!("issue_comment action `{action}` is not handled"));
-            }
-            if payload.pointer("/issue/pull_request").is_none() {
-                return Triage::Skip("comment on an issue, not a pull request".into());
-            }
-            if payload
-                .pointer("/comment/user/type")
-                .and_then(Value::as_str)
-                == Some("Bot")
-            {
-                return Triage::Skip("comment by a bot".into());
-            }
-            if own.is_own_login(str_at(payload, &["comment", "user", "login"]).unwrap_or_default())
-            {
-                return Triage::Skip("the server's own comment".into());
-            }
-            let body = str_at(payload, &["comment", "body"]).unwrap_or("");
-            if !commands::has_known_command(body) {
-                return Triage::Skip("comment has no known /command".into());
-            }
-            Triage::Dispatch(Handler::IssueComment)
-        }
-        "pull_request_review" => {
-            if !matches!(action, "submitted" | "dismissed" | "edited") {
-                return Triage::Skip(format!(
-                    "pull_request_review action `{action}` is not handled"
-                ));
-            }
-            if own.is_own_login(str_at(payload, &["review", "user", "login"]).unwrap_or_default()) {
-                return Triage::Skip("the server's own review".into());
-            }
-            Triage::Dispatch(Handler::PullRequestReview)
-        }
-        "pull_request_review_thread" => {
-            if action != "resolved" && action != "unresolved" {
-                return Triage::Skip(format!("review thread action `{action}` is not handled"));
-            }
-            if !entry
-                .config
-                .branch_protection
-                .required_conversation_resolution
-            {
-                return Triage::Skip("conversation resolution is not required".into());
-            }
-            Triage::Dispatch(Handler::MergeCheck)
-        }
-        "check_run" => {
-            if action != "completed" {
-                return Triage::Skip(format!(
-                    "check_run action `{action}`: only completed runs matter"
-                ));
-            }
-            let name = str_at(payload, &["check_run", "name"]).unwrap_or("");
-            let conclusion = str_at(payload, &["check_run", "conclusion"]).unwrap_or("");
-            let sha = str_at(payload, &["check_run", "head_sha"]).unwrap_or("");
-            if own.is_check_run_echo(full_name, sha, name) {
-                return Triage::Skip("echo of a check run the server completed".into());
-            }
-            if name == "can-be-merged" && conclusion != "success" {
-                return Triage::Skip(format!("can-be-merged concluded `{conclusion}`"));
-            }
-            Triage::Dispatch(Handler::CheckRun)
-        }
-        "status" => {
-            let state = str_at(payload, &["state"]).unwrap_or("");
-            if state == "pending" {
-                return Triage::Skip("status is pending".into());
-            }
-            Triage::Dispatch(Handler::MergeCheck)
-        }
-        "push" => {
-            if payload.get("deleted").and_then(Value::as_bool) == Some(true) {
-                return Triage::Skip("ref was deleted".into());
-            }
-            let git_ref = str_at(payload, &["ref"]).unwrap_or("");
-            if git_ref.starts_with("refs/tags/") {
-                Triage::Dispatch(Handler::Push)
-            } else {
-                Triage::Skip("branch push".into())
-            }
-        }
-        _ => Triage::Skip(format!("`{event}` is not handled")),
-    }
-}
+use crate::store::{Memory, Peek};
 
 /// How many queued deliveries a re-evaluation looks at for one that makes it redundant.
 const LOOK_AHEAD: usize = 20;
@@ -218,6 +27,7 @@ const LOOK_AHEAD: usize = 20;
 pub struct GithubWebhook {
     config: Arc<Config>,
     clients: Arc<Clients>,
+    memory: Arc<Memory>,
     /// The queue the delivery came from, to see what waits behind it.
     queue: Option<Arc<dyn DeliveryQueue>>,
 }
@@ -231,10 +41,11 @@ enum PullNumber {
 }
 
 impl GithubWebhook {
-    pub fn new(config: Arc<Config>, clients: Arc<Clients>) -> GithubWebhook {
+    pub fn new(config: Arc<Config>, clients: Arc<Clients>, memory: Arc<Memory>) -> GithubWebhook {
         GithubWebhook {
             config,
             clients,
+            memory,
             queue: None,
         }
     }
@@ -255,7 +66,7 @@ impl GithubWebhook {
         };
         describe(&payload, ctx);
         ctx.start_step("webhook_routing", step_data! {"attempt": delivery.attempt});
-        match triage(&self.config, &delivery.event, &payload, &*self.clients) {
+        match triage(&self.config, &delivery.event, &payload, &*self.memory) {
             Triage::Skip(reason) => {
                 ctx.complete_step(
                     "webhook_routing",
@@ -303,7 +114,7 @@ impl GithubWebhook {
             }
         };
         let sha = event_sha(payload);
-        let own = Peek(&self.clients);
+        let own = Peek(&self.memory);
         behind.into_iter().find_map(|later| {
             let p: Value = serde_json::from_slice(&later.payload).ok()?;
             let settles = match triage(&self.config, &later.event, &p, &own) {
@@ -375,13 +186,7 @@ impl GithubWebhook {
             .clients
             .github(&server.github_api_url, &entry.config.github_tokens)?;
         let app = self.clients.app(server.github_app_id)?;
-        Ok(Session::new(
-            gh,
-            app,
-            self.clients.echoes.clone(),
-            owner,
-            name,
-        ))
+        Ok(Session::new(gh, app, owner, name))
     }
 
     /// Reads the snapshot, applies the repository's own config and hands both to the handler.
@@ -397,31 +202,23 @@ impl GithubWebhook {
         ctx.start_step("repository_data", Default::default());
         let number = match number {
             PullNumber::Known(n) => n,
-            PullNumber::OfCommit(sha) => {
-                let answer = session
-                    .rest(Method::GET, &format!("/commits/{sha}/pulls"), None)
-                    .await?;
-                let open = answer.body.as_array().into_iter().flatten().find(|p| {
-                    p["state"] == "open" && p["head"]["sha"].as_str() == Some(sha.as_str())
-                });
-                match open.and_then(|p| p["number"].as_u64()) {
-                    Some(n) => n,
-                    None => {
-                        ctx.complete_step(
-                            "repository_data",
-                            step_data! {"skipped": true,
-                            "reason": format!("no open pull request has head {sha}")},
-                        );
-                        return Ok(());
-                    }
+            PullNumber::OfCommit(sha) => match session.open_pull_at(&sha).await? {
+                Some(n) => n,
+                None => {
+                    ctx.complete_step(
+                        "repository_data",
+                        step_data! {"skipped": true,
+                        "reason": format!("no open pull request has head {sha}")},
+                    );
+                    return Ok(());
                 }
-            }
+            },
         };
         let default_branch = str_at(payload, &["repository", "default_branch"]).unwrap_or("main");
         let max_owners = entry.config.max_owners_files as usize;
         let mut data = RepositoryData::fetch(session, number, default_branch, max_owners).await?;
         if let Some(login) = &data.viewer {
-            self.clients.learn_login(login);
+            self.memory.learn_login(login);
             ctx.api_user = Some(login.clone());
         }
         // A check run or status names a commit; the record names the pull request it found.
@@ -489,8 +286,7 @@ impl GithubWebhook {
                     config: &config,
                     owners: &owners,
                     repo_file: &repo_file,
-                    patch_ids: &self.clients.patch_ids,
-                    refusals: &self.clients.refusals,
+                    memory: &self.memory,
                 }
                 .handle(&action, payload, &mut data)
                 .await?;
@@ -503,7 +299,7 @@ impl GithubWebhook {
                     config: &config,
                     owners: &owners,
                     repo_file: &repo_file,
-                    patch_ids: &self.clients.patch_ids,
+                    memory: &self.memory,
                 }
                 .handle(&action, payload, &mut data)
                 .await?
@@ -512,6 +308,7 @@ impl GithubWebhook {
             _ => {
                 CheckRunHandler {
                     session,
+                    echoes: &self.memory.echoes,
                     config: &config,
                     owners: &owners,
                     repo_file: &repo_file,
@@ -629,7 +426,7 @@ fn base_moved(parent: &str, payload: &Value, numbers: &[u64]) -> Vec<NewDelivery
         .iter()
         .map(|n| {
             let body = json!({
-                "action": pull_request::BASE_MOVED,
+                "action": BASE_MOVED,
                 "number": n,
                 "pull_request": {"number": n},
                 "merged_pull_request": payload["pull_request"]["number"],
@@ -645,7 +442,7 @@ fn base_moved(parent: &str, payload: &Value, numbers: &[u64]) -> Vec<NewDelivery
                 event: "pull_request".into(),
                 hook_id: None,
                 repository: str_at(payload, &["repository", "full_name"]).map(str::to_string),
-                action: Some(pull_request::BASE_MOVED.into()),
+                action: Some(BASE_MOVED.into()),
                 payload: bytes.into(),
             }
         })
@@ -684,202 +481,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn config() -> Config {
-        Config::parse(
-            "repositories:\n  r:\n    name: o/r\n  quiet:\n    name: o/quiet\n    events: [push]\n",
-        )
-        .unwrap()
-    }
-
-    fn repo(extra: Value) -> Value {
-        let mut v = json!({"repository": {"name": "r", "full_name": "o/r"}});
-        v.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
-        v
-    }
-
-    /// A server that has done nothing yet.
-    struct Fresh;
-
-    impl OwnActions for Fresh {
-        fn is_own_login(&self, _: &str) -> bool {
-            false
-        }
-        fn is_echo(&self, _: &str, _: u64, _: &str, _: &str) -> bool {
-            false
-        }
-        fn is_check_run_echo(&self, _: &str, _: &str, _: &str) -> bool {
-            false
-        }
-    }
-
-    fn skipped(t: Triage) -> bool {
-        matches!(t, Triage::Skip(_))
-    }
-
-    #[test]
-    fn ping_and_repositoryless_events_are_skipped() {
-        let c = config();
-        assert!(skipped(triage(&c, "ping", &json!({"zen": "x"}), &Fresh)));
-        assert!(skipped(triage(&c, "installation", &json!({}), &Fresh)));
-    }
-
-    #[test]
-    fn unconfigured_repositories_are_rejected() {
-        let c = config();
-        let p = json!({"repository": {"name": "x", "full_name": "o/x"}});
-        assert_eq!(
-            triage(&c, "pull_request", &p, &Fresh),
-            Triage::NotConfigured("o/x".into())
-        );
-    }
-
-    #[test]
-    fn events_outside_the_repository_list_are_skipped() {
-        let c = config();
-        let p = json!({"repository": {"name": "quiet", "full_name": "o/quiet"}, "action": "opened",
-                       "pull_request": {"number": 1}});
-        assert!(skipped(triage(&c, "pull_request", &p, &Fresh)));
-    }
-
-    #[test]
-    fn pull_request_actions() {
-        let c = config();
-        let pr = |action: &str, draft: bool| {
-            repo(json!({"action": action, "pull_request": {"number": 1, "draft": draft}}))
-        };
-        assert_eq!(
-            triage(&c, "pull_request", &pr("opened", false), &Fresh),
-            Triage::Dispatch(Handler::PullRequest)
-        );
-        assert!(skipped(triage(
-            &c,
-            "pull_request",
-            &pr("assigned", false),
-            &Fresh
-        )));
-        assert!(skipped(triage(
-            &c,
-            "pull_request",
-            &pr("opened", true),
-            &Fresh
-        )));
-        assert_eq!(
-            triage(&c, "pull_request", &pr("ready_for_review", true), &Fresh),
-            Triage::Dispatch(Handler::PullRequest)
-        );
-    }
-
-    #[test]
-    fn comments_need_a_known_command_on_a_pull_request() {
-        let c = config();
-        let comment = |body: &str, on_pr: bool, user_type: &str| {
-            let mut issue = json!({"number": 1});
-            if on_pr {
-                issue["pull_request"] = json!({"url": "u"});
-            }
-            repo(json!({"action": "created", "issue": issue,
-                        "comment": {"body": body, "user": {"login": "u", "type": user_type}}}))
-        };
-        assert_eq!(
-            triage(&c, "issue_comment", &comment("/lgtm", true, "User"), &Fresh),
-            Triage::Dispatch(Handler::IssueComment)
-        );
-        assert!(skipped(triage(
-            &c,
-            "issue_comment",
-            &comment("nice", true, "User"),
-            &Fresh
-        )));
-        assert!(skipped(triage(
-            &c,
-            "issue_comment",
-            &comment("/lgtm", false, "User"),
-            &Fresh
-        )));
-        assert!(skipped(triage(
-            &c,
-            "issue_comment",
-            &comment("/lgtm", true, "Bot"),
-            &Fresh
-        )));
-    }
-
-    #[test]
-    fn check_runs_and_statuses() {
-        let c = config();
-        let run = |action: &str, name: &str, conclusion: &str| {
-            repo(
-                json!({"action": action, "check_run": {"name": name, "conclusion": conclusion,
-                        "head_sha": "abc", "pull_requests": []}}),
-            )
-        };
-        assert!(skipped(triage(
-            &c,
-            "check_run",
-            &run("created", "tox", ""),
-            &Fresh
-        )));
-        assert!(skipped(triage(
-            &c,
-            "check_run",
-            &run("completed", "can-be-merged", "failure"),
-            &Fresh
-        )));
-        assert_eq!(
-            triage(&c, "check_run", &run("completed", "tox", "success"), &Fresh),
-            Triage::Dispatch(Handler::CheckRun)
-        );
-        assert!(skipped(triage(
-            &c,
-            "status",
-            &repo(json!({"state": "pending", "sha": "a"})),
-            &Fresh
-        )));
-        assert_eq!(
-            triage(
-                &c,
-                "status",
-                &repo(json!({"state": "success", "sha": "a"})),
-                &Fresh
-            ),
-            Triage::Dispatch(Handler::MergeCheck)
-        );
-    }
-
-    #[test]
-    fn pushes_only_matter_for_tags() {
-        let c = config();
-        assert!(skipped(triage(
-            &c,
-            "push",
-            &repo(json!({"ref": "refs/heads/main"})),
-            &Fresh
-        )));
-        assert!(skipped(triage(
-            &c,
-            "push",
-            &repo(json!({"ref": "refs/tags/v1", "deleted": true})),
-            &Fresh
-        )));
-        assert_eq!(
-            triage(
-                &c,
-                "push",
-                &repo(json!({"ref": "refs/tags/v1", "deleted": false})),
-                &Fresh
-            ),
-            Triage::Dispatch(Handler::Push)
-        );
-    }
-
     #[test]
     fn describe_fills_pr_from_issue_comments() {
         let mut ctx = WebhookContext::new("d", "issue_comment");
-        let p = repo(json!({"action": "created", "sender": {"login": "alice"},
-                            "issue": {"number": 4, "title": "T", "user": {"login": "bob"},
-                                      "pull_request": {}}}));
+        let p = json!({"action": "created", "sender": {"login": "alice"},
+                       "repository": {"name": "r", "full_name": "o/r"},
+                       "issue": {"number": 4, "title": "T", "user": {"login": "bob"},
+                                 "pull_request": {}}});
         describe(&p, &mut ctx);
         assert_eq!(ctx.sender.as_deref(), Some("alice"));
         assert_eq!(ctx.repository_full_name.as_deref(), Some("o/r"));

@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::config::{OwnersApproval, REPO_FILE_NAME, RepoConfig};
-use crate::handlers::labels::{
+use crate::rules::labels::{
     APPROVED_PREFIX, CHANGES_REQUESTED_PREFIX, HAS_CONFLICTS, HOLD, LGTM_PREFIX, WIP, enabled,
 };
-use crate::handlers::owners::PullOwners;
-use crate::repository_data::{ProtectionRule, PullRequest};
+use crate::rules::owners::PullOwners;
+use crate::snapshot::{ProtectionRule, PullRequest, Thread};
 
 pub const CAN_BE_MERGED: &str = "can-be-merged";
 pub const VERIFIED: &str = "verified";
@@ -21,15 +21,6 @@ pub const PYTHON_MODULE_INSTALL: &str = "python-module-install";
 pub const CONVENTIONAL_TITLE: &str = "conventional-title";
 pub const SUSPICIOUS_PATHS: &str = "security-suspicious-paths";
 pub const COMMITTER_IDENTITY: &str = "security-committer-identity";
-
-/// An unresolved review conversation.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Thread {
-    pub path: String,
-    pub line: Option<u64>,
-    pub outdated: bool,
-    pub url: String,
-}
 
 /// What is wrong with the repository's `.github-webhook-server.yaml`. Its faulty settings are
 /// skipped, not the whole file, as the Python server skipped a bad entry; the owners learn of
@@ -429,8 +420,8 @@ pub fn requirements(config: &RepoConfig, required: &[String]) -> Vec<String> {
 mod tests {
     use super::*;
     use crate::config::repo_config;
-    use crate::handlers::owners::resolve;
-    use crate::repository_data::{ChangedFile, CheckRun, Status};
+    use crate::rules::owners::resolve;
+    use crate::snapshot::{ChangedFile, CheckRun, Status};
     use std::collections::BTreeMap;
 
     fn pull(labels: &[&str]) -> PullRequest {

@@ -9,8 +9,11 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use tokio::sync::{Notify, watch};
 
-use crate::allowlist::Allowlist;
-use crate::app::{self, AppState};
+pub mod allowlist;
+pub mod intake;
+pub mod routes;
+pub mod state;
+
 use crate::config::{self, Config, ConfigError};
 use crate::github::clients::Clients;
 use crate::logging::Logging;
@@ -18,7 +21,10 @@ use crate::logs::writer::LogWriter;
 use crate::masking::{Masker, SharedMasker};
 use crate::queue::DeliveryQueue;
 use crate::queue::sqlite::SqliteQueue;
+use crate::store::Memory;
 use crate::worker::Workers;
+use allowlist::Allowlist;
+use state::AppState;
 
 pub const DEFAULT_DATA_DIR: &str = "/home/podman/data";
 /// How long running deliveries may take to finish after SIGTERM/SIGINT.
@@ -125,6 +131,7 @@ pub async fn serve(data_dir: &Path) -> Result<(), StartError> {
             config: config_rx.clone(),
             masker,
             clients,
+            memory: Arc::new(Memory::new(data_dir)),
             wake: wake.clone(),
             summaries,
             owner: format!("pid-{}", std::process::id()),
@@ -139,13 +146,13 @@ pub async fn serve(data_dir: &Path) -> Result<(), StartError> {
     let bound = listener.local_addr().context("reading the bound address")?;
     tracing::info!("listening on http://{bound}");
 
-    let router = app::router(AppState {
+    let router = routes::router(AppState {
         config: config_rx,
         queue,
         wake,
         allowlist,
     });
-    app::serve(listener, router, async {
+    routes::serve(listener, router, async {
         termination().await;
         tracing::info!("shutting down: no new deliveries accepted");
     })

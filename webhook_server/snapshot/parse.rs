@@ -1,149 +1,15 @@
-//! Everything a delivery needs from GitHub, fetched once: one GraphQL query for the repository,
-//! its config file, collaborators, protection and the pull request with its labels, reviews,
-//! files, our comments and check results at the head; then one more for the OWNERS files at the
-//! base that govern the changed paths. Handlers read this snapshot and never re-fetch it.
-//!
-//! A pull request with more than a hundred files gets them from the compare call instead of
-//! further GraphQL pages: up to 300 files in one read, and the same answer serves
-//! `needs-rebase` and clean-rebase detection, so the delivery still makes three reads.
+//! The snapshot from GitHub's answers: the RepositoryData query, the compare answer, and which
+//! OWNERS files can govern a change.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{Context, bail};
-use serde_json::{Value, json};
+use anyhow::bail;
+use serde_json::Value;
 
-use crate::config::REPO_FILE_NAME;
-use crate::github::client::GitHubError;
-use crate::github::clients::Session;
-use crate::github::queries;
-use crate::merge_readiness::Thread;
-
-/// GitHub lists at most 3 000 changed files for a pull request: 30 pages of 100.
-const MAX_FILE_PAGES: usize = 30;
-/// The compare call lists at most this many files.
-const MAX_COMPARE_FILES: usize = 300;
-pub const OWNERS_ALIASES: &str = "OWNERS_ALIASES";
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RepositoryData {
-    pub full_name: String,
-    pub default_branch: String,
-    /// The login the server acts as.
-    pub viewer: Option<String>,
-    /// `.github-webhook-server.yaml` on the default branch, when there is one.
-    pub config_text: Option<String>,
-    /// The same file at the head, when an open pull request into the default branch changes it
-    /// (and does not delete it): what merging would put in force.
-    pub proposed_config_text: Option<String>,
-    /// Permission (`ADMIN`, `MAINTAIN`, `WRITE`, `TRIAGE`, `READ`) by lower-cased login.
-    pub collaborators: BTreeMap<String, String>,
-    /// Whether `collaborators` lists all of them; GitHub gives the first 100 in the snapshot.
-    pub collaborators_complete: bool,
-    pub protection: Vec<ProtectionRule>,
-    /// The repository's labels (the first hundred): colour by name.
-    pub repo_labels: BTreeMap<String, String>,
-    pub pull: PullRequest,
-    /// Text of each OWNERS file (and `OWNERS_ALIASES`) found at the base, by path.
-    pub owners: BTreeMap<String, String>,
-    /// Whether `owners` holds every OWNERS file that can govern the changes: all changed files
-    /// were listed and `max-owners-files` cut none.
-    pub owners_complete: bool,
-    /// `GET /compare/{base}...{head}`'s answer, when the files were read from it.
-    pub compare: Option<Value>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProtectionRule {
-    pub pattern: String,
-    pub required_contexts: Vec<String>,
-    pub strict: bool,
-    pub required_approvals: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PullRequest {
-    pub node_id: String,
-    pub number: u64,
-    pub title: String,
-    pub body: String,
-    pub draft: bool,
-    /// `OPEN`, `CLOSED` or `MERGED`.
-    pub state: String,
-    pub merged: bool,
-    /// `MERGEABLE`, `CONFLICTING` or `UNKNOWN`.
-    pub mergeable: String,
-    pub merge_state: String,
-    pub author: String,
-    pub head_ref: String,
-    pub head_sha: String,
-    pub base_ref: String,
-    pub base_sha: String,
-    pub additions: u64,
-    pub deletions: u64,
-    pub auto_merge: bool,
-    pub labels: BTreeSet<String>,
-    pub assignees: Vec<String>,
-    pub requested_reviewers: Vec<String>,
-    /// Each reviewer's latest approval or change request.
-    pub reviews: Vec<Review>,
-    pub files: Vec<ChangedFile>,
-    /// The server's own comments among the latest hundred.
-    pub our_comments: Vec<Comment>,
-    pub check_runs: Vec<CheckRun>,
-    pub statuses: Vec<Status>,
-    /// Review conversations not resolved yet (the first hundred threads).
-    pub unresolved_threads: Vec<Thread>,
-    /// Each reviewer's newest review of any kind (a comment included).
-    pub latest_reviews: Vec<Review>,
-    /// The GitHub accounts linked to the head commit's author and committer, when any.
-    pub head_author: Option<String>,
-    pub head_committer: Option<String>,
-}
-
-impl PullRequest {
-    /// The repository path comparing the head with its base: behind or not, and the diff.
-    pub fn compare_path(&self) -> String {
-        format!("/compare/{}...{}", self.base_sha, self.head_sha)
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Review {
-    pub author: String,
-    pub state: String,
-    pub commit: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct ChangedFile {
-    pub path: String,
-    pub additions: u64,
-    pub deletions: u64,
-    pub change_type: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Comment {
-    pub id: u64,
-    pub body: String,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct CheckRun {
-    pub id: u64,
-    pub name: String,
-    pub status: String,
-    pub conclusion: Option<String>,
-    pub title: Option<String>,
-    pub summary: Option<String>,
-    pub app: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Status {
-    pub context: String,
-    pub state: String,
-}
+use super::model::{
+    ChangedFile, CheckRun, Comment, OWNERS_ALIASES, ProtectionRule, PullRequest, RepositoryData,
+    Review, Status, Thread,
+};
 
 fn text(v: &Value) -> String {
     v.as_str().unwrap_or_default().to_string()
@@ -166,7 +32,7 @@ fn logins(v: &Value, field: Option<&str>) -> Vec<String> {
 }
 
 /// The changed files of a compare answer, named as GraphQL names them.
-fn compare_files(compare: &Value) -> Vec<ChangedFile> {
+pub(super) fn compare_files(compare: &Value) -> Vec<ChangedFile> {
     compare["files"]
         .as_array()
         .into_iter()
@@ -193,7 +59,7 @@ fn reviews(connection: &Value) -> Vec<Review> {
         .collect()
 }
 
-fn files(connection: &Value) -> Vec<ChangedFile> {
+pub(super) fn files(connection: &Value) -> Vec<ChangedFile> {
     nodes(connection)
         .map(|f| ChangedFile {
             path: text(&f["path"]),
@@ -202,107 +68,6 @@ fn files(connection: &Value) -> Vec<ChangedFile> {
             change_type: text(&f["changeType"]),
         })
         .collect()
-}
-
-impl RepositoryData {
-    /// Fetches the snapshot for pull request `number`; reads the repository's own
-    /// config from `default_branch`. OWNERS files are read only for an open pull request.
-    pub async fn fetch(
-        session: &Session,
-        number: u64,
-        default_branch: &str,
-        max_owners_files: usize,
-    ) -> anyhow::Result<RepositoryData> {
-        let body = json!({
-            "query": queries::REPOSITORY_DATA,
-            "variables": {
-                "owner": session.owner, "name": session.name, "number": number,
-                "configExpression": format!("{default_branch}:{REPO_FILE_NAME}"),
-            },
-        });
-        let answer = session.graphql(&body).await?;
-        let mut data = parse(&answer)?;
-        let mut page = answer["repository"]["pullRequest"]["files"]["pageInfo"].clone();
-        let mut pages = 1;
-        if page["hasNextPage"] == true {
-            let path = data.pull.compare_path();
-            match session.rest(reqwest::Method::GET, &path, None).await {
-                Ok(answer) => {
-                    let listed = answer.body["files"].as_array().map_or(0, Vec::len);
-                    if listed < MAX_COMPARE_FILES {
-                        data.pull.files = compare_files(&answer.body);
-                        page["hasNextPage"] = json!(false);
-                    }
-                    data.compare = Some(answer.body);
-                }
-                // The head was force-pushed away meanwhile: the pages still list the files.
-                Err(GitHubError::Status { status: 404, .. }) => {}
-                Err(e) => return Err(anyhow::Error::new(e).context("reading the changed files")),
-            }
-        }
-        while page["hasNextPage"] == true && pages < MAX_FILE_PAGES {
-            let more = session
-                .graphql(&json!({
-                    "query": queries::PULL_REQUEST_FILES,
-                    "variables": {
-                        "owner": session.owner, "name": session.name, "number": number,
-                        "after": page["endCursor"],
-                    },
-                }))
-                .await
-                .context("reading the changed files")?;
-            let connection = &more["repository"]["pullRequest"]["files"];
-            data.pull.files.extend(files(connection));
-            page = connection["pageInfo"].clone();
-            pages += 1;
-        }
-        if data.pull.state == "OPEN" {
-            let base = &data.pull.base_sha;
-            let (paths, all_read) = owners_paths(&data.pull.files, max_owners_files);
-            data.owners_complete = all_read && page["hasNextPage"] != true;
-            let mut wanted: Vec<String> = paths.iter().map(|p| format!("{base}:{p}")).collect();
-            // The same query reads the repository file a pull request into the default branch
-            // brings, so its problems show before it is in force, at no extra call.
-            let proposes_config = data.pull.base_ref == data.default_branch
-                && data
-                    .pull
-                    .files
-                    .iter()
-                    .any(|f| f.path == REPO_FILE_NAME && f.change_type != "DELETED");
-            if proposes_config {
-                wanted.push(format!("{}:{REPO_FILE_NAME}", data.pull.head_sha));
-            }
-            let mut texts = read_files(session, &wanted)
-                .await
-                .context("reading OWNERS files")?;
-            if proposes_config {
-                data.proposed_config_text = texts.pop().flatten();
-            }
-            data.owners = paths
-                .into_iter()
-                .zip(texts)
-                .filter_map(|(path, text)| Some((path, text?)))
-                .collect();
-        }
-        Ok(data)
-    }
-}
-
-/// Reads each `rev:path` expression in one query: its text, in order, or `None` when the file
-/// does not exist there.
-async fn read_files(
-    session: &Session,
-    expressions: &[String],
-) -> anyhow::Result<Vec<Option<String>>> {
-    if expressions.is_empty() {
-        return Ok(Vec::new());
-    }
-    let body = queries::files_at(&session.owner, &session.name, expressions);
-    let answer = session.graphql(&body).await?;
-    let repo = &answer["repository"];
-    Ok((0..expressions.len())
-        .map(|i| repo[format!("f{i}")]["text"].as_str().map(str::to_string))
-        .collect())
 }
 
 /// Whether `dir` has a part starting with `.`: the reference never read OWNERS files there.
@@ -471,6 +236,7 @@ fn pull_request(pr: &Value, viewer: Option<&str>) -> PullRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn file(path: &str) -> ChangedFile {
         ChangedFile {

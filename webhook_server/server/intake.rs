@@ -15,8 +15,8 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::json;
 use sha2::Sha256;
 
-use crate::allowlist::Refusal;
-use crate::app::AppState;
+use super::allowlist::Refusal;
+use super::state::AppState;
 use crate::queue::{Enqueued, NewDelivery, PayloadMeta, ordering_key};
 
 /// GitHub caps webhook payloads at 25 MB and drops larger ones; so do we.

@@ -8,46 +8,10 @@
 //! together and each unverified one alone, and the logins GitHub refuses are remembered for an
 //! hour, so a replayed event does not ask them again.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-use reqwest::Method;
-use serde_json::json;
-
 use crate::github::client::GitHubError;
 use crate::github::clients::Session;
-use crate::repository_data::RepositoryData;
-
-/// How long a refused reviewer is not asked again: long enough to cover redeliveries and
-/// bursts of events on one pull request, short enough to notice a new collaborator.
-const REFUSAL_TTL: Duration = Duration::from_secs(3600);
-
-/// Reviewers GitHub refused, by repository.
-#[derive(Default)]
-pub struct Refusals(Mutex<HashMap<(String, String), Instant>>);
-
-impl Refusals {
-    fn key(full_name: &str, login: &str) -> (String, String) {
-        (full_name.to_ascii_lowercase(), login.to_ascii_lowercase())
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Instant>> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn contains(&self, full_name: &str, login: &str) -> bool {
-        self.lock()
-            .get(&Self::key(full_name, login))
-            .is_some_and(|at| at.elapsed() < REFUSAL_TTL)
-    }
-
-    fn remember(&self, full_name: &str, login: &str) {
-        let mut refused = self.lock();
-        refused.retain(|_, at| at.elapsed() < REFUSAL_TTL);
-        refused.insert(Self::key(full_name, login), Instant::now());
-    }
-}
+use crate::snapshot::RepositoryData;
+use crate::store::refusals::Refusals;
 
 /// Asks `reviewers` in one request; `Ok(Err(message))` when GitHub refuses it.
 async fn ask(
@@ -55,10 +19,8 @@ async fn ask(
     number: u64,
     reviewers: &[String],
 ) -> anyhow::Result<Result<(), String>> {
-    let path = format!("/pulls/{number}/requested_reviewers");
-    let body = json!({ "reviewers": reviewers });
-    match session.rest(Method::POST, &path, Some(&body)).await {
-        Ok(_) => Ok(Ok(())),
+    match session.request_reviewers(number, reviewers).await {
+        Ok(()) => Ok(Ok(())),
         Err(GitHubError::Status {
             status: 422,
             message,

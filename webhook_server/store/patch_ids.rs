@@ -17,7 +17,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::repository_data::RepositoryData;
+use crate::snapshot::RepositoryData;
 
 /// GitHub's compare answer lists at most this many files; a longer diff cannot be digested.
 const MAX_COMPARE_FILES: usize = 300;

@@ -2,7 +2,6 @@
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,21 +9,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::json;
-use tokio::sync::{Notify, watch};
 
-use crate::allowlist::Allowlist;
-use crate::config::Config;
-use crate::intake;
-use crate::queue::DeliveryQueue;
-
-#[derive(Clone)]
-pub struct AppState {
-    pub config: watch::Receiver<Arc<Config>>,
-    pub queue: Arc<dyn DeliveryQueue>,
-    /// Wakes the workers when a delivery is stored.
-    pub wake: Arc<Notify>,
-    pub allowlist: Arc<Allowlist>,
-}
+use super::intake;
+use super::state::AppState;
 
 pub fn router(state: AppState) -> Router {
     Router::new()

@@ -3,19 +3,25 @@
 //! the writes), and writes the whole difference at once, in parallel. With `automerge` and
 //! every requirement met, it then merges, pinned to the head the evaluation saw.
 
+pub mod check_runs;
+pub mod labels;
+pub mod review_requests;
+
 use futures_util::future::try_join_all;
-use reqwest::Method;
 use serde_json::json;
 
-use super::Done;
-use super::check_run::{CheckRuns, Output, RunPlan, RunState, plan, record_run};
-use super::labels::{self, AUTOMERGE, CAN_BE_MERGED, LabelPlan, LabelsHandler};
-use super::owners::PullOwners;
 use crate::config::{REPO_FILE_NAME, RepoConfig};
 use crate::github::client::GitHubError;
 use crate::github::clients::Session;
-use crate::merge_readiness::{self, RepoFileReport, Unmet};
-use crate::repository_data::RepositoryData;
+use crate::rules::check_runs::{Output, RunPlan, RunState, plan, record_run};
+use crate::rules::labels::{self as label_rules, AUTOMERGE, CAN_BE_MERGED, LabelPlan};
+use crate::rules::merge_readiness::{self, RepoFileReport, Unmet};
+use crate::rules::owners::PullOwners;
+use crate::snapshot::RepositoryData;
+use crate::steps::Done;
+use crate::store::echoes::Echoes;
+use check_runs::CheckRunWriter;
+use labels::LabelWriter;
 
 /// What a handler wants of the pull request's labels and the server's check runs.
 #[derive(Debug, Default)]
@@ -37,6 +43,7 @@ pub struct Settlement {
 
 pub struct Settle<'a> {
     pub session: &'a Session,
+    pub echoes: &'a Echoes,
     pub config: &'a RepoConfig,
     pub owners: &'a PullOwners,
     pub repo_file: &'a RepoFileReport,
@@ -56,7 +63,7 @@ impl Settle<'_> {
         };
         // Only the pull request feeds the evaluation: it alone is projected.
         let mut after = data.pull.clone();
-        labels::plan(self.config, data, &desired.want, &desired.unwanted)
+        label_rules::plan(self.config, data, &desired.want, &desired.unwanted)
             .project(&mut after.labels);
         let mut runs = Vec::new();
         if let Some(slug) = &slug {
@@ -111,7 +118,7 @@ impl Settle<'_> {
             }
         }
         Ok(Settlement {
-            labels: labels::plan(self.config, data, &want, &unwanted),
+            labels: label_rules::plan(self.config, data, &want, &unwanted),
             runs,
             unmet,
             slug,
@@ -120,12 +127,13 @@ impl Settle<'_> {
 
     /// Writes a settlement: labels and every check run at once.
     pub async fn write(&self, data: &RepositoryData, s: &Settlement) -> anyhow::Result<Vec<u64>> {
-        let labels = LabelsHandler {
+        let labels = LabelWriter {
             session: self.session,
-            config: self.config,
+            echoes: self.echoes,
         };
-        let runs = CheckRuns {
+        let runs = CheckRunWriter {
             session: self.session,
+            echoes: self.echoes,
         };
         let (_, ids) = futures_util::future::try_join(
             labels.write(&data.full_name, data.pull.number, &s.labels),
@@ -195,10 +203,12 @@ impl Settle<'_> {
     }
 
     async fn merge(&self, data: &mut RepositoryData, done: &mut Done) -> anyhow::Result<()> {
-        let body = json!({"merge_method": "squash", "sha": data.pull.head_sha});
-        let path = format!("/pulls/{}/merge", data.pull.number);
-        match self.session.rest(Method::PUT, &path, Some(&body)).await {
-            Ok(_) => {
+        match self
+            .session
+            .squash_merge(data.pull.number, &data.pull.head_sha)
+            .await
+        {
+            Ok(()) => {
                 data.pull.state = "MERGED".into();
                 data.pull.merged = true;
                 done.insert("merged".into(), json!(data.pull.head_sha));

@@ -1,0 +1,13 @@
+//! Pure decisions, with no I/O: triage, merge readiness, OWNERS resolution, labels and sizes,
+//! check-run plans, the security checks, the welcome text and the command grammar. Each takes
+//! the snapshot and the config and returns a value, so each is tested as a table.
+
+pub mod check_runs;
+pub mod commands;
+mod css_colors;
+pub mod labels;
+pub mod merge_readiness;
+pub mod owners;
+pub mod security_checks;
+pub mod triage;
+pub mod welcome;

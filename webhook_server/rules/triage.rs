@@ -1,0 +1,397 @@
+//! Triage: from the payload and config.yaml alone, whether anything can happen for a delivery
+//! and which handler it goes to. Pure and free: no API call.
+
+use serde_json::Value;
+
+use super::commands;
+use crate::config::Config;
+
+/// Not GitHub's: the server's own follow-up for each open pull request whose base branch a
+/// merge moved, queued under that pull request's key so it never interleaves with its events.
+pub const BASE_MOVED: &str = "base_moved";
+
+/// The handler a delivery goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handler {
+    PullRequest,
+    IssueComment,
+    PullRequestReview,
+    CheckRun,
+    /// Re-evaluates `can-be-merged` (terminal statuses, resolved review threads).
+    MergeCheck,
+    Push,
+}
+
+impl Handler {
+    pub fn name(self) -> &'static str {
+        match self {
+            Handler::PullRequest => "PullRequestHandler",
+            Handler::IssueComment => "IssueCommentHandler",
+            Handler::PullRequestReview => "PullRequestReviewHandler",
+            Handler::CheckRun => "CheckRunHandler",
+            Handler::MergeCheck => "MergeCheck",
+            Handler::Push => "PushHandler",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Triage {
+    /// Nothing can happen for this delivery; the reason is recorded.
+    Skip(String),
+    /// The repository is not in config.yaml.
+    NotConfigured(String),
+    Dispatch(Handler),
+}
+
+const PULL_REQUEST_ACTIONS: &[&str] = &[
+    "opened",
+    "reopened",
+    "ready_for_review",
+    "synchronize",
+    "edited",
+    "closed",
+    "labeled",
+    "unlabeled",
+    BASE_MOVED,
+];
+
+pub fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
+    path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
+}
+
+/// What the server knows of its own actions, so triage skips their webhooks.
+pub trait OwnActions {
+    /// A login the server acts as.
+    fn is_own_login(&self, login: &str) -> bool;
+    /// Whether this label change is the echo of one the server made; each is recognised once.
+    fn is_echo(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool;
+    /// Whether this completed check run is one the server completed itself (and already
+    /// acted on).
+    fn is_check_run_echo(&self, full_name: &str, sha: &str, name: &str) -> bool;
+}
+
+/// Decides from the payload and config.yaml alone. Settings a repository's own file could
+/// change are not known yet, so triage only skips what no such setting could make relevant.
+pub fn triage(config: &Config, event: &str, payload: &Value, own: &dyn OwnActions) -> Triage {
+    if event == "ping" {
+        return Triage::Skip("ping: webhook is reachable".into());
+    }
+    let Some(full_name) = str_at(payload, &["repository", "full_name"]) else {
+        return Triage::Skip(format!("`{event}` carries no repository"));
+    };
+    let Some(entry) = config.repository(full_name) else {
+        return Triage::NotConfigured(full_name.to_string());
+    };
+    if !entry.config.handles_event(event) {
+        return Triage::Skip(format!("`{event}` is not in the repository's events"));
+    }
+    let action = payload.get("action").and_then(Value::as_str).unwrap_or("");
+    match event {
+        "pull_request" => {
+            if !PULL_REQUEST_ACTIONS.contains(&action) {
+                return Triage::Skip(format!("pull_request action `{action}` is not handled"));
+            }
+            if matches!(action, "labeled" | "unlabeled") {
+                let number = payload
+                    .pointer("/pull_request/number")
+                    .and_then(Value::as_u64)
+                    .unwrap_or_default();
+                let label = str_at(payload, &["label", "name"]).unwrap_or_default();
+                if own.is_echo(full_name, number, action, label)
+                    || own.is_own_login(str_at(payload, &["sender", "login"]).unwrap_or_default())
+                {
+                    return Triage::Skip("echo of the server's own label change".into());
+                }
+            }
+            let draft = payload
+                .pointer("/pull_request/draft")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            if draft && action != "ready_for_review" && action != "closed" {
+                return Triage::Skip("draft pull request".into());
+            }
+            Triage::Dispatch(Handler::PullRequest)
+        }
+        "issue_comment" => {
+            if action != "created" && action != "edited" {
+                return Triage::Skip(format!("issue_comment action `{action}` is not handled"));
+            }
+            if payload.pointer("/issue/pull_request").is_none() {
+                return Triage::Skip("comment on an issue, not a pull request".into());
+            }
+            if payload
+                .pointer("/comment/user/type")
+                .and_then(Value::as_str)
+                == Some("Bot")
+            {
+                return Triage::Skip("comment by a bot".into());
+            }
+            if own.is_own_login(str_at(payload, &["comment", "user", "login"]).unwrap_or_default())
+            {
+                return Triage::Skip("the server's own comment".into());
+            }
+            let body = str_at(payload, &["comment", "body"]).unwrap_or("");
+            if !commands::has_known_command(body) {
+                return Triage::Skip("comment has no known /command".into());
+            }
+            Triage::Dispatch(Handler::IssueComment)
+        }
+        "pull_request_review" => {
+            if !matches!(action, "submitted" | "dismissed" | "edited") {
+                return Triage::Skip(format!(
+                    "pull_request_review action `{action}` is not handled"
+                ));
+            }
+            if own.is_own_login(str_at(payload, &["review", "user", "login"]).unwrap_or_default()) {
+                return Triage::Skip("the server's own review".into());
+            }
+            Triage::Dispatch(Handler::PullRequestReview)
+        }
+        "pull_request_review_thread" => {
+            if action != "resolved" && action != "unresolved" {
+                return Triage::Skip(format!("review thread action `{action}` is not handled"));
+            }
+            if !entry
+                .config
+                .branch_protection
+                .required_conversation_resolution
+            {
+                return Triage::Skip("conversation resolution is not required".into());
+            }
+            Triage::Dispatch(Handler::MergeCheck)
+        }
+        "check_run" => {
+            if action != "completed" {
+                return Triage::Skip(format!(
+                    "check_run action `{action}`: only completed runs matter"
+                ));
+            }
+            let name = str_at(payload, &["check_run", "name"]).unwrap_or("");
+            let conclusion = str_at(payload, &["check_run", "conclusion"]).unwrap_or("");
+            let sha = str_at(payload, &["check_run", "head_sha"]).unwrap_or("");
+            if own.is_check_run_echo(full_name, sha, name) {
+                return Triage::Skip("echo of a check run the server completed".into());
+            }
+            if name == "can-be-merged" && conclusion != "success" {
+                return Triage::Skip(format!("can-be-merged concluded `{conclusion}`"));
+            }
+            Triage::Dispatch(Handler::CheckRun)
+        }
+        "status" => {
+            let state = str_at(payload, &["state"]).unwrap_or("");
+            if state == "pending" {
+                return Triage::Skip("status is pending".into());
+            }
+            Triage::Dispatch(Handler::MergeCheck)
+        }
+        "push" => {
+            if payload.get("deleted").and_then(Value::as_bool) == Some(true) {
+                return Triage::Skip("ref was deleted".into());
+            }
+            let git_ref = str_at(payload, &["ref"]).unwrap_or("");
+            if git_ref.starts_with("refs/tags/") {
+                Triage::Dispatch(Handler::Push)
+            } else {
+                Triage::Skip("branch push".into())
+            }
+        }
+        _ => Triage::Skip(format!("`{event}` is not handled")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config() -> Config {
+        Config::parse(
+            "repositories:\n  r:\n    name: o/r\n  quiet:\n    name: o/quiet\n    events: [push]\n",
+        )
+        .unwrap()
+    }
+
+    fn repo(extra: Value) -> Value {
+        let mut v = json!({"repository": {"name": "r", "full_name": "o/r"}});
+        v.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        v
+    }
+
+    /// A server that has done nothing yet.
+    struct Fresh;
+
+    impl OwnActions for Fresh {
+        fn is_own_login(&self, _: &str) -> bool {
+            false
+        }
+        fn is_echo(&self, _: &str, _: u64, _: &str, _: &str) -> bool {
+            false
+        }
+        fn is_check_run_echo(&self, _: &str, _: &str, _: &str) -> bool {
+            false
+        }
+    }
+
+    fn skipped(t: Triage) -> bool {
+        matches!(t, Triage::Skip(_))
+    }
+
+    #[test]
+    fn ping_and_repositoryless_events_are_skipped() {
+        let c = config();
+        assert!(skipped(triage(&c, "ping", &json!({"zen": "x"}), &Fresh)));
+        assert!(skipped(triage(&c, "installation", &json!({}), &Fresh)));
+    }
+
+    #[test]
+    fn unconfigured_repositories_are_rejected() {
+        let c = config();
+        let p = json!({"repository": {"name": "x", "full_name": "o/x"}});
+        assert_eq!(
+            triage(&c, "pull_request", &p, &Fresh),
+            Triage::NotConfigured("o/x".into())
+        );
+    }
+
+    #[test]
+    fn events_outside_the_repository_list_are_skipped() {
+        let c = config();
+        let p = json!({"repository": {"name": "quiet", "full_name": "o/quiet"}, "action": "opened",
+                       "pull_request": {"number": 1}});
+        assert!(skipped(triage(&c, "pull_request", &p, &Fresh)));
+    }
+
+    #[test]
+    fn pull_request_actions() {
+        let c = config();
+        let pr = |action: &str, draft: bool| {
+            repo(json!({"action": action, "pull_request": {"number": 1, "draft": draft}}))
+        };
+        assert_eq!(
+            triage(&c, "pull_request", &pr("opened", false), &Fresh),
+            Triage::Dispatch(Handler::PullRequest)
+        );
+        assert!(skipped(triage(
+            &c,
+            "pull_request",
+            &pr("assigned", false),
+            &Fresh
+        )));
+        assert!(skipped(triage(
+            &c,
+            "pull_request",
+            &pr("opened", true),
+            &Fresh
+        )));
+        assert_eq!(
+            triage(&c, "pull_request", &pr("ready_for_review", true), &Fresh),
+            Triage::Dispatch(Handler::PullRequest)
+        );
+    }
+
+    #[test]
+    fn comments_need_a_known_command_on_a_pull_request() {
+        let c = config();
+        let comment = |body: &str, on_pr: bool, user_type: &str| {
+            let mut issue = json!({"number": 1});
+            if on_pr {
+                issue["pull_request"] = json!({"url": "u"});
+            }
+            repo(json!({"action": "created", "issue": issue,
+                        "comment": {"body": body, "user": {"login": "u", "type": user_type}}}))
+        };
+        assert_eq!(
+            triage(&c, "issue_comment", &comment("/lgtm", true, "User"), &Fresh),
+            Triage::Dispatch(Handler::IssueComment)
+        );
+        assert!(skipped(triage(
+            &c,
+            "issue_comment",
+            &comment("nice", true, "User"),
+            &Fresh
+        )));
+        assert!(skipped(triage(
+            &c,
+            "issue_comment",
+            &comment("/lgtm", false, "User"),
+            &Fresh
+        )));
+        assert!(skipped(triage(
+            &c,
+            "issue_comment",
+            &comment("/lgtm", true, "Bot"),
+            &Fresh
+        )));
+    }
+
+    #[test]
+    fn check_runs_and_statuses() {
+        let c = config();
+        let run = |action: &str, name: &str, conclusion: &str| {
+            repo(
+                json!({"action": action, "check_run": {"name": name, "conclusion": conclusion,
+                        "head_sha": "abc", "pull_requests": []}}),
+            )
+        };
+        assert!(skipped(triage(
+            &c,
+            "check_run",
+            &run("created", "tox", ""),
+            &Fresh
+        )));
+        assert!(skipped(triage(
+            &c,
+            "check_run",
+            &run("completed", "can-be-merged", "failure"),
+            &Fresh
+        )));
+        assert_eq!(
+            triage(&c, "check_run", &run("completed", "tox", "success"), &Fresh),
+            Triage::Dispatch(Handler::CheckRun)
+        );
+        assert!(skipped(triage(
+            &c,
+            "status",
+            &repo(json!({"state": "pending", "sha": "a"})),
+            &Fresh
+        )));
+        assert_eq!(
+            triage(
+                &c,
+                "status",
+                &repo(json!({"state": "success", "sha": "a"})),
+                &Fresh
+            ),
+            Triage::Dispatch(Handler::MergeCheck)
+        );
+    }
+
+    #[test]
+    fn pushes_only_matter_for_tags() {
+        let c = config();
+        assert!(skipped(triage(
+            &c,
+            "push",
+            &repo(json!({"ref": "refs/heads/main"})),
+            &Fresh
+        )));
+        assert!(skipped(triage(
+            &c,
+            "push",
+            &repo(json!({"ref": "refs/tags/v1", "deleted": true})),
+            &Fresh
+        )));
+        assert_eq!(
+            triage(
+                &c,
+                "push",
+                &repo(json!({"ref": "refs/tags/v1", "deleted": false})),
+                &Fresh
+            ),
+            Triage::Dispatch(Handler::Push)
+        );
+    }
+}
