@@ -3,10 +3,11 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::config::model::RepoConfig;
 use crate::config::{Config, ConfigError, REPO_FILE_NAME, RepoFile, RepositoryEntry};
+use crate::event::{Event, Kind};
 use crate::github::clients::{Clients, Session};
 use crate::handlers::check_run::CheckRunHandler;
 use crate::handlers::pull_request::PullRequestHandler;
@@ -14,7 +15,7 @@ use crate::handlers::pull_request_review::PullRequestReviewHandler;
 use crate::queue::{Claimed, DeliveryQueue, NewDelivery, PayloadMeta, ordering_key};
 use crate::rules::merge_readiness::RepoFileReport;
 use crate::rules::owners;
-use crate::rules::triage::{BASE_MOVED, Handler, Triage, str_at, triage};
+use crate::rules::triage::{BASE_MOVED, Handler, Triage, triage};
 use crate::snapshot::RepositoryData;
 use crate::step_data;
 use crate::steps::{ErrorInfo, PrInfo, StepStatus, WebhookContext};
@@ -57,16 +58,16 @@ impl GithubWebhook {
     }
 
     pub async fn process(&self, delivery: &Claimed, ctx: &mut WebhookContext) {
-        let payload: Value = match serde_json::from_slice(&delivery.payload) {
-            Ok(v) => v,
+        let event = match Event::parse(&delivery.event, &delivery.payload) {
+            Ok(event) => event,
             Err(e) => {
                 ctx.fail(ErrorInfo::new("InvalidPayload", e.to_string()));
                 return;
             }
         };
-        describe(&payload, ctx);
+        describe(&event, ctx);
         ctx.start_step("webhook_routing", step_data! {"attempt": delivery.attempt});
-        match triage(&self.config, &delivery.event, &payload, &*self.memory) {
+        match triage(&self.config, &event, &*self.memory) {
             Triage::Skip(reason) => {
                 ctx.complete_step(
                     "webhook_routing",
@@ -82,7 +83,7 @@ impl GithubWebhook {
             }
             Triage::Dispatch(handler) => {
                 if matches!(handler, Handler::CheckRun | Handler::MergeCheck)
-                    && let Some(later) = self.superseded_by(delivery, &payload).await
+                    && let Some(later) = self.superseded_by(delivery, &event).await
                 {
                     ctx.complete_step(
                         "webhook_routing",
@@ -96,7 +97,7 @@ impl GithubWebhook {
                     "webhook_routing",
                     step_data! {"decision": "dispatch", "handler": handler.name()},
                 );
-                self.dispatch(handler, &delivery.event, &payload, ctx).await;
+                self.dispatch(handler, &event, ctx).await;
             }
         }
     }
@@ -104,7 +105,7 @@ impl GithubWebhook {
     /// A delivery queued behind this re-evaluation that re-evaluates the same pull request at
     /// the same head (or moves it): a burst of completed checks then costs one evaluation,
     /// the last. Triage of the later delivery only peeks at the echoes it will use up.
-    async fn superseded_by(&self, delivery: &Claimed, payload: &Value) -> Option<String> {
+    async fn superseded_by(&self, delivery: &Claimed, event: &Event) -> Option<String> {
         let queue = self.queue.as_ref()?;
         let behind = match queue.pending_behind(delivery.seq, LOOK_AHEAD).await {
             Ok(behind) => behind,
@@ -113,34 +114,28 @@ impl GithubWebhook {
                 return None;
             }
         };
-        let sha = event_sha(payload);
+        let sha = event.sha();
         let own = Peek(&self.memory);
         behind.into_iter().find_map(|later| {
-            let p: Value = serde_json::from_slice(&later.payload).ok()?;
-            let settles = match triage(&self.config, &later.event, &p, &own) {
-                Triage::Dispatch(Handler::PullRequest) => p["action"] != "closed",
+            let e = Event::parse(&later.event, &later.payload).ok()?;
+            let settles = match triage(&self.config, &e, &own) {
+                Triage::Dispatch(Handler::PullRequest) => e.action != "closed",
                 Triage::Dispatch(Handler::PullRequestReview) => true,
-                Triage::Dispatch(Handler::CheckRun | Handler::MergeCheck) => event_sha(&p) == sha,
+                Triage::Dispatch(Handler::CheckRun | Handler::MergeCheck) => e.sha() == sha,
                 _ => false,
             };
             settles.then_some(later.delivery_id)
         })
     }
 
-    async fn dispatch(
-        &self,
-        handler: Handler,
-        event: &str,
-        payload: &Value,
-        ctx: &mut WebhookContext,
-    ) {
-        let Some(number) = pull_number(event, payload) else {
+    async fn dispatch(&self, handler: Handler, event: &Event, ctx: &mut WebhookContext) {
+        let Some(number) = pull_number(event) else {
             // No handler here needs GitHub without a pull request yet (tag pushes are the
             // runner's), so nothing is read.
             record_unhandled(handler, ctx);
             return;
         };
-        let full_name = str_at(payload, &["repository", "full_name"]).unwrap_or_default();
+        let full_name = event.full_name().unwrap_or_default();
         // Triage found it in this same configuration snapshot.
         let Some(entry) = self.config.repository(full_name) else {
             return;
@@ -153,7 +148,7 @@ impl GithubWebhook {
             }
         };
         let outcome = self
-            .with_snapshot(handler, payload, entry, number, &session, ctx)
+            .with_snapshot(handler, event, entry, number, &session, ctx)
             .await;
         let spend = &session.spend;
         ctx.token_spend = spend.total();
@@ -193,7 +188,7 @@ impl GithubWebhook {
     async fn with_snapshot(
         &self,
         handler: Handler,
-        payload: &Value,
+        event: &Event,
         entry: &RepositoryEntry,
         number: PullNumber,
         session: &Session,
@@ -214,7 +209,11 @@ impl GithubWebhook {
                 }
             },
         };
-        let default_branch = str_at(payload, &["repository", "default_branch"]).unwrap_or("main");
+        let default_branch = event
+            .repository
+            .as_ref()
+            .and_then(|r| r.default_branch.as_deref())
+            .unwrap_or("main");
         let max_owners = entry.config.max_owners_files as usize;
         let mut data = RepositoryData::fetch(session, number, default_branch, max_owners).await?;
         if let Some(login) = &data.viewer {
@@ -241,7 +240,7 @@ impl GithubWebhook {
                 "reads": session.spend.reads(),
             },
         );
-        if let Some(sha) = event_sha(payload)
+        if let Some(sha) = event.sha()
             && sha != data.pull.head_sha
         {
             ctx.start_step("stale_check", Default::default());
@@ -276,11 +275,11 @@ impl GithubWebhook {
             record_unhandled(handler, ctx);
             return Ok(());
         }
-        let action = ctx.action.clone().unwrap_or_default();
+        let action = event.action.as_str();
         let name = handler.name();
         ctx.start_step(name, Default::default());
-        let done = match handler {
-            Handler::PullRequest => {
+        let done = match (handler, &event.kind) {
+            (Handler::PullRequest, Kind::PullRequest(e)) => {
                 let (done, moved) = PullRequestHandler {
                     session,
                     config: &config,
@@ -288,12 +287,12 @@ impl GithubWebhook {
                     repo_file: &repo_file,
                     memory: &self.memory,
                 }
-                .handle(&action, payload, &mut data)
+                .handle(action, e.before.as_deref(), &mut data)
                 .await?;
-                ctx.follow_ups = base_moved(&ctx.hook_id, payload, &moved);
+                ctx.follow_ups = base_moved(&ctx.hook_id, event, &moved);
                 done
             }
-            Handler::PullRequestReview => {
+            (Handler::PullRequestReview, Kind::Review(e)) => {
                 PullRequestReviewHandler {
                     session,
                     config: &config,
@@ -301,10 +300,11 @@ impl GithubWebhook {
                     repo_file: &repo_file,
                     memory: &self.memory,
                 }
-                .handle(&action, payload, &mut data)
+                .handle(action, &e.review, &mut data)
                 .await?
             }
-            // CheckRun and MergeCheck: the handlers not built yet returned above.
+            // CheckRun and MergeCheck: triage pairs the other handlers with their own kind of
+            // event, and the ones not built yet returned above.
             _ => {
                 CheckRunHandler {
                     session,
@@ -405,23 +405,22 @@ fn record_unhandled(handler: Handler, ctx: &mut WebhookContext) {
     );
 }
 
-fn pull_number(event: &str, payload: &Value) -> Option<PullNumber> {
-    let number = |path: &str| payload.pointer(path).and_then(Value::as_u64);
-    let known = match event {
-        "issue_comment" => number("/issue/number"),
-        "check_run" => number("/check_run/pull_requests/0/number"),
-        "status" => None,
-        _ => number("/pull_request/number"),
+fn pull_number(event: &Event) -> Option<PullNumber> {
+    let known = match &event.kind {
+        Kind::IssueComment(e) => Some(e.issue.number),
+        Kind::CheckRun(e) => e.check_run.pull_requests.first().map(|p| p.number),
+        _ => event.pull_request().map(|(number, ..)| number),
     };
     match known {
         Some(n) => Some(PullNumber::Known(n)),
-        None => event_sha(payload).map(|sha| PullNumber::OfCommit(sha.to_string())),
+        None => event.sha().map(|sha| PullNumber::OfCommit(sha.to_string())),
     }
 }
 
 /// One follow-up delivery per open pull request whose base the merge in `payload` moved. Its
 /// id names the merge's delivery, so the log shows where it came from.
-fn base_moved(parent: &str, payload: &Value, numbers: &[u64]) -> Vec<NewDelivery> {
+fn base_moved(parent: &str, event: &Event, numbers: &[u64]) -> Vec<NewDelivery> {
+    let merged = event.pull_request().map(|(number, ..)| number);
     numbers
         .iter()
         .map(|n| {
@@ -429,9 +428,9 @@ fn base_moved(parent: &str, payload: &Value, numbers: &[u64]) -> Vec<NewDelivery
                 "action": BASE_MOVED,
                 "number": n,
                 "pull_request": {"number": n},
-                "merged_pull_request": payload["pull_request"]["number"],
-                "repository": payload["repository"],
-                "sender": payload["sender"],
+                "merged_pull_request": merged,
+                "repository": event.repository,
+                "sender": event.sender,
             });
             let bytes = serde_json::to_vec(&body).expect("JSON values serialise");
             let meta: PayloadMeta = serde_json::from_slice(&bytes).unwrap_or_default();
@@ -441,7 +440,7 @@ fn base_moved(parent: &str, payload: &Value, numbers: &[u64]) -> Vec<NewDelivery
                 delivery_id,
                 event: "pull_request".into(),
                 hook_id: None,
-                repository: str_at(payload, &["repository", "full_name"]).map(str::to_string),
+                repository: event.full_name().map(str::to_string),
                 action: Some(BASE_MOVED.into()),
                 payload: bytes.into(),
             }
@@ -449,30 +448,16 @@ fn base_moved(parent: &str, payload: &Value, numbers: &[u64]) -> Vec<NewDelivery
         .collect()
 }
 
-/// The commit a `status` or `check_run` delivery is about: stale once the head moves on.
-fn event_sha(payload: &Value) -> Option<&str> {
-    str_at(payload, &["check_run", "head_sha"])
-        .or_else(|| payload.get("state").and(str_at(payload, &["sha"])))
-}
-
 /// Fills the delivery's identity from its payload.
-fn describe(payload: &Value, ctx: &mut WebhookContext) {
-    let text = |path: &[&str]| str_at(payload, path).map(str::to_string);
-    ctx.action = text(&["action"]);
-    ctx.sender = text(&["sender", "login"]);
-    ctx.repository = text(&["repository", "name"]);
-    ctx.repository_full_name = text(&["repository", "full_name"]);
-    let pr = payload.get("pull_request").or_else(|| {
-        payload
-            .get("issue")
-            .filter(|i| i.get("pull_request").is_some())
-    });
-    ctx.pr = pr.and_then(|pr| {
-        Some(PrInfo {
-            number: pr.get("number")?.as_u64()?,
-            title: str_at(pr, &["title"]).map(str::to_string),
-            author: str_at(pr, &["user", "login"]).map(str::to_string),
-        })
+fn describe(event: &Event, ctx: &mut WebhookContext) {
+    ctx.action = Some(event.action.clone()).filter(|a| !a.is_empty());
+    ctx.sender = event.sender.as_ref().map(|u| u.login.clone());
+    ctx.repository = event.repository.as_ref().and_then(|r| r.name.clone());
+    ctx.repository_full_name = event.full_name().map(str::to_string);
+    ctx.pr = event.pull_request().map(|(number, title, author)| PrInfo {
+        number,
+        title: title.map(str::to_string),
+        author: author.map(str::to_string),
     });
 }
 
@@ -487,8 +472,10 @@ mod tests {
         let p = json!({"action": "created", "sender": {"login": "alice"},
                        "repository": {"name": "r", "full_name": "o/r"},
                        "issue": {"number": 4, "title": "T", "user": {"login": "bob"},
-                                 "pull_request": {}}});
-        describe(&p, &mut ctx);
+                                 "pull_request": {}},
+                       "comment": {"body": "/lgtm"}});
+        let event = Event::parse("issue_comment", &serde_json::to_vec(&p).unwrap()).unwrap();
+        describe(&event, &mut ctx);
         assert_eq!(ctx.sender.as_deref(), Some("alice"));
         assert_eq!(ctx.repository_full_name.as_deref(), Some("o/r"));
         assert_eq!(

@@ -136,7 +136,7 @@ impl PullRequestHandler<'_> {
     pub async fn handle(
         &self,
         action: &str,
-        payload: &Value,
+        before: Option<&str>,
         data: &mut RepositoryData,
     ) -> anyhow::Result<(Done, Vec<u64>)> {
         let mut done = Done::new();
@@ -158,7 +158,6 @@ impl PullRequestHandler<'_> {
                 self.settle().run(data, desired, &mut done).await?;
             }
             _ if data.pull.state == "OPEN" && RECONCILED.contains(&action) => {
-                let before = payload["before"].as_str();
                 self.reconcile(action, before, data, &mut done).await?;
             }
             _ => {

@@ -3,10 +3,11 @@
 //! the command does. Unlike the reference, a change request removes that user's `lgtm-` label
 //! and a dismissed review drops its label.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::apply::{Desired, Settle};
 use crate::config::RepoConfig;
+use crate::event::Review;
 use crate::github::clients::Session;
 use crate::rules::labels::{
     APPROVED_PREFIX, CHANGES_REQUESTED_PREFIX, COMMENTED_PREFIX, LGTM_PREFIX,
@@ -96,14 +97,13 @@ impl PullRequestReviewHandler<'_> {
     pub async fn handle(
         &self,
         action: &str,
-        payload: &Value,
+        review: &Review,
         data: &mut RepositoryData,
     ) -> anyhow::Result<Done> {
         let mut done = Done::new();
-        let review = &payload["review"];
-        let user = review["user"]["login"].as_str().unwrap_or_default();
-        let state = review["state"].as_str().unwrap_or_default();
-        let body = review["body"].as_str().unwrap_or_default();
+        let user = review.user.as_ref().map_or("", |u| u.login.as_str());
+        let state = review.state.as_str();
+        let body = review.body.as_deref().unwrap_or_default();
         let approves = body_approves(body) && self.owners.is_approver(user);
         if body_approves(body) && !approves {
             done.insert(
@@ -126,7 +126,7 @@ impl PullRequestReviewHandler<'_> {
             review_labels(&ReviewFacts {
                 action,
                 state,
-                on_head: of_current(review["commit_id"].as_str()),
+                on_head: of_current(review.commit_id.as_deref()),
                 latest,
                 user,
                 author: &data.pull.author,

@@ -525,7 +525,7 @@ mod tests {
         assert!(q.pending_behind(seq("b1"), 10).await.unwrap().is_empty());
         let behind = q.pending_behind(seq("a1"), 1).await.unwrap();
         assert_eq!(
-            (behind[0].event.as_str(), &behind[0].payload[..]),
+            (behind[0].event.as_str(), behind[0].payload.as_ref()),
             ("pull_request", &b"{}"[..])
         );
     }

@@ -1,10 +1,9 @@
 //! Triage: from the payload and config.yaml alone, whether anything can happen for a delivery
 //! and which handler it goes to. Pure and free: no API call.
 
-use serde_json::Value;
-
 use super::commands;
 use crate::config::Config;
+use crate::event::{Event, Kind};
 
 /// Not GitHub's: the server's own follow-up for each open pull request whose base branch a
 /// merge moved, queued under that pull request's key so it never interleaves with its events.
@@ -56,10 +55,6 @@ const PULL_REQUEST_ACTIONS: &[&str] = &[
     BASE_MOVED,
 ];
 
-pub fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a str> {
-    path.iter().try_fold(v, |v, k| v.get(k))?.as_str()
-}
-
 /// What the server knows of its own actions, so triage skips their webhooks.
 pub trait OwnActions {
     /// A login the server acts as.
@@ -73,82 +68,70 @@ pub trait OwnActions {
 
 /// Decides from the payload and config.yaml alone. Settings a repository's own file could
 /// change are not known yet, so triage only skips what no such setting could make relevant.
-pub fn triage(config: &Config, event: &str, payload: &Value, own: &dyn OwnActions) -> Triage {
-    if event == "ping" {
+pub fn triage(config: &Config, event: &Event, own: &dyn OwnActions) -> Triage {
+    let name = event.name.as_str();
+    if name == "ping" {
         return Triage::Skip("ping: webhook is reachable".into());
     }
-    let Some(full_name) = str_at(payload, &["repository", "full_name"]) else {
-        return Triage::Skip(format!("`{event}` carries no repository"));
+    let Some(full_name) = event.full_name() else {
+        return Triage::Skip(format!("`{name}` carries no repository"));
     };
     let Some(entry) = config.repository(full_name) else {
         return Triage::NotConfigured(full_name.to_string());
     };
-    if !entry.config.handles_event(event) {
-        return Triage::Skip(format!("`{event}` is not in the repository's events"));
+    if !entry.config.handles_event(name) {
+        return Triage::Skip(format!("`{name}` is not in the repository's events"));
     }
-    let action = payload.get("action").and_then(Value::as_str).unwrap_or("");
-    match event {
-        "pull_request" => {
+    let action = event.action.as_str();
+    match &event.kind {
+        Kind::PullRequest(e) => {
             if !PULL_REQUEST_ACTIONS.contains(&action) {
                 return Triage::Skip(format!("pull_request action `{action}` is not handled"));
             }
             if matches!(action, "labeled" | "unlabeled") {
-                let number = payload
-                    .pointer("/pull_request/number")
-                    .and_then(Value::as_u64)
-                    .unwrap_or_default();
-                let label = str_at(payload, &["label", "name"]).unwrap_or_default();
-                if own.is_echo(full_name, number, action, label)
-                    || own.is_own_login(str_at(payload, &["sender", "login"]).unwrap_or_default())
+                let label = e.label.as_ref().map_or("", |l| l.name.as_str());
+                if own.is_echo(full_name, e.pull_request.number, action, label)
+                    || own.is_own_login(event.sender_login())
                 {
                     return Triage::Skip("echo of the server's own label change".into());
                 }
             }
-            let draft = payload
-                .pointer("/pull_request/draft")
-                .and_then(Value::as_bool)
-                .unwrap_or(false);
-            if draft && action != "ready_for_review" && action != "closed" {
+            if e.pull_request.draft && action != "ready_for_review" && action != "closed" {
                 return Triage::Skip("draft pull request".into());
             }
             Triage::Dispatch(Handler::PullRequest)
         }
-        "issue_comment" => {
+        Kind::IssueComment(e) => {
             if action != "created" && action != "edited" {
                 return Triage::Skip(format!("issue_comment action `{action}` is not handled"));
             }
-            if payload.pointer("/issue/pull_request").is_none() {
+            if e.issue.pull_request.is_none() {
                 return Triage::Skip("comment on an issue, not a pull request".into());
             }
-            if payload
-                .pointer("/comment/user/type")
-                .and_then(Value::as_str)
-                == Some("Bot")
-            {
+            let user = e.comment.user.as_ref();
+            if user.and_then(|u| u.kind.as_deref()) == Some("Bot") {
                 return Triage::Skip("comment by a bot".into());
             }
-            if own.is_own_login(str_at(payload, &["comment", "user", "login"]).unwrap_or_default())
-            {
+            if own.is_own_login(user.map_or("", |u| u.login.as_str())) {
                 return Triage::Skip("the server's own comment".into());
             }
-            let body = str_at(payload, &["comment", "body"]).unwrap_or("");
-            if !commands::has_known_command(body) {
+            if !commands::has_known_command(e.comment.body.as_deref().unwrap_or("")) {
                 return Triage::Skip("comment has no known /command".into());
             }
             Triage::Dispatch(Handler::IssueComment)
         }
-        "pull_request_review" => {
+        Kind::Review(e) => {
             if !matches!(action, "submitted" | "dismissed" | "edited") {
                 return Triage::Skip(format!(
                     "pull_request_review action `{action}` is not handled"
                 ));
             }
-            if own.is_own_login(str_at(payload, &["review", "user", "login"]).unwrap_or_default()) {
+            if own.is_own_login(e.review.user.as_ref().map_or("", |u| u.login.as_str())) {
                 return Triage::Skip("the server's own review".into());
             }
             Triage::Dispatch(Handler::PullRequestReview)
         }
-        "pull_request_review_thread" => {
+        Kind::ReviewThread(_) => {
             if action != "resolved" && action != "unresolved" {
                 return Triage::Skip(format!("review thread action `{action}` is not handled"));
             }
@@ -161,49 +144,52 @@ pub fn triage(config: &Config, event: &str, payload: &Value, own: &dyn OwnAction
             }
             Triage::Dispatch(Handler::MergeCheck)
         }
-        "check_run" => {
+        Kind::CheckRun(e) => {
             if action != "completed" {
                 return Triage::Skip(format!(
                     "check_run action `{action}`: only completed runs matter"
                 ));
             }
-            let name = str_at(payload, &["check_run", "name"]).unwrap_or("");
-            let conclusion = str_at(payload, &["check_run", "conclusion"]).unwrap_or("");
-            let sha = str_at(payload, &["check_run", "head_sha"]).unwrap_or("");
-            if own.is_check_run_echo(full_name, sha, name) {
+            let run = &e.check_run;
+            if own.is_check_run_echo(full_name, &run.head_sha, &run.name) {
                 return Triage::Skip("echo of a check run the server completed".into());
             }
-            if name == "can-be-merged" && conclusion != "success" {
+            let conclusion = run.conclusion.as_deref().unwrap_or("");
+            if run.name == "can-be-merged" && conclusion != "success" {
                 return Triage::Skip(format!("can-be-merged concluded `{conclusion}`"));
             }
             Triage::Dispatch(Handler::CheckRun)
         }
-        "status" => {
-            let state = str_at(payload, &["state"]).unwrap_or("");
-            if state == "pending" {
+        Kind::Status(e) => {
+            if e.state == "pending" {
                 return Triage::Skip("status is pending".into());
             }
             Triage::Dispatch(Handler::MergeCheck)
         }
-        "push" => {
-            if payload.get("deleted").and_then(Value::as_bool) == Some(true) {
+        Kind::Push(e) => {
+            if e.deleted {
                 return Triage::Skip("ref was deleted".into());
             }
-            let git_ref = str_at(payload, &["ref"]).unwrap_or("");
-            if git_ref.starts_with("refs/tags/") {
+            if e.git_ref.starts_with("refs/tags/") {
                 Triage::Dispatch(Handler::Push)
             } else {
                 Triage::Skip("branch push".into())
             }
         }
-        _ => Triage::Skip(format!("`{event}` is not handled")),
+        Kind::Other => Triage::Skip(format!("`{name}` is not handled")),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    /// Triage of `payload` as delivery `event`.
+    fn triage(config: &Config, event: &str, payload: &Value, own: &dyn OwnActions) -> Triage {
+        let json = serde_json::to_vec(payload).unwrap();
+        super::triage(config, &Event::parse(event, &json).unwrap(), own)
+    }
 
     fn config() -> Config {
         Config::parse(
@@ -249,7 +235,8 @@ mod tests {
     #[test]
     fn unconfigured_repositories_are_rejected() {
         let c = config();
-        let p = json!({"repository": {"name": "x", "full_name": "o/x"}});
+        let p = json!({"repository": {"name": "x", "full_name": "o/x"}, "action": "opened",
+                       "pull_request": {"number": 1}});
         assert_eq!(
             triage(&c, "pull_request", &p, &Fresh),
             Triage::NotConfigured("o/x".into())
