@@ -274,7 +274,7 @@ mod tests {
             e.to_string(),
             "`check_run` payload: check_run.head_sha: invalid type: integer `7`, expected a string at line 1 column 43"
         );
-        let e = Event::parse("status", b"[1]").unwrap_err();
+        let e = Event::parse("status", br#""text""#).unwrap_err();
         assert_eq!(e.path, ".");
     }
 
