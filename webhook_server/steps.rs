@@ -1,5 +1,5 @@
 //! `WebhookContext`: the record of one delivery's steps, turned into the summary record of
-//! reference 01 §4.2 when the delivery ends.
+//! the Python server's log format (one JSON object per delivery) when the delivery ends.
 
 use std::time::Instant;
 
@@ -232,7 +232,7 @@ impl WebhookContext {
         if partial { "partial" } else { "success" }
     }
 
-    /// The one-line text summary of reference 01 §4.4.
+    /// The one-line text summary the Python server logs at the end of each delivery.
     pub fn summary_line(&self, duration_ms: u64) -> String {
         let mut line = format!(
             "[{}] Webhook completed",

@@ -1,7 +1,7 @@
 //! Check runs: the states of the server's own runs and the plan that brings each to its wanted
 //! state. Pure; the apply step writes the plans.
 //!
-//! The reference creates a new run for every state change (02 §6.2), which leaves orphans and
+//! The Python server creates a new run for every state change, which leaves orphans and
 //! duplicate `completed` events. Here each (head, name) has one run of the server's App: created
 //! once, then updated in place, and only when its state or output differs from the snapshot.
 //! Before a create, the snapshot is the re-read: a run the server made is in it, so a replayed

@@ -4,7 +4,7 @@
 //! fenced code blocks and quoted lines (`>`) are not commands, so quoting someone's `/approve`
 //! does not approve anything.
 
-/// Every command of reference 02 §3.2.
+/// Every command the Python server knows.
 pub const KNOWN_COMMANDS: &[&str] = &[
     "retest",
     "reprocess",

@@ -1,6 +1,6 @@
 //! Whether a pull request can be merged, as a pure function of the delivery's snapshot and the
 //! repository's config: `evaluate` lists what is unmet, in the reference's order and words
-//! (02 §2.12), and `requirements` renders the same rules for the welcome comment.
+//! (the Python server's `can-be-merged` check, its order and wording), and `requirements` renders the same rules for the welcome comment.
 
 use std::collections::BTreeSet;
 use std::fmt;

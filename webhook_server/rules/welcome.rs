@@ -1,4 +1,4 @@
-//! The welcome comment: the reference's sections (02 §2.7), one per pull request. A hidden
+//! The welcome comment: the Python server's sections (tips, commands, merge requirements, reviewers), one per pull request. A hidden
 //! marker, not the reference's "Report bugs" link, identifies it, so it is found again and
 //! edited in place; a second marker remembers the tracking issue opened with it.
 
