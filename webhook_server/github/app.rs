@@ -1,32 +1,26 @@
-//! GitHub App authentication: a JWT signed with the app's private key (RS256 through ring,
-//! whose RSA is constant-time), the installation covering each account, and installation tokens
+//! GitHub App authentication: a JWT signed with the app's private key (octocrab's, as
+//! rust-lang/bors signs it), the installation covering each account, and installation tokens
 //! minted once and reused until shortly before they expire.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use anyhow::{Context, bail};
-use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use anyhow::Context;
+use octocrab::auth::{EncodingKey, create_jwt};
+use octocrab::models::{AppId, InstallationToken};
 use reqwest::Method;
-use ring::rand::SystemRandom;
-use ring::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
-use serde_json::json;
 use tokio::sync::OnceCell;
 
 use super::client::{Answer, Credential, GitHub, GitHubError};
 use super::spend::Spend;
 
-/// GitHub allows ten minutes; a minute of margin on each side absorbs clock drift.
-const JWT_BACKDATE_SECS: i64 = 60;
-const JWT_LIFETIME_SECS: i64 = 540;
 /// A cached installation token is renewed this long before it expires.
 const RENEW_BEFORE_SECS: i64 = 300;
 
 pub struct AppAuth {
     app_id: u64,
-    key: RsaKeyPair,
+    key: EncodingKey,
     /// The installation covering each account (lower-cased owner): an App has one installation
     /// per account, so one lookup serves all of an owner's repositories.
     installations: Mutex<HashMap<String, Arc<OnceCell<u64>>>>,
@@ -45,25 +39,10 @@ pub const INSTALLATION_LABEL: &str = "app installation token";
 impl AppAuth {
     /// From the app id and its PEM private key (PKCS#1 as GitHub issues it, or PKCS#8).
     pub fn new(app_id: u64, pem: &str) -> anyhow::Result<AppAuth> {
-        let armor = pem
-            .lines()
-            .find(|l| l.starts_with("-----BEGIN "))
-            .context("the private key is not PEM")?
-            .to_string();
-        let body: String = pem
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .map(str::trim)
-            .collect();
-        let der = STANDARD
-            .decode(body)
-            .context("the private key's PEM body is not base64")?;
-        let key = match armor.as_str() {
-            "-----BEGIN RSA PRIVATE KEY-----" => RsaKeyPair::from_der(&der),
-            "-----BEGIN PRIVATE KEY-----" => RsaKeyPair::from_pkcs8(&der),
-            other => bail!("unsupported private key type {other}"),
-        }
-        .map_err(|e| anyhow::anyhow!("the private key is not a usable RSA key: {e}"))?;
+        let key = EncodingKey::from_rsa_pem(pem.as_bytes())
+            .context("the private key is not a usable RSA key in PEM")?;
+        // A key that parses can still fail to sign; better to learn that at start.
+        create_jwt(AppId(app_id), &key).context("the private key cannot sign a JWT")?;
         Ok(AppAuth {
             app_id,
             key,
@@ -75,28 +54,13 @@ impl AppAuth {
         })
     }
 
-    /// A JWT for the app endpoints, valid for nine minutes from `now`.
-    pub fn jwt(&self, now: i64) -> anyhow::Result<String> {
-        let encode = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
-        let message = format!(
-            "{}.{}",
-            encode(json!({"alg": "RS256", "typ": "JWT"})),
-            encode(json!({
-                "iat": now - JWT_BACKDATE_SECS,
-                "exp": now + JWT_LIFETIME_SECS,
-                "iss": self.app_id.to_string(),
-            }))
-        );
-        let mut signature = vec![0; self.key.public().modulus_len()];
-        self.key
-            .sign(
-                &RSA_PKCS1_SHA256,
-                &SystemRandom::new(),
-                message.as_bytes(),
-                &mut signature,
-            )
-            .map_err(|_| anyhow::anyhow!("signing the app JWT failed"))?;
-        Ok(format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature)))
+    /// A JWT for the app endpoints: issued a minute ago (clock drift) and valid for nine
+    /// minutes, within GitHub's ten.
+    fn jwt(&self) -> Result<String, GitHubError> {
+        create_jwt(AppId(self.app_id), &self.key).map_err(|e| GitHubError::Transport {
+            request: "app JWT".into(),
+            message: e.to_string(),
+        })
     }
 
     /// The app's slug, once an installation was looked up.
@@ -170,11 +134,7 @@ impl AppAuth {
         method: Method,
         path: &str,
     ) -> Result<Answer, GitHubError> {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let jwt = self.jwt(now).map_err(|e| GitHubError::Transport {
-            request: "app JWT".into(),
-            message: format!("{e:#}"),
-        })?;
+        let jwt = self.jwt()?;
         let credential = Credential::Fixed {
             secret: &jwt,
             label: "app JWT",
@@ -234,12 +194,12 @@ impl AppAuth {
         }
         let path = format!("/app/installations/{installation}/access_tokens");
         let answer = self.as_app(gh, spend, Method::POST, &path).await?;
-        let token = answer.body["token"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        let expires = answer.body["expires_at"]
-            .as_str()
+        let minted: InstallationToken = serde_json::from_value(answer.body.clone())
+            .map_err(|e| malformed(&answer, "POST", &path, &format!("not a token: {e}")))?;
+        let token = minted.token;
+        let expires = minted
+            .expires_at
+            .as_deref()
             .and_then(|t| {
                 time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
             })

@@ -2,11 +2,9 @@
 //! token per request, failover on rate limits and bad credentials, bounded retries for
 //! idempotent requests only, and every request counted in the delivery's [`Spend`].
 //!
-//! A thin client over reqwest rather than octocrab (docs/architecture.md says why): the server reads
-//! through a few GraphQL documents and writes through a handful of REST calls, and every one of
-//! them must pick its token and report `X-RateLimit-*` to the pool. octocrab binds one token per
-//! instance and hides response headers behind its typed models, so it would add a second HTTP
-//! stack without doing any of that work.
+//! Every request picks its token from the pool and reports `X-RateLimit-*` back to it, so the
+//! transport is ours; octocrab signs the App's JWTs and supplies the token model (`app.rs`).
+//! docs/architecture.md says which calls go where, and why.
 
 use std::sync::Arc;
 use std::time::Duration;
