@@ -24,6 +24,13 @@ use crate::store::{Memory, Peek};
 /// How many queued deliveries a re-evaluation looks at for one that makes it redundant.
 const LOOK_AHEAD: usize = 20;
 
+/// What processing a delivery leaves for the queue beside its record.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Deliveries to queue when this one completes, in the same transaction.
+    pub follow_ups: Vec<NewDelivery>,
+}
+
 /// Processes one delivery against a configuration snapshot.
 pub struct GithubWebhook {
     config: Arc<Config>,
@@ -57,12 +64,13 @@ impl GithubWebhook {
         self
     }
 
-    pub async fn process(&self, delivery: &Claimed, ctx: &mut WebhookContext) {
+    /// Processes one delivery, recording its steps in `ctx`.
+    pub async fn process(&self, delivery: &Claimed, ctx: &mut WebhookContext) -> Outcome {
         let event = match Event::parse(&delivery.event, &delivery.payload) {
             Ok(event) => event,
             Err(e) => {
                 ctx.fail(ErrorInfo::new("InvalidPayload", e.to_string()));
-                return;
+                return Outcome::default();
             }
         };
         describe(&event, ctx);
@@ -91,15 +99,16 @@ impl GithubWebhook {
                         "reason": format!("delivery {later}, queued behind this one, \
                                            re-evaluates the same pull request")},
                     );
-                    return;
+                    return Outcome::default();
                 }
                 ctx.complete_step(
                     "webhook_routing",
                     step_data! {"decision": "dispatch", "handler": handler.name()},
                 );
-                self.dispatch(handler, &event, ctx).await;
+                return self.dispatch(handler, &event, ctx).await;
             }
         }
+        Outcome::default()
     }
 
     /// A delivery queued behind this re-evaluation that re-evaluates the same pull request at
@@ -128,23 +137,23 @@ impl GithubWebhook {
         })
     }
 
-    async fn dispatch(&self, handler: Handler, event: &Event, ctx: &mut WebhookContext) {
+    async fn dispatch(&self, handler: Handler, event: &Event, ctx: &mut WebhookContext) -> Outcome {
         let Some(number) = pull_number(event) else {
             // No handler here needs GitHub without a pull request yet (tag pushes are the
             // runner's), so nothing is read.
             record_unhandled(handler, ctx);
-            return;
+            return Outcome::default();
         };
         let full_name = event.full_name().unwrap_or_default();
         // Triage found it in this same configuration snapshot.
         let Some(entry) = self.config.repository(full_name) else {
-            return;
+            return Outcome::default();
         };
         let session = match self.session(full_name, entry) {
             Ok(s) => s,
             Err(e) => {
                 ctx.fail(ErrorInfo::new("GitHubClientError", format!("{e:#}")));
-                return;
+                return Outcome::default();
             }
         };
         let outcome = self
@@ -157,19 +166,24 @@ impl GithubWebhook {
             ctx.start_step("github_api", Default::default());
             ctx.complete_step("github_api", spend.summary());
         }
-        if let Err(e) = outcome {
-            let error = ErrorInfo::new("GitHubError", format!("{e:#}"));
-            let unfinished = ctx
-                .steps()
-                .iter()
-                .rev()
-                .find(|(_, s)| s.status == StepStatus::Started)
-                .map(|(name, _)| name.clone());
-            match unfinished {
-                Some(step) => ctx.fail_step(&step, error, Default::default()),
-                None => ctx.fail(error),
+        let follow_ups = match outcome {
+            Ok(follow_ups) => follow_ups,
+            Err(e) => {
+                let error = ErrorInfo::new("GitHubError", format!("{e:#}"));
+                let unfinished = ctx
+                    .steps()
+                    .iter()
+                    .rev()
+                    .find(|(_, s)| s.status == StepStatus::Started)
+                    .map(|(name, _)| name.clone());
+                match unfinished {
+                    Some(step) => ctx.fail_step(&step, error, Default::default()),
+                    None => ctx.fail(error),
+                }
+                Vec::new()
             }
-        }
+        };
+        Outcome { follow_ups }
     }
 
     fn session(&self, full_name: &str, entry: &RepositoryEntry) -> anyhow::Result<Session> {
@@ -193,7 +207,7 @@ impl GithubWebhook {
         number: PullNumber,
         session: &Session,
         ctx: &mut WebhookContext,
-    ) -> anyhow::Result<()> {
+    ) -> anyhow::Result<Vec<NewDelivery>> {
         ctx.start_step("repository_data", Default::default());
         let number = match number {
             PullNumber::Known(n) => n,
@@ -205,7 +219,7 @@ impl GithubWebhook {
                         step_data! {"skipped": true,
                         "reason": format!("no open pull request has head {sha}")},
                     );
-                    return Ok(());
+                    return Ok(Vec::new());
                 }
             },
         };
@@ -249,7 +263,7 @@ impl GithubWebhook {
                 step_data! {"skipped": true,
                 "reason": format!("{sha} is no longer the head of #{number}")},
             );
-            return Ok(());
+            return Ok(Vec::new());
         }
         let (config, repo_file) = self.effective_config(entry, &data, ctx);
         if !config.handles_event(&ctx.event_type) {
@@ -259,7 +273,7 @@ impl GithubWebhook {
                 step_data! {"skipped": true,
                 "reason": "the repository's own file leaves this event out"},
             );
-            return Ok(());
+            return Ok(Vec::new());
         }
         let owners = owners::resolve(
             &data.owners,
@@ -273,11 +287,12 @@ impl GithubWebhook {
         }
         if matches!(handler, Handler::IssueComment | Handler::Push) {
             record_unhandled(handler, ctx);
-            return Ok(());
+            return Ok(Vec::new());
         }
         let action = event.action.as_str();
         let name = handler.name();
         ctx.start_step(name, Default::default());
+        let mut follow_ups = Vec::new();
         let done = match (handler, &event.kind) {
             (Handler::PullRequest, Kind::PullRequest(e)) => {
                 let (done, moved) = PullRequestHandler {
@@ -289,7 +304,7 @@ impl GithubWebhook {
                 }
                 .handle(action, e.before.as_deref(), &mut data)
                 .await?;
-                ctx.follow_ups = base_moved(&ctx.hook_id, event, &moved);
+                follow_ups = base_moved(&ctx.hook_id, event, &moved);
                 done
             }
             (Handler::PullRequestReview, Kind::Review(e)) => {
@@ -318,7 +333,7 @@ impl GithubWebhook {
             }
         };
         ctx.complete_step(name, done);
-        Ok(())
+        Ok(follow_ups)
     }
 
     /// config.yaml's settings for the repository with its own file on top, and what is wrong

@@ -10,8 +10,6 @@ use time::OffsetDateTime;
 use time::format_description::FormatItem;
 use time::macros::format_description;
 
-use crate::queue::NewDelivery;
-
 /// What one handler did, for its step record.
 pub type Done = serde_json::Map<String, serde_json::Value>;
 
@@ -100,8 +98,6 @@ pub struct WebhookContext {
     steps: IndexMap<String, Step>,
     success: bool,
     error: Option<ErrorInfo>,
-    /// Deliveries to queue when this one completes.
-    pub follow_ups: Vec<NewDelivery>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -162,7 +158,6 @@ impl WebhookContext {
             steps: IndexMap::new(),
             success: true,
             error: None,
-            follow_ups: Vec::new(),
         }
     }
 

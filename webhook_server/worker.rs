@@ -133,6 +133,7 @@ impl Workers {
     async fn handle(&self, delivery: Claimed) {
         let config = self.config.borrow().clone();
         let mut ctx = WebhookContext::new(delivery.delivery_id.clone(), delivery.event.clone());
+        let mut follow_ups = Vec::new();
         if delivery.attempt > MAX_ATTEMPTS {
             ctx.fail(ErrorInfo::new(
                 "TooManyAttempts",
@@ -146,19 +147,19 @@ impl Workers {
             let queue = self.queue.clone();
             let mut job = tokio::spawn(async move {
                 tokio::time::sleep(delay).await;
-                GithubWebhook::new(config, clients, memory)
+                let outcome = GithubWebhook::new(config, clients, memory)
                     .with_queue(queue)
                     .process(&job_delivery, &mut ctx)
                     .await;
-                ctx
+                (ctx, outcome.follow_ups)
             });
             // The job owned the context; when it dies, the record starts afresh with the cause.
             let failed = |error: ErrorInfo| {
                 let mut ctx = WebhookContext::new(&delivery.delivery_id, &delivery.event);
                 ctx.fail(error);
-                ctx
+                (ctx, Vec::new())
             };
-            ctx = match tokio::time::timeout(DELIVERY_TIMEOUT, &mut job).await {
+            (ctx, follow_ups) = match tokio::time::timeout(DELIVERY_TIMEOUT, &mut job).await {
                 Ok(Ok(done)) => done,
                 Ok(Err(join)) => failed(ErrorInfo::new("Panic", join.to_string())),
                 Err(_) => {
@@ -170,7 +171,6 @@ impl Workers {
                 }
             };
         }
-        let follow_ups = std::mem::take(&mut ctx.follow_ups);
         let summary = ctx.finish();
         let masker = self.masker.get();
         let line = serde_json::to_string(&summary).expect("summaries serialise");
