@@ -4,6 +4,7 @@
 //! every requirement met, it then merges, pinned to the head the evaluation saw.
 
 pub mod check_runs;
+pub mod extras;
 pub mod labels;
 pub mod review_requests;
 

@@ -8,6 +8,7 @@ mod css_colors;
 pub mod labels;
 pub mod merge_readiness;
 pub mod owners;
+pub mod pull_request;
 pub mod security_checks;
 pub mod triage;
 pub mod welcome;
