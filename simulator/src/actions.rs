@@ -3,45 +3,11 @@
 
 use serde_json::{Value, json};
 
-use super::api::{Sim, repo_key};
 use super::git::Changes;
 use super::hooks::{Outgoing, emit};
 use super::world::{CheckRun, Comment, Label, MergeState, Review, World, now};
-
-#[derive(Debug)]
-pub(super) enum Refusal {
-    /// 401: no token.
-    Unauthenticated,
-    /// 403, with GitHub's message.
-    Forbidden(String),
-    NotFound,
-    /// 422, with GitHub's message.
-    Invalid(String),
-    /// 405: not mergeable.
-    NotAllowed(String),
-    /// 409: the head moved.
-    Conflict(String),
-}
-
-pub(super) type Outcome<T> = Result<T, Refusal>;
-
-/// Runs `f` under the lock, then sends what it emitted once the lock is released.
-pub(super) fn act<T>(
-    sim: &Sim,
-    f: impl FnOnce(&mut World, &mut Vec<Outgoing>) -> Outcome<T>,
-) -> Outcome<T> {
-    let mut out = Vec::new();
-    let result = {
-        let mut w = sim.lock();
-        f(&mut w, &mut out)
-    };
-    sim.send(out);
-    result
-}
-
-pub(super) fn internal(e: anyhow::Error) -> Refusal {
-    Refusal::Invalid(format!("{e:#}"))
-}
+use crate::errors::{Outcome, Refusal, internal};
+use crate::state::{Sim, repo_key};
 
 pub(super) fn add_comment(
     sim: &Sim,
@@ -52,7 +18,7 @@ pub(super) fn add_comment(
     body: String,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         let id = w.next_id();
         w.user_id(author);
         let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
@@ -96,7 +62,7 @@ pub(super) fn edit_comment(
     body: String,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         w.user_id(author);
         let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
         let comment = r.comments.get_mut(&id).ok_or(Refusal::NotFound)?;
@@ -133,7 +99,7 @@ pub(super) fn rebase_pull(
     actor: &str,
 ) -> Outcome<String> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         w.user_id(actor);
         let r = w.repos.get(&key).ok_or(Refusal::NotFound)?;
         let pull = r
@@ -191,7 +157,7 @@ pub(super) fn open_issue(
     labels: Vec<String>,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    let number = act(sim, |w, out| {
+    let number = sim.act(|w, out| {
         let id = w.next_id();
         w.user_id(author);
         let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
@@ -261,7 +227,7 @@ pub(super) fn edit_issue(
         base,
     } = edit;
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         w.user_id(actor);
         let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
         let issue = r.issues.get_mut(&number).ok_or(Refusal::NotFound)?;
@@ -364,7 +330,7 @@ pub(super) fn upsert_label(
     description: Option<String>,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    act(sim, |w, _out| {
+    sim.act(|w, _out| {
         let id = w.next_id();
         let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
         let label = match current {
@@ -417,7 +383,7 @@ pub(super) fn add_labels(
     names: Vec<String>,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         w.user_id(actor);
         if !w
             .repos
@@ -459,7 +425,7 @@ pub(super) fn remove_label(
     name: &str,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         w.user_id(actor);
         let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
         let issue = r.issues.get_mut(&number).ok_or(Refusal::NotFound)?;
@@ -511,7 +477,7 @@ pub(super) fn submit_review(
     body: String,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         let id = w.next_id();
         w.user_id(actor);
         let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
@@ -584,7 +550,7 @@ pub(super) fn write_check_run(
     fields: CheckRunFields,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         let new_id = w.next_id();
         w.user_id(&format!("{app}[bot]"));
         let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
@@ -677,9 +643,7 @@ pub(super) fn merge_pull(
     sha: Option<&str>,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
-        merge_locked(w, out, &key, number, actor, method, sha)
-    })
+    sim.act(|w, out| merge_locked(w, out, &key, number, actor, method, sha))
 }
 
 /// Merges with the world locked: for the merge endpoint and for native auto-merge.
@@ -789,7 +753,7 @@ pub(super) fn close_pull(
     actor: &str,
 ) -> Outcome<()> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         w.user_id(actor);
         let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
         let issue = r.issues.get_mut(&number).ok_or(Refusal::NotFound)?;
@@ -829,7 +793,7 @@ pub(super) fn create_ref(
     from: &str,
 ) -> Outcome<String> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         w.user_id(actor);
         let r = w.repos.get(&key).ok_or(Refusal::NotFound)?;
         let full = format!(
@@ -871,7 +835,7 @@ pub(super) fn commit_to_branch(
     message: &str,
 ) -> Outcome<String> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         w.user_id(actor);
         let r = w.repos.get(&key).ok_or(Refusal::NotFound)?;
         let full = format!("refs/heads/{branch}");
@@ -897,7 +861,7 @@ pub(super) fn pushed(
     updates: &[(String, String, String)],
 ) -> Outcome<()> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         let pusher = w.repos.get(&key).ok_or(Refusal::NotFound)?.owner.clone();
         for (before, after, full_ref) in updates {
             push_event(w, out, &key, full_ref, before, after, &pusher);
@@ -1006,7 +970,7 @@ pub(super) fn request_reviewers(
     reviewers: Vec<String>,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         w.user_id(actor);
         for login in &reviewers {
             w.user_id(login);
@@ -1061,7 +1025,7 @@ pub(super) fn assign(
     assignees: Vec<String>,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         w.user_id(actor);
         let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
         // GitHub silently skips users who cannot be assigned (not collaborators).
@@ -1111,7 +1075,7 @@ pub(super) fn react(
     content: &str,
 ) -> Outcome<(bool, Value)> {
     let key = repo_key(owner, repo);
-    act(sim, |w, _out| {
+    sim.act(|w, _out| {
         if !REACTIONS.contains(&content) {
             return Err(Refusal::Invalid(format!("Invalid reaction `{content}`")));
         }
@@ -1151,7 +1115,7 @@ pub(super) fn dismiss_review(
     actor: &str,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         if !w.can_write(&key, actor) {
             return Err(Refusal::Forbidden(
                 "You do not have permission to dismiss this review".into(),

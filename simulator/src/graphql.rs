@@ -12,10 +12,15 @@ use std::sync::{Arc, OnceLock};
 
 use base64::Engine;
 
-use super::actions::Refusal;
-use super::api::{Caller, Sim, visible};
-use super::requirements;
-use super::world::{self, MergeState, Outcome, World, node_id};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::errors::{self, Refusal};
+use crate::requirements;
+use crate::state::{Caller, QuotaKey, Sim, visible};
+use crate::world::{self, MergeState, Outcome, World, node_id};
 
 pub type GitHubSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -24,6 +29,50 @@ pub fn schema() -> GitHubSchema {
         // GitHub's own limit on how deep a document may nest.
         .limit_depth(25)
         .finish()
+}
+
+/// `POST /graphql`: GitHub answers 200 with `errors` for anything past authentication.
+pub(crate) async fn endpoint(
+    State(sim): State<Sim>,
+    axum::Extension(schema): axum::Extension<GitHubSchema>,
+    axum::Extension(caller): axum::Extension<Caller>,
+    axum::Extension(QuotaKey(key)): axum::Extension<QuotaKey>,
+    body: axum::body::Bytes,
+) -> Response {
+    if caller.0.is_none() {
+        return errors::gh_error(
+            StatusCode::UNAUTHORIZED,
+            "This endpoint requires you to be authenticated.",
+        );
+    }
+    let request: async_graphql::Request = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(_) => return errors::gh_error(StatusCode::BAD_REQUEST, "Problems parsing JSON"),
+    };
+    let quota = sim.lock().peek(&key).0;
+    let response = schema
+        .execute(request.data(sim.clone()).data(caller).data(quota))
+        .await;
+    let mut body = serde_json::to_value(&response).unwrap_or_default();
+    // GitHub puts an error's `type` beside its message, not under `extensions`.
+    if let Some(errors) = body.get_mut("errors").and_then(|e| e.as_array_mut()) {
+        for error in errors {
+            if let Some(kind) = error
+                .get_mut("extensions")
+                .and_then(|x| x.as_object_mut())
+                .and_then(|x| x.remove("type"))
+            {
+                error["type"] = kind;
+            }
+            if error["extensions"]
+                .as_object()
+                .is_some_and(|x| x.is_empty())
+            {
+                error.as_object_mut().map(|e| e.remove("extensions"));
+            }
+        }
+    }
+    Json(body).into_response()
 }
 
 /// A GraphQL error with GitHub's `type` (moved to the top level by the handler).
@@ -403,7 +452,7 @@ impl QueryRoot {
         let w = sim(ctx).lock();
         match visible(&w, caller(ctx), &owner, &name) {
             Some(r) => Ok(Some(Repository {
-                key: super::api::repo_key(&r.owner, &r.name),
+                key: crate::state::repo_key(&r.owner, &r.name),
             })),
             None => Err(gh_error(
                 "NOT_FOUND",

@@ -4,10 +4,11 @@
 
 use serde_json::{Value, json};
 
-use super::actions::{Outcome, Refusal, act, merge_locked};
-use super::api::{Sim, repo_key};
+use super::actions::merge_locked;
 use super::hooks::{Outgoing, emit};
 use super::world::{AutoMerge, CommitStatus, MergeState, Protection, Pull, World, now};
+use crate::errors::{Outcome, Refusal};
+use crate::state::{Sim, repo_key};
 
 const STATUS_STATES: &[&str] = &["error", "failure", "pending", "success"];
 
@@ -21,7 +22,7 @@ pub(super) fn set_status(
     status: NewStatus,
 ) -> Outcome<Value> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         if !STATUS_STATES.contains(&status.state.as_str()) {
             return Err(Refusal::Invalid(format!(
                 "state must be one of {}",
@@ -91,7 +92,7 @@ pub(super) fn set_protection(
     protection: Protection,
 ) -> Outcome<()> {
     let key = repo_key(owner, repo);
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
         if r.git.resolve(&format!("refs/heads/{branch}")).is_none() {
             return Err(Refusal::NotFound);
@@ -112,7 +113,7 @@ pub(super) fn enable_auto_merge(
     merge_method: &str,
     expected_head: Option<&str>,
 ) -> Outcome<(String, u64)> {
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         let (key, number) = find_pull(w, pull_node)?;
         if let Some(expected) = expected_head
             && w.repos[&key]
@@ -154,7 +155,7 @@ pub(super) fn enable_auto_merge(
 }
 
 pub(super) fn disable_auto_merge(sim: &Sim, pull_node: u64, actor: &str) -> Outcome<(String, u64)> {
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         let (key, number) = find_pull(w, pull_node)?;
         if pull_mut(w, &key, number).auto_merge.take().is_some() {
             auto_merge_event(w, out, &key, number, actor, "auto_merge_disabled");

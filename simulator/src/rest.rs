@@ -8,8 +8,9 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::actions::{self, CheckRunFields, IssueEdit, Refusal};
-use super::api::{Caller, QuotaKey, Sim, gh_error, not_found, rest_refusal, visible};
+use super::actions::{self, CheckRunFields, IssueEdit};
+use crate::errors::{Refusal, gh_error, not_found, rest_refusal};
+use crate::state::{Caller, QuotaKey, Sim, repo_key, visible};
 
 /// `?per_page=&page=`, GitHub's pagination (30 by default, at most 100).
 #[derive(Deserialize, Default)]
@@ -127,7 +128,7 @@ pub(super) async fn update_repo(
     if let Err(refusal) = administrator(&sim, &caller, &owner, &repo, denied) {
         return rest_refusal(refusal);
     }
-    let key = super::api::repo_key(&owner, &repo);
+    let key = repo_key(&owner, &repo);
     let mut w = sim.lock();
     for (name, value) in &body {
         if !SETTINGS.contains(&name.as_str()) || !value.is_boolean() {
@@ -180,7 +181,7 @@ pub(super) async fn update_code_scanning(
     if let Err(refusal) = administrator(&sim, &caller, &owner, &repo, denied) {
         return rest_refusal(refusal);
     }
-    let key = super::api::repo_key(&owner, &repo);
+    let key = repo_key(&owner, &repo);
     let mut w = sim.lock();
     let run_id = w.next_id();
     let api = w.api_base.clone();
@@ -398,10 +399,7 @@ pub(super) fn administrator(
     denied: &str,
 ) -> Result<String, Refusal> {
     let login = writer(sim, caller, owner, repo)?;
-    if !sim
-        .lock()
-        .is_admin(&super::api::repo_key(owner, repo), &login)
-    {
+    if !sim.lock().is_admin(&repo_key(owner, repo), &login) {
         return Err(Refusal::Forbidden(denied.to_string()));
     }
     Ok(login)
@@ -589,7 +587,7 @@ pub(super) async fn update_check_run(
     let owned = {
         let w = sim.lock();
         w.repos
-            .get(&super::api::repo_key(&owner, &repo))
+            .get(&repo_key(&owner, &repo))
             .and_then(|r| r.check_runs.get(&id))
             .map(|run| run.app == slug)
     };

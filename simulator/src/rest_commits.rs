@@ -7,10 +7,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::api::{Caller, Sim, gh_error, not_found, rest_refusal, visible};
 use super::requirements::{self, NewStatus};
 use super::rest::{Page, administrator, array_page, as_writer, page_response, paginate};
 use super::world::{Protection, Repo, World};
+use crate::errors::{gh_error, not_found, rest_refusal};
+use crate::state::{Caller, Sim, repo_key, visible};
 
 pub(super) fn no_commit(sha: &str) -> Response {
     gh_error(
@@ -337,7 +338,7 @@ pub(super) async fn put_protection(
     match requirements::set_protection(&sim, &owner, &repo, &branch, protection) {
         Ok(()) => {
             let w = sim.lock();
-            let r = &w.repos[&super::api::repo_key(&owner, &repo)];
+            let r = &w.repos[&repo_key(&owner, &repo)];
             Json(protection_json(&w, r, &branch, &r.protection[&branch])).into_response()
         }
         Err(refusal) => rest_refusal(refusal),

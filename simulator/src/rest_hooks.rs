@@ -8,9 +8,10 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::api::{Caller, Sim, gh_error, not_found, repo_key};
 use super::hooks::{emit_to, redeliver};
 use super::world::{Hook, World, now};
+use crate::errors::{gh_error, not_found};
+use crate::state::{Caller, Sim, repo_key};
 
 /// The repository key when the caller administers it.
 fn administered(w: &World, caller: &Caller, owner: &str, repo: &str) -> Option<String> {

@@ -8,10 +8,11 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::actions::{self, IssueEdit, Refusal};
-use super::api::{Caller, Sim, gh_error, not_found, rest_refusal, visible};
+use super::actions::{self, IssueEdit};
 use super::rest::{CommentBody, Page, array_page, as_writer, writer};
 use super::world::{Repo, World};
+use crate::errors::{Refusal, gh_error, not_found, rest_refusal};
+use crate::state::{Caller, Sim, repo_key, visible};
 
 #[derive(Deserialize, Default)]
 pub(super) struct PullFilter {
@@ -115,7 +116,7 @@ pub(super) async fn update_pull(
     let is_pull = {
         let w = sim.lock();
         w.repos
-            .get(&super::api::repo_key(&owner, &repo))
+            .get(&repo_key(&owner, &repo))
             .and_then(|r| r.issues.get(&number))
             .is_some_and(|i| i.pull.is_some())
     };
@@ -126,7 +127,7 @@ pub(super) async fn update_pull(
         return rest_refusal(refusal);
     }
     let w = sim.lock();
-    let r = &w.repos[&super::api::repo_key(&owner, &repo)];
+    let r = &w.repos[&repo_key(&owner, &repo)];
     Json(w.pull_json(r, &r.issues[&number])).into_response()
 }
 
@@ -227,7 +228,7 @@ pub(super) async fn request_reviewers(
     };
     let unknown = {
         let w = sim.lock();
-        let r = &w.repos[&super::api::repo_key(&owner, &repo)];
+        let r = &w.repos[&repo_key(&owner, &repo)];
         body.reviewers
             .iter()
             .find(|u| **u != r.owner && !r.collaborators.contains_key(*u))
