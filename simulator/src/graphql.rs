@@ -17,8 +17,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use crate::actions;
 use crate::errors::{self, Refusal};
-use crate::requirements;
 use crate::state::{Caller, QuotaKey, Sim, visible};
 use crate::world::{self, MergeState, Outcome, World, node_id};
 
@@ -1699,9 +1699,8 @@ impl MutationRoot {
         };
         let node = pull_node(&input.pull_request_id)?;
         let expected = input.expected_head_oid.as_ref().map(|oid| oid.0.as_str());
-        let (key, number) =
-            requirements::enable_auto_merge(sim(ctx), node, &login, method, expected)
-                .map_err(refusal)?;
+        let (key, number) = actions::enable_auto_merge(sim(ctx), node, &login, method, expected)
+            .map_err(refusal)?;
         let w = sim(ctx).lock();
         Ok(EnablePullRequestAutoMergePayload {
             actor: Some(actor(&w, &login)),
@@ -1717,8 +1716,7 @@ impl MutationRoot {
     ) -> Result<DisablePullRequestAutoMergePayload> {
         let login = login(ctx)?;
         let node = pull_node(&input.pull_request_id)?;
-        let (key, number) =
-            requirements::disable_auto_merge(sim(ctx), node, &login).map_err(refusal)?;
+        let (key, number) = actions::disable_auto_merge(sim(ctx), node, &login).map_err(refusal)?;
         let w = sim(ctx).lock();
         Ok(DisablePullRequestAutoMergePayload {
             actor: Some(actor(&w, &login)),

@@ -15,7 +15,6 @@ mod gate;
 pub mod git;
 mod graphql;
 mod hooks;
-mod requirements;
 mod rest;
 mod rest_commits;
 mod rest_hooks;

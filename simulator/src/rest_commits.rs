@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::requirements::{self, NewStatus};
 use super::rest::{Page, administrator, array_page, as_writer, page_response, paginate};
 use super::world::{Protection, Repo, World};
+use crate::actions::{self, NewStatus};
 use crate::errors::{gh_error, not_found, rest_refusal};
 use crate::state::{Caller, Sim, repo_key, visible};
 
@@ -144,7 +144,7 @@ pub(super) async fn create_status(
     Json(body): Json<NewStatus>,
 ) -> Response {
     as_writer(&sim, &caller, &owner, &repo, StatusCode::CREATED, |login| {
-        requirements::set_status(&sim, &owner, &repo, login, &sha, body)
+        actions::set_status(&sim, &owner, &repo, login, &sha, body)
     })
 }
 
@@ -335,7 +335,7 @@ pub(super) async fn put_protection(
             .required_pull_request_reviews
             .map_or(0, |r| r.required_approving_review_count),
     };
-    match requirements::set_protection(&sim, &owner, &repo, &branch, protection) {
+    match actions::set_protection(&sim, &owner, &repo, &branch, protection) {
         Ok(()) => {
             let w = sim.lock();
             let r = &w.repos[&repo_key(&owner, &repo)];
