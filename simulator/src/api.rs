@@ -7,8 +7,11 @@ use axum::routing::{get, post};
 
 use crate::errors::not_found;
 use crate::gate::authenticate;
+use crate::rest::{
+    branches, check_runs, comments, commits, hooks, issues, labels, pulls, repos, reviews,
+};
 use crate::state::Sim;
-use crate::{admin, apps, graphql, rest, rest_commits, rest_hooks, rest_pulls};
+use crate::{admin, apps, graphql};
 
 pub fn router(sim: Sim) -> Router {
     let admin = Router::new()
@@ -82,37 +85,37 @@ pub fn router(sim: Sim) -> Router {
         .route("/_simulator/faults", post(admin::faults))
         .route("/_simulator/rate-limit", post(admin::rate_limit));
     let rest = Router::new()
-        .route("/user", get(rest::get_user))
+        .route("/user", get(repos::get_user))
         .route(
             "/repos/{owner}/{repo}",
-            get(rest::get_repo).patch(rest::update_repo),
+            get(repos::get_repo).patch(repos::update_repo),
         )
         .route(
             "/repos/{owner}/{repo}/collaborators",
-            get(rest::list_collaborators),
+            get(repos::list_collaborators),
         )
         .route(
             "/repos/{owner}/{repo}/pulls/{number}",
-            get(rest::get_pull).patch(rest_pulls::update_pull),
+            get(pulls::get_pull).patch(pulls::update_pull),
         )
         .route(
             "/repos/{owner}/{repo}/issues/{number}",
-            get(rest::get_issue).patch(rest::update_issue),
+            get(issues::get_issue).patch(issues::update_issue),
         )
         .route(
             "/repos/{owner}/{repo}/issues",
-            get(rest_pulls::list_issues).post(rest::create_issue),
+            get(issues::list_issues).post(issues::create_issue),
         )
         .route(
             "/repos/{owner}/{repo}/labels",
-            get(rest::list_labels).post(rest::create_label),
+            get(labels::list_labels).post(labels::create_label),
         )
         .route(
             "/repos/{owner}/{repo}/labels/{name}",
-            get(rest::get_label).patch(rest::update_label),
+            get(labels::get_label).patch(labels::update_label),
         )
-        .route("/rate_limit", get(rest::rate_limit))
-        .route("/meta", get(rest::meta))
+        .route("/rate_limit", get(repos::rate_limit))
+        .route("/meta", get(repos::meta))
         .route("/app", get(apps::get_app))
         .route(
             "/repos/{owner}/{repo}/installation",
@@ -126,126 +129,126 @@ pub fn router(sim: Sim) -> Router {
             "/graphql",
             post(graphql::endpoint).layer(axum::Extension(graphql::schema())),
         )
-        .route("/repos/{owner}/{repo}/pulls", get(rest_pulls::list_pulls))
+        .route("/repos/{owner}/{repo}/pulls", get(pulls::list_pulls))
         .route(
             "/repos/{owner}/{repo}/pulls/{number}/commits",
-            get(rest_pulls::pull_commits),
+            get(pulls::pull_commits),
         )
         .route(
             "/repos/{owner}/{repo}/pulls/{number}/files",
-            get(rest_pulls::pull_files),
+            get(pulls::pull_files),
         )
         .route(
             "/repos/{owner}/{repo}/pulls/{number}/requested_reviewers",
-            post(rest_pulls::request_reviewers),
+            post(pulls::request_reviewers),
         )
         .route(
             "/repos/{owner}/{repo}/pulls/{number}/reviews/{id}/dismissals",
-            axum::routing::put(rest_pulls::dismiss_review),
+            axum::routing::put(reviews::dismiss_review),
         )
         .route(
             "/repos/{owner}/{repo}/issues/{number}/assignees",
-            post(rest_pulls::add_assignees),
+            post(issues::add_assignees),
         )
         .route(
             "/repos/{owner}/{repo}/issues/comments/{id}",
-            get(rest_pulls::get_comment).patch(rest_pulls::update_comment),
+            get(comments::get_comment).patch(comments::update_comment),
         )
         .route(
             "/repos/{owner}/{repo}/issues/comments/{id}/reactions",
-            post(rest_pulls::add_reaction),
+            post(comments::add_reaction),
         )
         .route(
             "/repos/{owner}/{repo}/branches/{branch}",
-            get(rest_commits::get_branch),
+            get(branches::get_branch),
         )
         .route(
             "/repos/{owner}/{repo}/branches/{branch}/protection",
-            get(rest_commits::get_protection).put(rest_commits::put_protection),
+            get(branches::get_protection).put(branches::put_protection),
         )
         .route(
             "/repos/{owner}/{repo}/commits/{git_ref}",
-            get(rest_commits::get_commit),
+            get(commits::get_commit),
         )
         .route(
             "/repos/{owner}/{repo}/commits/{git_ref}/pulls",
-            get(rest_commits::commit_pulls),
+            get(commits::commit_pulls),
         )
         .route(
             "/repos/{owner}/{repo}/commits/{git_ref}/statuses",
-            get(rest_commits::list_statuses),
+            get(commits::list_statuses),
         )
         .route(
             "/repos/{owner}/{repo}/commits/{git_ref}/status",
-            get(rest_commits::combined_status),
+            get(commits::combined_status),
         )
         .route(
             "/repos/{owner}/{repo}/statuses/{sha}",
-            post(rest_commits::create_status),
+            post(commits::create_status),
         )
         .route(
             "/repos/{owner}/{repo}/compare/{basehead}",
-            get(rest_commits::compare),
+            get(commits::compare),
         )
         .route(
             "/repos/{owner}/{repo}/code-scanning/default-setup",
-            get(rest::get_code_scanning).patch(rest::update_code_scanning),
+            get(repos::get_code_scanning).patch(repos::update_code_scanning),
         )
         .route(
             "/repos/{owner}/{repo}/contributors",
-            get(rest_commits::contributors),
+            get(commits::contributors),
         )
         .route(
             "/repos/{owner}/{repo}/issues/{number}/comments",
-            get(rest::list_comments).post(rest::create_comment),
+            get(comments::list_comments).post(comments::create_comment),
         )
         .route(
             "/repos/{owner}/{repo}/contents/{*path}",
-            get(rest::get_contents),
+            get(repos::get_contents),
         )
         .route(
             "/repos/{owner}/{repo}/issues/{number}/labels",
-            get(rest::list_issue_labels).post(rest::add_issue_labels),
+            get(labels::list_issue_labels).post(labels::add_issue_labels),
         )
         .route(
             "/repos/{owner}/{repo}/issues/{number}/labels/{name}",
-            axum::routing::delete(rest::remove_issue_label),
+            axum::routing::delete(labels::remove_issue_label),
         )
         .route(
             "/repos/{owner}/{repo}/pulls/{number}/reviews",
-            get(rest::list_reviews).post(rest::create_review),
+            get(reviews::list_reviews).post(reviews::create_review),
         )
         .route(
             "/repos/{owner}/{repo}/pulls/{number}/merge",
-            get(rest_pulls::is_merged).put(rest::merge_pull),
+            get(pulls::is_merged).put(pulls::merge_pull),
         )
         .route(
             "/repos/{owner}/{repo}/check-runs",
-            post(rest::create_check_run),
+            post(check_runs::create_check_run),
         )
         .route(
             "/repos/{owner}/{repo}/check-runs/{id}",
-            axum::routing::patch(rest::update_check_run),
+            axum::routing::patch(check_runs::update_check_run),
         )
         .route(
             "/repos/{owner}/{repo}/commits/{git_ref}/check-runs",
-            get(rest::list_check_runs),
+            get(check_runs::list_check_runs),
         )
         .route(
             "/repos/{owner}/{repo}/hooks",
-            get(rest_hooks::list).post(rest_hooks::create),
+            get(hooks::list).post(hooks::create),
         )
         .route(
             "/repos/{owner}/{repo}/hooks/{id}",
-            axum::routing::patch(rest_hooks::update).delete(rest_hooks::delete),
+            axum::routing::patch(hooks::update).delete(hooks::delete),
         )
         .route(
             "/repos/{owner}/{repo}/hooks/{id}/deliveries",
-            get(rest_hooks::deliveries),
+            get(hooks::deliveries),
         )
         .route(
             "/repos/{owner}/{repo}/hooks/{id}/deliveries/{delivery}/attempts",
-            post(rest_hooks::redeliver_attempt),
+            post(hooks::redeliver_attempt),
         )
         .fallback(|| async { not_found() })
         .layer(middleware::from_fn_with_state(sim.clone(), authenticate));

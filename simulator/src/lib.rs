@@ -16,9 +16,6 @@ pub mod git;
 mod graphql;
 mod hooks;
 mod rest;
-mod rest_commits;
-mod rest_hooks;
-mod rest_pulls;
 mod state;
 mod world;
 
