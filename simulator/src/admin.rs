@@ -12,10 +12,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::actions::{self, CheckRunFields};
-use super::api::{Sim, admin_error, admin_refusal, repo_key};
 use super::git::{BareRepo, Changes};
 use super::hooks::emit;
 use super::world::{Faults, Hook, Issue, Pull, Quota, Repo, World, now};
+use crate::errors::{admin_error, admin_refusal};
+use crate::state::{Sim, repo_key};
 
 #[derive(Deserialize)]
 pub(super) struct NewRepo {

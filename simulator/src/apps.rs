@@ -17,8 +17,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use super::api::{Sim, admin_error, gh_error, not_found, repo_key};
 use super::world::{App, World, now};
+use crate::errors::{admin_error, gh_error, not_found};
+use crate::state::{Sim, repo_key};
 
 /// How long an installation token lives, as on GitHub.
 const TOKEN_LIFETIME_SECS: i64 = 3600;

@@ -9,15 +9,14 @@ mod actions;
 mod admin;
 mod api;
 mod apps;
+mod errors;
 pub mod fidelity;
+mod gate;
 pub mod git;
 mod graphql;
 mod hooks;
-mod requirements;
 mod rest;
-mod rest_commits;
-mod rest_hooks;
-mod rest_pulls;
+mod state;
 mod world;
 
 pub use hooks::sign;
@@ -61,10 +60,9 @@ impl Simulator {
             .build()
             .context("building the delivery client")?;
         tokio::spawn(hooks::deliver(deliveries, world.clone(), http));
-        let router = api::router(api::Sim {
+        let router = api::router(state::Sim {
             world: world.clone(),
             outbox,
-            graphql: graphql::schema(),
         });
         let server = tokio::spawn(async move {
             if let Err(e) = axum::serve(listener, router).await {

@@ -1,118 +1,25 @@
-//! What decides whether a pull request may merge, and what happens once it may: commit
-//! statuses, branch protection, and native auto-merge, which GitHub performs itself as soon as
-//! the requirements are met.
+//! Native auto-merge, which GitHub performs itself as soon as a pull request's requirements
+//! are met.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use super::actions::{Outcome, Refusal, act, merge_locked};
-use super::api::{Sim, repo_key};
-use super::hooks::{Outgoing, emit};
-use super::world::{AutoMerge, CommitStatus, MergeState, Protection, Pull, World, now};
-
-const STATUS_STATES: &[&str] = &["error", "failure", "pending", "success"];
-
-/// A commit status from `creator`: the `status` event, and any auto-merge it unblocks.
-pub(super) fn set_status(
-    sim: &Sim,
-    owner: &str,
-    repo: &str,
-    creator: &str,
-    sha: &str,
-    status: NewStatus,
-) -> Outcome<Value> {
-    let key = repo_key(owner, repo);
-    act(sim, |w, out| {
-        if !STATUS_STATES.contains(&status.state.as_str()) {
-            return Err(Refusal::Invalid(format!(
-                "state must be one of {}",
-                STATUS_STATES.join(", ")
-            )));
-        }
-        let id = w.next_id();
-        w.user_id(creator);
-        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
-        let sha = r
-            .git
-            .resolve(sha)
-            .ok_or_else(|| Refusal::Invalid(format!("No commit found for SHA: {sha}")))?;
-        r.statuses.push(CommitStatus {
-            id,
-            sha: sha.clone(),
-            state: status.state,
-            context: status.context.unwrap_or_else(|| "default".to_string()),
-            description: status.description,
-            target_url: status.target_url,
-            creator: creator.to_string(),
-            created_at: now(),
-        });
-        let r = &w.repos[&key];
-        let saved = r.statuses.last().expect("just pushed");
-        let json = w.status_json(r, saved);
-        let commit = w.commit_json(r, &sha, false).unwrap_or(Value::Null);
-        let branches: Vec<Value> = r
-            .git
-            .refs()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|(name, target)| name.starts_with("refs/heads/") && *target == sha)
-            .map(|(name, target)| {
-                json!({"name": name.trim_start_matches("refs/heads/"),
-                       "commit": {"sha": target, "url": format!("{}/repos/{}/{}/commits/{target}",
-                                  w.api_base, r.owner, r.name)},
-                       "protected": false})
-            })
-            .collect();
-        let payload = json!({
-            "id": saved.id, "sha": sha, "name": format!("{}/{}", r.owner, r.name),
-            "target_url": saved.target_url, "context": saved.context,
-            "description": saved.description, "state": saved.state, "commit": commit,
-            "branches": branches, "created_at": saved.created_at,
-            "updated_at": saved.created_at, "avatar_url": json["avatar_url"],
-        });
-        out.extend(emit(w, &key, "status", creator, payload));
-        merge_ready(w, out, &key);
-        Ok(json)
-    })
-}
-
-#[derive(Debug, serde::Deserialize)]
-pub(super) struct NewStatus {
-    pub state: String,
-    pub target_url: Option<String>,
-    pub description: Option<String>,
-    pub context: Option<String>,
-}
-
-pub(super) fn set_protection(
-    sim: &Sim,
-    owner: &str,
-    repo: &str,
-    branch: &str,
-    protection: Protection,
-) -> Outcome<()> {
-    let key = repo_key(owner, repo);
-    act(sim, |w, out| {
-        let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
-        if r.git.resolve(&format!("refs/heads/{branch}")).is_none() {
-            return Err(Refusal::NotFound);
-        }
-        r.protection.insert(branch.to_string(), protection);
-        merge_ready(w, out, &key);
-        Ok(())
-    })
-}
+use super::merge::merge_locked;
+use crate::errors::{Outcome, Refusal};
+use crate::hooks::{Outgoing, emit};
+use crate::state::Sim;
+use crate::world::{AutoMerge, MergeState, Pull, World};
 
 /// Native auto-merge, as `enablePullRequestAutoMerge` does it. GitHub refuses when the pull
 /// request could merge right now ("clean status"), so callers must merge it themselves then,
 /// and when `expected_head` is given but the head has moved.
-pub(super) fn enable_auto_merge(
+pub(crate) fn enable_auto_merge(
     sim: &Sim,
     pull_node: u64,
     actor: &str,
     merge_method: &str,
     expected_head: Option<&str>,
 ) -> Outcome<(String, u64)> {
-    act(sim, |w, out| {
+    sim.act(|w, out| {
         let (key, number) = find_pull(w, pull_node)?;
         if let Some(expected) = expected_head
             && w.repos[&key]
@@ -153,8 +60,8 @@ pub(super) fn enable_auto_merge(
     })
 }
 
-pub(super) fn disable_auto_merge(sim: &Sim, pull_node: u64, actor: &str) -> Outcome<(String, u64)> {
-    act(sim, |w, out| {
+pub(crate) fn disable_auto_merge(sim: &Sim, pull_node: u64, actor: &str) -> Outcome<(String, u64)> {
+    sim.act(|w, out| {
         let (key, number) = find_pull(w, pull_node)?;
         if pull_mut(w, &key, number).auto_merge.take().is_some() {
             auto_merge_event(w, out, &key, number, actor, "auto_merge_disabled");
