@@ -9,6 +9,10 @@
 //! (load generator included, from `/proc/stat`) and the share of CPU left idle.
 //!
 //! `cargo bench --bench intake` (add `-- --quick` for a shorter run).
+//!
+//! `cargo bench --bench intake -- --memory` instead runs the release binary's `serve` in its own
+//! process, with the simulator as GitHub, and prints its resident memory idle and under the
+//! same saturating load with workers running.
 
 // serde_json::json! of a GitHub-sized payload nests deeper than the default limit.
 #![recursion_limit = "256"]
@@ -38,6 +42,10 @@ use github_webhook_server::server::state::AppState;
 use github_webhook_server::store::Memory;
 use github_webhook_server::worker::Workers;
 use tokio::sync::{Notify, watch};
+
+// The tests' helper that runs the real binary and waits until it listens.
+#[path = "../tests/common/mod.rs"]
+mod common;
 
 const SECRET: &str = "bench-secret";
 const CONNECTIONS: usize = 64;
@@ -230,6 +238,19 @@ fn payload(number: u64) -> Vec<u8> {
     let body = serde_json::to_vec(&v).unwrap();
     assert!(body.len().abs_diff(20 * 1024) < 64, "{} bytes", body.len());
     body
+}
+
+/// One signed delivery per PR.
+fn signed_bodies() -> Arc<Vec<(Bytes, String)>> {
+    Arc::new(
+        (1..=PULL_REQUESTS)
+            .map(|n| {
+                let body = Bytes::from(payload(n));
+                let signature = sign(SECRET, &body);
+                (body, signature)
+            })
+            .collect(),
+    )
 }
 
 fn bare_router() -> Router {
@@ -601,6 +622,10 @@ fn ms(d: Duration) -> String {
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
+    if std::env::args().any(|a| a == "--memory") {
+        memory(if quick { 5 } else { 30 });
+        return;
+    }
     let settings = if quick {
         Settings {
             saturate: Duration::from_secs(2),
@@ -614,15 +639,7 @@ fn main() {
             fixed: Duration::from_secs(5),
         }
     };
-    let bodies: Arc<Vec<(Bytes, String)>> = Arc::new(
-        (1..=PULL_REQUESTS)
-            .map(|n| {
-                let body = Bytes::from(payload(n));
-                let signature = sign(SECRET, &body);
-                (body, signature)
-            })
-            .collect(),
-    );
+    let bodies = signed_bodies();
     let dir = tempfile::tempdir().unwrap();
     let intake_dir = dir.path().join("intake");
     let full_dir = dir.path().join("full");
@@ -738,4 +755,100 @@ fn table(targets: &[(&str, SocketAddr)], figures: &[Figures]) {
             idle
         );
     }
+}
+
+/// A figure of `/proc/PID/status`, in kB.
+fn status_kb(pid: u32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+}
+
+fn mb(kb: u64) -> String {
+    format!("{:.1} MB", kb as f64 / 1024.0)
+}
+
+/// `serve` as deployed: its own process, release build, an empty data dir but for config.yaml,
+/// and GitHub played by the simulator so the workers' API calls are answered.
+fn memory(seconds: u64) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("loadgen")
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim_dir = tempfile::tempdir().unwrap();
+    let sim = rt
+        .block_on(github_simulator::Simulator::start(
+            sim_dir.path(),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        ))
+        .unwrap();
+    let data = common::data_dir(&format!(
+        "ip-bind: 127.0.0.1\nport: 0\nwebhook-secret: {SECRET}\ngithub-api-url: {}\n\
+         github-tokens: [ghp_membenchbot000000000000000000000000000]\n\
+         repositories:\n  widgets:\n    name: acme/widgets\n",
+        sim.url()
+    ));
+    let server = common::Server::start(data.path());
+    let pid = server.child.id();
+    // Let start-up finish (config checked, queue opened, workers waiting) before reading.
+    std::thread::sleep(Duration::from_secs(3));
+    let idle = (status_kb(pid, "VmRSS"), status_kb(pid, "RssAnon"));
+
+    let bodies = signed_bodies();
+    let load = Arc::new(Load {
+        url: server.url("/webhook_server"),
+        bodies,
+        client: reqwest::Client::builder()
+            .pool_max_idle_per_host(CONNECTIONS * 4)
+            .build()
+            .unwrap(),
+        prefix: "memory".into(),
+    });
+    let loaded = Arc::new(Mutex::new((0u64, 0u64)));
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (loaded, sampling) = (loaded.clone(), sampling.clone());
+        std::thread::spawn(move || {
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut max = loaded.lock().unwrap();
+                max.0 = max.0.max(status_kb(pid, "VmRSS"));
+                max.1 = max.1.max(status_kb(pid, "RssAnon"));
+                drop(max);
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        })
+    };
+    let figures = rt.block_on(saturate(load, Duration::from_secs(seconds)));
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    sampler.join().unwrap();
+    let loaded = *loaded.lock().unwrap();
+    let after = (status_kb(pid, "VmRSS"), status_kb(pid, "RssAnon"));
+    let peak = status_kb(pid, "VmHWM");
+
+    println!(
+        "memory benchmark: `serve` (release binary, own process), max-workers 10, GitHub = simulator"
+    );
+    println!(
+        "  idle (3 s after start):        VmRSS {:>9}  RssAnon {:>9}",
+        mb(idle.0),
+        mb(idle.1)
+    );
+    println!(
+        "  saturating intake ({seconds:>2} s):      VmRSS {:>9}  RssAnon {:>9}  (highest 50 ms sample; \
+         {:.0} deliveries/s, {CONNECTIONS} connections)",
+        mb(loaded.0),
+        mb(loaded.1),
+        figures.per_second
+    );
+    println!(
+        "  right after the load:          VmRSS {:>9}  RssAnon {:>9}  (VmHWM {})",
+        mb(after.0),
+        mb(after.1),
+        mb(peak)
+    );
 }

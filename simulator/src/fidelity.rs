@@ -166,7 +166,7 @@ impl Spec {
         let validator = &self.validators[schema_pointer];
         Ok(validator
             .iter_errors(instance)
-            .map(|e| format!("at `{}`: {e}", e.instance_path.as_str()))
+            .map(|e| format!("at `{}`: {e}", e.instance_path().as_str()))
             .collect())
     }
 

@@ -84,8 +84,8 @@ pub fn violations(doc: &Document, target: Target) -> Vec<(String, Problem)> {
     let mut unknown = Vec::new();
     let mut other: Vec<(String, Problem)> = Vec::new();
     for err in validator(target).iter_errors(&doc.value) {
-        let pointer = err.instance_path.as_str();
-        match &err.kind {
+        let pointer = err.instance_path().as_str();
+        match err.kind() {
             ValidationErrorKind::UnevaluatedProperties { unexpected }
             | ValidationErrorKind::AdditionalProperties { unexpected } => {
                 for key in unexpected {
@@ -96,7 +96,7 @@ pub fn violations(doc: &Document, target: Target) -> Vec<(String, Problem)> {
                 // The schema's only `not` guards reserved names (built-in check names).
                 let message = match kind {
                     ValidationErrorKind::Not { .. } => {
-                        format!("{} is reserved for a built-in check", err.instance)
+                        format!("{} is reserved for a built-in check", err.instance())
                     }
                     _ => err.to_string(),
                 };
