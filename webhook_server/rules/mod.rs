@@ -9,6 +9,7 @@ pub mod labels;
 pub mod merge_readiness;
 pub mod owners;
 pub mod pull_request;
+pub mod reviews;
 pub mod security_checks;
 pub mod triage;
 pub mod welcome;
