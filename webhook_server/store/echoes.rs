@@ -2,7 +2,7 @@
 //! whichever identity (pool token or App) made them.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 /// How long a label change the server made waits for its webhook echo.
 const ECHO_TTL_SECS: i64 = 600;
@@ -20,9 +20,15 @@ fn echo_key(full_name: &str, number: u64, action: &str, label: &str) -> String {
 }
 
 impl Echoes {
+    /// A poisoned lock still holds usable data: every critical section here leaves it
+    /// consistent.
+    fn pending(&self) -> MutexGuard<'_, HashMap<String, i64>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     pub fn expect(&self, full_name: &str, number: u64, action: &str, label: &str) {
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let mut pending = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pending = self.pending();
         pending.retain(|_, at| now - *at < ECHO_TTL_SECS);
         pending.insert(echo_key(full_name, number, action, label), now);
     }
@@ -42,17 +48,13 @@ impl Echoes {
 
     /// Whether an echo is expected, without using it up.
     pub fn contains(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.pending()
             .contains_key(&echo_key(full_name, number, action, label))
     }
 
     /// Whether this event is the echo of a change the server made; each echo is recognised once.
     pub fn take(&self, full_name: &str, number: u64, action: &str, label: &str) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+        self.pending()
             .remove(&echo_key(full_name, number, action, label))
             .is_some()
     }
