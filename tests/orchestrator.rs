@@ -7,7 +7,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::sim::{self, Api, is_write};
+use common::scenario::Scenario;
+use common::sim::is_write;
 use common::*;
 use github_webhook_server::github::tokens::label;
 use serde_json::{Value, json};
@@ -17,60 +18,31 @@ const TOKEN_A: &str = "ghp_orchestratortokenaaaaaaaaaaaaaaaaaaaa";
 const TOKEN_B: &str = "ghp_orchestratortokenbbbbbbbbbbbbbbbbbbbb";
 const ALICE: &str = "ghp_alicetoken0000000000000000000000000000";
 
-/// The simulator, a repository `acme/widgets` with OWNERS in three places and its own config
-/// file, and the server (with `auth` in config.yaml) receiving its webhooks.
-struct World {
-    _sim_dir: tempfile::TempDir,
-    _sim: github_simulator::Simulator,
-    api: Api,
-    data: tempfile::TempDir,
-    server: Server,
+/// `acme/widgets` with OWNERS in three places and `repo_file` as its own config file, and the
+/// server with `auth` in config.yaml; `acme/quiet` is configured for pushes only.
+async fn world(auth: &str, repo_file: &str) -> Scenario {
+    Scenario::builder()
+        .token(TOKEN_A, "bot-a")
+        .token(TOKEN_B, "bot-b")
+        .token(ALICE, "alice")
+        .collaborator("alice", "write")
+        .collaborator("bob", "write")
+        .collaborator("bot-a", "write")
+        .collaborator("bot-b", "write")
+        .files(json!({
+            "OWNERS": "approvers:\n  - alice\n",
+            "src/OWNERS": "reviewers:\n  - bob\n",
+            "src/core/OWNERS": "approvers:\n  - carol\n",
+            "docs/guide.md": "guide\n",
+            ".github-webhook-server.yaml": repo_file,
+        }))
+        .config(auth)
+        .configured("quiet", "acme/quiet", "events: [push]")
+        .start()
+        .await
 }
 
-async fn world(auth: &str, repo_file: &str) -> World {
-    let (sim_dir, sim, api) = sim::start().await;
-    for (token, login) in [(TOKEN_A, "bot-a"), (TOKEN_B, "bot-b"), (ALICE, "alice")] {
-        api.admin("/tokens", json!({"token": token, "login": login}))
-            .await;
-    }
-    api.admin(
-        "/repos",
-        json!({
-            "full_name": "acme/widgets",
-            "collaborators": {"alice": "write", "bob": "write", "bot-a": "write", "bot-b": "write"},
-            "files": {
-                "README.md": "# widgets\n",
-                "OWNERS": "approvers:\n  - alice\n",
-                "src/OWNERS": "reviewers:\n  - bob\n",
-                "src/core/OWNERS": "approvers:\n  - carol\n",
-                "docs/guide.md": "guide\n",
-                ".github-webhook-server.yaml": repo_file,
-            },
-        }),
-    )
-    .await;
-    let config = format!(
-        "ip-bind: 127.0.0.1\nport: 0\nwebhook-secret: {SECRET}\ngithub-api-url: {}\n{auth}\
-         repositories:\n  widgets:\n    name: acme/widgets\n  quiet:\n    name: acme/quiet\n    events: [push]\n",
-        api.base
-    );
-    let data = data_dir(&config);
-    let server = Server::start(data.path());
-    api.admin(
-        "/hooks",
-        json!({"repo": "acme/widgets", "url": server.url("/webhook_server"), "secret": SECRET}),
-    )
-    .await;
-    World {
-        _sim_dir: sim_dir,
-        _sim: sim,
-        api,
-        data,
-        server,
-    }
-}
-
-impl World {
+impl Scenario {
     /// The server's requests after entry `since`.
     async fn requests(&self, since: u64) -> Vec<Value> {
         self.api
@@ -321,7 +293,7 @@ async fn a_status_finds_its_pull_request_in_three_reads() {
 }
 
 /// A signed delivery straight to the server, as GitHub would send it.
-async fn send(w: &World, event: &str, id: &str, payload: Value) {
+async fn send(w: &Scenario, event: &str, id: &str, payload: Value) {
     let body = serde_json::to_vec(&payload).unwrap();
     let resp = deliver(&client(), &w.server, event, id, &body, Some(SECRET)).await;
     assert_eq!(resp.status, 200, "{:?}", resp.body);
@@ -501,7 +473,7 @@ async fn an_app_mints_one_installation_token_for_many_deliveries() {
     );
 }
 
-async fn labels_of(w: &World, number: u64) -> Vec<(String, String)> {
+async fn labels_of(w: &Scenario, number: u64) -> Vec<(String, String)> {
     let (_, _, labels) = w
         .api
         .get(

@@ -9,7 +9,8 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use common::sim::{self, Api, is_write};
+use common::scenario::{Builder, Scenario};
+use common::sim::is_write;
 use common::*;
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -21,88 +22,19 @@ fn token(user: &str) -> String {
     format!("ghp_{user:0<36}")
 }
 
-struct Scenario {
-    _sim_dir: tempfile::TempDir,
-    _sim: github_simulator::Simulator,
-    api: Api,
-    data: tempfile::TempDir,
-    server: Server,
+/// `acme/widgets` with every user a writer holding a token, and the App `gws` installed.
+fn team() -> Builder {
+    USERS
+        .iter()
+        .fold(Scenario::builder().app(77, "gws"), |b, user| {
+            b.token(&token(user), user).collaborator(user, "write")
+        })
 }
 
-/// `acme/widgets` with `files` (OWNERS, the repository's own config…), every user a writer,
-/// the App `gws` installed, and the server with `config` added to config.yaml.
+/// `team`'s repository with `files` (OWNERS, the repository's own config…), and the server
+/// with `config` added to config.yaml.
 async fn scenario(config: &str, files: Value) -> Scenario {
-    scenario_with_env(config, files, &[]).await
-}
-
-/// `scenario`, with the server started under `env`.
-async fn scenario_with_env(config: &str, files: Value, env: &[(&str, &str)]) -> Scenario {
-    scenario_with(config, files, env, 0).await
-}
-
-/// `scenario_with_env` in a repository that also has `crowd` readers, whose logins sort before
-/// the users', so the users are not among the first 100 collaborators GitHub lists.
-async fn scenario_with(config: &str, files: Value, env: &[(&str, &str)], crowd: usize) -> Scenario {
-    let (sim_dir, sim, api) = sim::start().await;
-    for user in USERS {
-        api.admin("/tokens", json!({"token": token(user), "login": user}))
-            .await;
-    }
-    let collaborators: serde_json::Map<String, Value> = USERS
-        .iter()
-        .map(|u| (u.to_string(), json!("write")))
-        .chain((0..crowd).map(|i| (format!("aaa-{i:03}"), json!("read"))))
-        .collect();
-    let mut all = json!({"README.md": "# widgets\n"});
-    all.as_object_mut()
-        .unwrap()
-        .extend(files.as_object().unwrap().clone());
-    api.admin(
-        "/repos",
-        json!({"full_name": "acme/widgets", "collaborators": collaborators, "files": all}),
-    )
-    .await;
-    let app = api.admin("/apps", json!({"id": 77, "slug": "gws"})).await;
-    let config = format!(
-        "ip-bind: 127.0.0.1\nport: 0\nwebhook-secret: {SECRET}\ngithub-api-url: {}\n\
-         github-app-id: 77\n{config}repositories:\n  widgets:\n    name: acme/widgets\n",
-        api.base
-    );
-    let data = data_dir(&config);
-    std::fs::write(
-        data.path().join("webhook-server.private-key.pem"),
-        app["private_key_pem"].as_str().unwrap(),
-    )
-    .unwrap();
-    let server = Server::start_with_env(data.path(), env);
-    // The server looks the App's installation up at start; waiting for it keeps that call out
-    // of the first delivery's count.
-    let deadline = Instant::now() + WAIT;
-    while !api
-        .requests(0)
-        .await
-        .iter()
-        .any(|r| r["path"] == "/repos/acme/widgets/installation" && r["status"] == 200)
-    {
-        assert!(
-            Instant::now() < deadline,
-            "no installation lookup at start\n{}",
-            server.output()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    api.admin(
-        "/hooks",
-        json!({"repo": "acme/widgets", "url": server.url("/webhook_server"), "secret": SECRET}),
-    )
-    .await;
-    Scenario {
-        _sim_dir: sim_dir,
-        _sim: sim,
-        api,
-        data,
-        server,
-    }
+    team().config(config).files(files).start().await
 }
 
 impl Scenario {
@@ -642,13 +574,15 @@ async fn a_broken_repository_file_is_reported_and_cannot_merge_until_fixed() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn reviewers_beyond_the_first_hundred_collaborators_are_asked_and_strangers_once() {
-    let s = scenario_with(
-        "",
-        json!({"OWNERS": "approvers: [carol]\nreviewers: [bob, mallory]\n"}),
-        &[],
-        150,
-    )
-    .await;
+    // 150 readers whose logins sort before the users', so the users are not among the first
+    // 100 collaborators GitHub lists.
+    let s = (0..150)
+        .fold(team(), |b, i| {
+            b.collaborator(&format!("aaa-{i:03}"), "read")
+        })
+        .files(json!({"OWNERS": "approvers: [carol]\nreviewers: [bob, mallory]\n"}))
+        .start()
+        .await;
     let since = s.api.last_request_id().await;
     let n = s
         .open("alice", "Add engine", "engine", json!({"src/e.rs": "x\n"}))
@@ -974,12 +908,12 @@ async fn a_merge_refreshes_merge_state_labels_on_the_other_open_pull_requests() 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_burst_of_completed_checks_is_evaluated_once_at_its_end() {
     // Every delivery takes 300 ms more, so the burst queues up behind its first delivery.
-    let s = scenario_with_env(
-        "verified-job: false\n",
-        json!({"OWNERS": "approvers: [carol]\n"}),
-        &[("WEBHOOK_SERVER_TEST_DELAY_MS", "300")],
-    )
-    .await;
+    let s = team()
+        .config("verified-job: false\n")
+        .files(json!({"OWNERS": "approvers: [carol]\n"}))
+        .env("WEBHOOK_SERVER_TEST_DELAY_MS", "300")
+        .start()
+        .await;
     let checks: Vec<String> = (0..6).map(|i| format!("ci-{i}")).collect();
     s.protect(&checks).await;
     let n = s

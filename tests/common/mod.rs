@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+pub mod scenario;
 pub mod sim;
 
 use std::io::{BufRead, BufReader};
