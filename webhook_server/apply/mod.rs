@@ -1,7 +1,9 @@
-//! Settling a pull request: a handler says which labels and check runs it wants; the server
-//! works out what `can-be-merged` will then say (evaluated on the snapshot as it will be after
-//! the writes), and writes the whole difference at once, in parallel. With `automerge` and
-//! every requirement met, it then merges, pinned to the head the evaluation saw.
+//! The apply step: desired state against the snapshot gives the writes, and only this layer
+//! writes. `Settle` takes the labels and check runs a handler wants, works out what
+//! `can-be-merged` will then say (evaluated on the snapshot as it will be after the writes),
+//! and writes the whole difference at once, in parallel; with `automerge` and every
+//! requirement met, it then merges, pinned to the head the evaluation saw. `extras` writes the
+//! rest of what a pull request's events ask.
 
 pub mod check_runs;
 pub mod extras;

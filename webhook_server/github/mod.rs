@@ -1,5 +1,6 @@
-//! Talking to GitHub: the client with its token pool and per-delivery accounting, and the
-//! GraphQL documents the server sends.
+//! The transport to GitHub, which knows nothing of handlers: the client with its token pool and
+//! per-delivery accounting, the GitHub App's auth, the GraphQL documents, and `repo`, one typed
+//! function per call the server makes on a repository.
 
 pub mod app;
 pub mod client;

@@ -7,13 +7,12 @@ use std::fmt;
 
 use crate::config::{OwnersApproval, REPO_FILE_NAME, RepoConfig};
 use crate::rules::labels::{
-    APPROVED_PREFIX, CHANGES_REQUESTED_PREFIX, HAS_CONFLICTS, HOLD, LGTM_PREFIX, WIP, enabled,
+    APPROVED_PREFIX, CAN_BE_MERGED, CHANGES_REQUESTED_PREFIX, HAS_CONFLICTS, HOLD, LGTM_PREFIX,
+    VERIFIED, WIP, enabled,
 };
 use crate::rules::owners::PullOwners;
 use crate::snapshot::{ProtectionRule, PullRequest, Thread};
 
-pub const CAN_BE_MERGED: &str = "can-be-merged";
-pub const VERIFIED: &str = "verified";
 pub const TOX: &str = "tox";
 pub const PRE_COMMIT: &str = "pre-commit";
 pub const BUILD_CONTAINER: &str = "build-container";
