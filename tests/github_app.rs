@@ -14,7 +14,7 @@ use github_webhook_server::github::clients::Session;
 use github_webhook_server::github::repo::CheckRunWrite;
 use github_webhook_server::github::spend::Spend;
 use github_webhook_server::github::tokens::TokenPool;
-use reqwest::Method;
+use http::Method;
 use serde_json::{Value, json};
 
 /// A simulator with a private repository `acme/w` holding one pull request, and App 31 (`gws`)

@@ -11,7 +11,7 @@ use github_webhook_server::github::client::{GitHub, GitHubError};
 use github_webhook_server::github::queries;
 use github_webhook_server::github::spend::Spend;
 use github_webhook_server::github::tokens::{TokenPool, label};
-use reqwest::Method;
+use http::Method;
 use serde_json::{Value, json};
 
 const TOKEN_A: &str = "ghp_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";

@@ -270,7 +270,7 @@ async fn a_status_finds_its_pull_request_in_three_reads() {
     let (status, _) = w
         .api
         .call(
-            reqwest::Method::POST,
+            http::Method::POST,
             &format!("/repos/acme/widgets/statuses/{sha}"),
             &format!("token {ALICE}"),
             Some(json!({"state": "success", "context": "ci/external"})),
@@ -522,7 +522,7 @@ async fn labels_follow_the_title_the_size_and_the_repository_file() {
     let (status, _) = w
         .api
         .call(
-            reqwest::Method::PATCH,
+            http::Method::PATCH,
             "/repos/acme/widgets/pulls/1",
             &format!("token {ALICE}"),
             Some(json!({"title": "widgets"})),

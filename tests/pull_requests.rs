@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use common::scenario::{Builder, Scenario};
 use common::sim::is_write;
 use common::*;
-use reqwest::Method;
+use http::Method;
 use serde_json::{Value, json};
 
 const WAIT: Duration = Duration::from_secs(60);

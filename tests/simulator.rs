@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use common::sim::*;
-use reqwest::Method;
+use http::Method;
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,7 +5,7 @@ mod common;
 
 use common::sim::*;
 use github_webhook_server::github::queries;
-use reqwest::Method;
+use http::Method;
 use serde_json::{Value, json};
 
 const OWNER_TOKEN: &str = "ghp_owner_token";

@@ -5,7 +5,7 @@
 mod common;
 
 use common::sim::*;
-use reqwest::Method;
+use http::Method;
 use serde_json::{Value, json};
 
 /// A repository with a bot, a hook, and PR #1 by bob adding `b` on branch `feature`.

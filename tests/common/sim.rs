@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::http::HeaderMap;
 use github_simulator::Simulator;
 use github_webhook_server::server::intake::verify_signature;
-use reqwest::Method;
+use http::Method;
 use serde_json::Value;
 
 pub const HOOK_SECRET: &str = "simulator-hook-secret";

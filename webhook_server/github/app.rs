@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use anyhow::Context;
+use http::Method;
 use octocrab::auth::{EncodingKey, create_jwt};
 use octocrab::models::{AppId, InstallationToken};
-use reqwest::Method;
 use tokio::sync::OnceCell;
 
 use super::client::{Answer, Credential, GitHub, GitHubError};

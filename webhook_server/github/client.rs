@@ -2,15 +2,17 @@
 //! token per request, failover on rate limits and bad credentials, bounded retries for
 //! idempotent requests only, and every request counted in the delivery's [`Spend`].
 //!
-//! Every request picks its token from the pool and reports `X-RateLimit-*` back to it, so the
-//! transport is ours; octocrab signs the App's JWTs and supplies the token model (`app.rs`).
-//! docs/architecture.md says which calls go where, and why.
+//! Requests go out through octocrab, one instance per client with no credential of its own:
+//! each request carries the token the pool picked for it, and its answer's `X-RateLimit-*`
+//! headers go back to the pool. octocrab's own retries stay off, since only idempotent requests
+//! may be repeated and a rate-limited token must fail over to another, not wait.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::Method;
-use reqwest::header::HeaderMap;
+use http::Method;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap};
+use octocrab::Octocrab;
 use serde_json::Value;
 
 use super::spend::Spend;
@@ -62,7 +64,7 @@ pub struct Answer {
 }
 
 pub struct GitHub {
-    http: reqwest::Client,
+    octocrab: Octocrab,
     api: String,
     graphql: String,
     pool: Arc<TokenPool>,
@@ -118,12 +120,12 @@ struct Call<'a> {
 
 impl GitHub {
     pub fn new(api: &str, pool: Arc<TokenPool>) -> anyhow::Result<GitHub> {
-        let http = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .user_agent(concat!("github-webhook-server/", env!("CARGO_PKG_VERSION")))
+        let octocrab = Octocrab::builder()
+            .set_connect_timeout(Some(REQUEST_TIMEOUT))
+            .set_read_timeout(Some(REQUEST_TIMEOUT))
             .build()?;
         Ok(GitHub {
-            http,
+            octocrab,
             api: api.trim_end_matches('/').to_string(),
             graphql: graphql_url(api),
             pool,
@@ -206,6 +208,40 @@ impl GitHub {
         Ok(answer.body["data"].clone())
     }
 
+    /// One request with `lease`'s token: the answer's status, headers and body, or why there
+    /// is none. Bounded by `REQUEST_TIMEOUT` from the first byte sent to the last one read.
+    async fn exchange(
+        &self,
+        method: &Method,
+        url: &str,
+        lease: &Lease,
+        body: Option<&Value>,
+    ) -> Result<(u16, HeaderMap, String), String> {
+        let builder = http::Request::builder()
+            .method(method.clone())
+            .uri(url)
+            .header(AUTHORIZATION, format!("Bearer {}", lease.secret))
+            .header(ACCEPT, "application/vnd.github+json");
+        let request = match body {
+            Some(body) => builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_string()),
+            None => builder.body(String::new()),
+        }
+        .map_err(|e| e.to_string())?;
+        let exchange = async {
+            let response = self.octocrab.execute(request).await?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let text = self.octocrab.body_to_string(response).await?;
+            Ok::<_, octocrab::Error>((status, headers, text))
+        };
+        match tokio::time::timeout(REQUEST_TIMEOUT, exchange).await {
+            Ok(answer) => answer.map_err(|e| e.to_string()),
+            Err(_) => Err(format!("no answer within {}s", REQUEST_TIMEOUT.as_secs())),
+        }
+    }
+
     async fn send(
         &self,
         spend: &Spend,
@@ -251,18 +287,10 @@ impl GitHub {
                     });
                 }
             };
-            let mut builder = self
-                .http
-                .request(method.clone(), url)
-                .header("authorization", format!("Bearer {}", lease.secret))
-                .header("accept", "application/vnd.github+json");
-            if let Some(body) = body {
-                builder = builder.json(body);
-            }
             spend.count(write, &lease.label);
-            let response = match builder.send().await {
-                Ok(r) => r,
-                Err(e) => {
+            let (status, headers, text) = match self.exchange(&method, url, &lease, body).await {
+                Ok(answer) => answer,
+                Err(message) => {
                     failures += 1;
                     if idempotent && failures < ATTEMPTS {
                         tokio::time::sleep(BACKOFF * 2u32.pow(failures - 1)).await;
@@ -270,12 +298,10 @@ impl GitHub {
                     }
                     return Err(GitHubError::Transport {
                         request: request.to_string(),
-                        message: e.without_url().to_string(),
+                        message,
                     });
                 }
             };
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
             let remaining = header_i64(&headers, "x-ratelimit-remaining");
             let reset = header_i64(&headers, "x-ratelimit-reset").unwrap_or(0);
             if let Some(left) = remaining {
@@ -284,7 +310,6 @@ impl GitHub {
                 }
                 spend.remaining(left.max(0) as u64);
             }
-            let text = response.text().await.unwrap_or_default();
             let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
             let message = || json["message"].as_str().unwrap_or_default().to_string();
             // Refused before GitHub acted, so even a write may go again with another token.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
-use reqwest::Method;
+use http::Method;
 use serde_json::Value;
 
 use super::app::{AppAuth, INSTALLATION_LABEL, lock};

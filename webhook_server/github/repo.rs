@@ -1,10 +1,12 @@
 //! Every call the server makes on a repository, one typed function each: the handlers and the
 //! apply step say what they want done, and only this module knows GitHub's paths and bodies.
 
-use reqwest::Method;
+use http::Method;
+use octocrab::models::issues::{Comment, Issue};
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use super::client::GitHubError;
+use super::client::{Answer, GitHubError};
 use super::clients::Session;
 use super::queries;
 
@@ -137,7 +139,8 @@ impl Session {
     ) -> Result<Option<u64>, GitHubError> {
         let body = json!({"title": title, "body": body, "assignees": assignees});
         let answer = self.rest(Method::POST, "/issues", Some(&body)).await?;
-        Ok(answer.body["number"].as_u64())
+        let issue: Issue = model("POST /issues", answer)?;
+        Ok(Some(issue.number))
     }
 
     /// Comments on an issue or pull request; returns the comment's id.
@@ -146,7 +149,8 @@ impl Session {
         let answer = self
             .rest(Method::POST, &path, Some(&json!({"body": body})))
             .await?;
-        Ok(answer.body["id"].as_u64().unwrap_or_default())
+        let comment: Comment = model(&format!("POST {path}"), answer)?;
+        Ok(comment.id.into_inner())
     }
 
     pub async fn issue_is_closed(&self, number: u64) -> Result<bool, GitHubError> {
@@ -215,6 +219,15 @@ impl Session {
         let answer = self.app_rest(Method::PATCH, &path, Some(&body)).await?;
         Ok(answer.body["id"].as_u64().unwrap_or_default())
     }
+}
+
+/// An answer read as octocrab's model of it.
+fn model<T: DeserializeOwned>(request: &str, answer: Answer) -> Result<T, GitHubError> {
+    serde_json::from_value(answer.body).map_err(|e| GitHubError::Status {
+        request: request.to_string(),
+        status: answer.status,
+        message: format!("unexpected answer: {e}"),
+    })
 }
 
 /// A path segment or query value with everything but unreserved characters percent-encoded
