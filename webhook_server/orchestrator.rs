@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use crate::apply::Scope;
 use crate::config::model::RepoConfig;
 use crate::config::{Config, ConfigError, REPO_FILE_NAME, RepoFile, RepositoryEntry};
 use crate::event::{Event, Kind};
@@ -292,45 +293,30 @@ impl GithubWebhook {
         let action = event.action.as_str();
         let name = handler.name();
         ctx.start_step(name, Default::default());
+        let scope = Scope {
+            session,
+            memory: &self.memory,
+            config: &config,
+            owners: &owners,
+            repo_file: &repo_file,
+        };
         let mut follow_ups = Vec::new();
         let done = match (handler, &event.kind) {
             (Handler::PullRequest, Kind::PullRequest(e)) => {
-                let (done, moved) = PullRequestHandler {
-                    session,
-                    config: &config,
-                    owners: &owners,
-                    repo_file: &repo_file,
-                    memory: &self.memory,
-                }
-                .handle(action, e.before.as_deref(), &mut data)
-                .await?;
+                let (done, moved) = PullRequestHandler { scope }
+                    .handle(action, e.before.as_deref(), &mut data)
+                    .await?;
                 follow_ups = base_moved(&ctx.hook_id, event, &moved);
                 done
             }
             (Handler::PullRequestReview, Kind::Review(e)) => {
-                PullRequestReviewHandler {
-                    session,
-                    config: &config,
-                    owners: &owners,
-                    repo_file: &repo_file,
-                    memory: &self.memory,
-                }
-                .handle(action, &e.review, &mut data)
-                .await?
+                PullRequestReviewHandler { scope }
+                    .handle(action, &e.review, &mut data)
+                    .await?
             }
             // CheckRun and MergeCheck: triage pairs the other handlers with their own kind of
             // event, and the ones not built yet returned above.
-            _ => {
-                CheckRunHandler {
-                    session,
-                    echoes: &self.memory.echoes,
-                    config: &config,
-                    owners: &owners,
-                    repo_file: &repo_file,
-                }
-                .handle(&mut data)
-                .await?
-            }
+            _ => CheckRunHandler { scope }.handle(&mut data).await?,
         };
         ctx.complete_step(name, done);
         Ok(follow_ups)

@@ -5,21 +5,15 @@
 use serde_json::json;
 
 use super::review_requests;
-use crate::config::RepoConfig;
+use super::scope::Scope;
 use crate::github::client::GitHubError;
-use crate::github::clients::Session;
-use crate::rules::owners::PullOwners;
 use crate::rules::pull_request::{AUTO_MERGE_BLOCKED, Extras, Welcome};
 use crate::rules::welcome::{self, People};
 use crate::snapshot::{Comment, RepositoryData};
 use crate::steps::Done;
-use crate::store::refusals::Refusals;
 
 pub struct ExtrasWriter<'a> {
-    pub session: &'a Session,
-    pub refusals: &'a Refusals,
-    pub config: &'a RepoConfig,
-    pub owners: &'a PullOwners,
+    pub scope: Scope<'a>,
 }
 
 /// What was written, to be recorded in the snapshot.
@@ -36,7 +30,8 @@ impl ExtrasWriter<'_> {
         let number = data.pull.number;
         let assign = async {
             if let Some(author) = &extras.assignee {
-                self.session
+                self.scope
+                    .session
                     .add_assignees(number, std::slice::from_ref(author))
                     .await?;
             }
@@ -46,8 +41,13 @@ impl ExtrasWriter<'_> {
             if extras.reviewers.is_empty() {
                 return Ok(Vec::new());
             }
-            review_requests::request(self.session, self.refusals, data, extras.reviewers.clone())
-                .await
+            review_requests::request(
+                self.scope.session,
+                &self.scope.memory.refusals,
+                data,
+                extras.reviewers.clone(),
+            )
+            .await
         };
         let welcome = async {
             match &extras.welcome {
@@ -74,6 +74,7 @@ impl ExtrasWriter<'_> {
         let mut tracking_issue = None;
         if let Some(issue) = &w.issue {
             tracking_issue = self
+                .scope
                 .session
                 .create_issue(
                     &issue.title,
@@ -83,12 +84,12 @@ impl ExtrasWriter<'_> {
                 .await?;
         }
         let text = welcome::render(
-            self.config,
+            self.scope.config,
             &w.required,
             &People {
                 author_auto_verified: w.author_auto_verified,
-                approvers: &self.owners.approvers,
-                reviewers: &self.owners.reviewers,
+                approvers: &self.scope.owners.approvers,
+                reviewers: &self.scope.owners.reviewers,
                 tracking_issue,
             },
         );
@@ -96,7 +97,11 @@ impl ExtrasWriter<'_> {
     }
 
     async fn comment(&self, data: &RepositoryData, body: &str) -> anyhow::Result<Comment> {
-        let id = self.session.create_comment(data.pull.number, body).await?;
+        let id = self
+            .scope
+            .session
+            .create_comment(data.pull.number, body)
+            .await?;
         Ok(Comment {
             id,
             body: body.to_string(),
@@ -113,10 +118,11 @@ impl ExtrasWriter<'_> {
         match wanted {
             None => Ok(None),
             Some(false) => {
-                self.session.disable_auto_merge(&pull.node_id).await?;
+                self.scope.session.disable_auto_merge(&pull.node_id).await?;
                 Ok(Some(false))
             }
             Some(true) => match self
+                .scope
                 .session
                 .enable_auto_merge(&pull.node_id, &pull.head_sha)
                 .await

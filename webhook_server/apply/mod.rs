@@ -9,20 +9,20 @@ pub mod check_runs;
 pub mod extras;
 pub mod labels;
 pub mod review_requests;
+mod scope;
+
+pub use scope::Scope;
 
 use futures_util::future::try_join_all;
 use serde_json::json;
 
-use crate::config::{REPO_FILE_NAME, RepoConfig};
+use crate::config::REPO_FILE_NAME;
 use crate::github::client::GitHubError;
-use crate::github::clients::Session;
 use crate::rules::check_runs::{Output, RunPlan, RunState, plan, record_run};
 use crate::rules::labels::{self as label_rules, AUTOMERGE, CAN_BE_MERGED, LabelPlan};
-use crate::rules::merge_readiness::{self, RepoFileReport, Unmet};
-use crate::rules::owners::PullOwners;
+use crate::rules::merge_readiness::{self, Unmet};
 use crate::snapshot::RepositoryData;
 use crate::steps::Done;
-use crate::store::echoes::Echoes;
 use check_runs::CheckRunWriter;
 use labels::LabelWriter;
 
@@ -45,11 +45,7 @@ pub struct Settlement {
 }
 
 pub struct Settle<'a> {
-    pub session: &'a Session,
-    pub echoes: &'a Echoes,
-    pub config: &'a RepoConfig,
-    pub owners: &'a PullOwners,
-    pub repo_file: &'a RepoFileReport,
+    pub scope: Scope<'a>,
 }
 
 impl Settle<'_> {
@@ -60,13 +56,13 @@ impl Settle<'_> {
         data: &RepositoryData,
         desired: Desired,
     ) -> anyhow::Result<Settlement> {
-        let slug = match self.session.has_app() {
-            true => Some(self.session.app_slug().await?),
+        let slug = match self.scope.session.has_app() {
+            true => Some(self.scope.session.app_slug().await?),
             false => None,
         };
         // Only the pull request feeds the evaluation: it alone is projected.
         let mut after = data.pull.clone();
-        label_rules::plan(self.config, data, &desired.want, &desired.unwanted)
+        label_rules::plan(self.scope.config, data, &desired.want, &desired.unwanted)
             .project(&mut after.labels);
         let mut runs = Vec::new();
         if let Some(slug) = &slug {
@@ -80,12 +76,21 @@ impl Settle<'_> {
         }
         let open = data.pull.state == "OPEN";
         let unmet: Vec<String> = if open {
-            let required =
-                merge_readiness::required_checks(self.config, &data.protection, &after.base_ref);
-            merge_readiness::evaluate(&after, self.config, self.owners, &required, self.repo_file)
-                .iter()
-                .map(Unmet::to_string)
-                .collect()
+            let required = merge_readiness::required_checks(
+                self.scope.config,
+                &data.protection,
+                &after.base_ref,
+            );
+            merge_readiness::evaluate(
+                &after,
+                self.scope.config,
+                self.scope.owners,
+                &required,
+                self.scope.repo_file,
+            )
+            .iter()
+            .map(Unmet::to_string)
+            .collect()
         } else {
             Vec::new()
         };
@@ -98,7 +103,10 @@ impl Settle<'_> {
                 unwanted.push(verdict);
             }
             if let Some(slug) = &slug {
-                let notice = self.repo_file.notice(REPO_FILE_NAME, &data.default_branch);
+                let notice = self
+                    .scope
+                    .repo_file
+                    .notice(REPO_FILE_NAME, &data.default_branch);
                 let (state, output) = if unmet.is_empty() {
                     let o = Output::new(
                         "Check if can be merged",
@@ -121,7 +129,7 @@ impl Settle<'_> {
             }
         }
         Ok(Settlement {
-            labels: label_rules::plan(self.config, data, &want, &unwanted),
+            labels: label_rules::plan(self.scope.config, data, &want, &unwanted),
             runs,
             unmet,
             slug,
@@ -131,12 +139,12 @@ impl Settle<'_> {
     /// Writes a settlement: labels and every check run at once.
     pub async fn write(&self, data: &RepositoryData, s: &Settlement) -> anyhow::Result<Vec<u64>> {
         let labels = LabelWriter {
-            session: self.session,
-            echoes: self.echoes,
+            session: self.scope.session,
+            echoes: &self.scope.memory.echoes,
         };
         let runs = CheckRunWriter {
-            session: self.session,
-            echoes: self.echoes,
+            session: self.scope.session,
+            echoes: &self.scope.memory.echoes,
         };
         let (_, ids) = futures_util::future::try_join(
             labels.write(&data.full_name, data.pull.number, &s.labels),
@@ -207,6 +215,7 @@ impl Settle<'_> {
 
     async fn merge(&self, data: &mut RepositoryData, done: &mut Done) -> anyhow::Result<()> {
         match self
+            .scope
             .session
             .squash_merge(data.pull.number, &data.pull.head_sha)
             .await

@@ -10,14 +10,10 @@
 use serde_json::{Value, json};
 
 use crate::apply::extras::ExtrasWriter;
-use crate::apply::{Desired, Settle};
-use crate::config::RepoConfig;
+use crate::apply::{Desired, Scope, Settle};
 use crate::github::client::GitHubError;
-use crate::github::clients::Session;
 use crate::rules::check_runs::{Output, RunState};
 use crate::rules::labels::{NEEDS_REBASE, REVIEW_PREFIXES, VERIFIED};
-use crate::rules::merge_readiness::RepoFileReport;
-use crate::rules::owners::PullOwners;
 use crate::rules::pull_request::{
     self, auto_verified, desired_labels, needs_manual_verification, own_checks, verified_state,
 };
@@ -25,7 +21,6 @@ use crate::rules::triage::BASE_MOVED;
 use crate::rules::welcome;
 use crate::snapshot::RepositoryData;
 use crate::steps::Done;
-use crate::store::Memory;
 use crate::store::patch_ids;
 
 /// The actions whose payload can change the title, the base or the diff.
@@ -41,11 +36,7 @@ const RECONCILED: &[&str] = &[
 const MERGEABLE_BACKOFF_MS: &[u64] = &[250, 500, 1000, 2000, 4000, 8000];
 
 pub struct PullRequestHandler<'a> {
-    pub session: &'a Session,
-    pub config: &'a RepoConfig,
-    pub owners: &'a PullOwners,
-    pub repo_file: &'a RepoFileReport,
-    pub memory: &'a Memory,
+    pub scope: Scope<'a>,
 }
 
 /// What comparing the head with its base told.
@@ -56,13 +47,7 @@ struct Compared {
 
 impl PullRequestHandler<'_> {
     fn settle(&self) -> Settle<'_> {
-        Settle {
-            session: self.session,
-            echoes: &self.memory.echoes,
-            config: self.config,
-            owners: self.owners,
-            repo_file: self.repo_file,
-        }
+        Settle { scope: self.scope }
     }
 
     /// Runs for a `pull_request` delivery; returns what it did, for the step record, and the
@@ -106,7 +91,11 @@ impl PullRequestHandler<'_> {
 
     /// The other open pull requests on the merged one's base.
     async fn same_base(&self, data: &RepositoryData) -> anyhow::Result<Vec<u64>> {
-        let open = self.session.open_pulls_into(&data.pull.base_ref).await?;
+        let open = self
+            .scope
+            .session
+            .open_pulls_into(&data.pull.base_ref)
+            .await?;
         Ok(open
             .into_iter()
             .filter(|n| *n != data.pull.number)
@@ -119,7 +108,7 @@ impl PullRequestHandler<'_> {
         if data.pull.mergeable == "UNKNOWN" {
             data.pull.mergeable = self.await_mergeable(data.pull.number, done).await?;
         }
-        let (mut want, mut unwanted) = desired_labels(self.config, &data.pull);
+        let (mut want, mut unwanted) = desired_labels(self.scope.config, &data.pull);
         self.rebase_state(data, None, &mut want, &mut unwanted)
             .await?;
         let desired = Desired {
@@ -137,7 +126,7 @@ impl PullRequestHandler<'_> {
         let mut polls = 0;
         for pause in MERGEABLE_BACKOFF_MS {
             tokio::time::sleep(std::time::Duration::from_millis(*pause)).await;
-            state = self.session.mergeable(number).await?;
+            state = self.scope.session.mergeable(number).await?;
             polls += 1;
             if state != "UNKNOWN" {
                 break;
@@ -154,7 +143,7 @@ impl PullRequestHandler<'_> {
         data: &mut RepositoryData,
         done: &mut Done,
     ) -> anyhow::Result<()> {
-        let (mut want, mut unwanted) = desired_labels(self.config, &data.pull);
+        let (mut want, mut unwanted) = desired_labels(self.scope.config, &data.pull);
         // The previous head, when this push changed no code.
         let mut clean_rebase = None;
         if action != "edited" {
@@ -170,7 +159,7 @@ impl PullRequestHandler<'_> {
         if new_code {
             // Reviews of the old head no longer speak for the new code. A reviewer whose latest
             // review is of this code already (the push is replayed) keeps their labels.
-            let current = self.memory.patch_ids.same_code(data);
+            let current = self.scope.memory.patch_ids.same_code(data);
             let reviewed: Vec<&str> = data
                 .pull
                 .latest_reviews
@@ -192,19 +181,19 @@ impl PullRequestHandler<'_> {
                     .cloned(),
             );
         }
-        let verified_by_author = self.config.verified_job
-            && auto_verified(self.config, data)
-            && !needs_manual_verification(self.config, &data.pull);
+        let verified_by_author = self.scope.config.verified_job
+            && auto_verified(self.scope.config, data)
+            && !needs_manual_verification(self.scope.config, &data.pull);
         if verified_by_author {
             want.push(VERIFIED.to_string());
-        } else if self.config.verified_job && new_code {
+        } else if self.scope.config.verified_job && new_code {
             unwanted.push(VERIFIED.to_string());
         }
         let mut checks = Vec::new();
-        if action != "edited" || self.config.conventional_title.is_some() {
-            checks = own_checks(self.config, data);
+        if action != "edited" || self.scope.config.conventional_title.is_some() {
+            checks = own_checks(self.scope.config, data);
             let verified = verified_by_author || (!new_code && data.pull.labels.contains(VERIFIED));
-            if self.config.verified_job {
+            if self.scope.config.verified_job {
                 checks.push(verified_state(verified));
             }
         }
@@ -219,13 +208,14 @@ impl PullRequestHandler<'_> {
                 },
             )
             .await?;
-        let extras = pull_request::extras(self.config, self.owners, data, action, clean_rebase);
-        let writer = ExtrasWriter {
-            session: self.session,
-            refusals: &self.memory.refusals,
-            config: self.config,
-            owners: self.owners,
-        };
+        let extras = pull_request::extras(
+            self.scope.config,
+            self.scope.owners,
+            data,
+            action,
+            clean_rebase,
+        );
+        let writer = ExtrasWriter { scope: self.scope };
         let (ids, written) = futures_util::future::try_join(
             settle.write(data, &settlement),
             writer.write(data, &extras),
@@ -266,6 +256,7 @@ impl PullRequestHandler<'_> {
             return Ok(compared(body));
         }
         match self
+            .scope
             .session
             .compare(&data.pull.base_sha, &data.pull.head_sha)
             .await
@@ -290,11 +281,13 @@ impl PullRequestHandler<'_> {
     ) -> Option<&'b str> {
         let (repo, number) = (&data.full_name, data.pull.number);
         let outcome = self
+            .scope
             .memory
             .patch_ids
             .record(repo, number, &data.pull.head_sha, id)
             .and_then(|()| match before {
                 Some(b) => Ok(self
+                    .scope
                     .memory
                     .patch_ids
                     .get(repo, number, b)?
@@ -312,7 +305,8 @@ impl PullRequestHandler<'_> {
 
     /// The `verified` check for the label as it is, when `verified-job` is on.
     fn verified_check(&self, data: &RepositoryData) -> Option<(String, RunState, Option<Output>)> {
-        self.config
+        self.scope
+            .config
             .verified_job
             .then(|| verified_state(data.pull.labels.contains(VERIFIED)))
     }
@@ -324,13 +318,13 @@ impl PullRequestHandler<'_> {
         else {
             return Ok(());
         };
-        if self.session.issue_is_closed(issue).await? {
+        if self.scope.session.issue_is_closed(issue).await? {
             return Ok(());
         }
         let how = if data.pull.merged { "merged" } else { "closed" };
         let comment = format!("Closing issue for PR: {}.\nPR was {how}.", data.pull.title);
-        self.session.create_comment(issue, &comment).await?;
-        self.session.close_issue(issue).await?;
+        self.scope.session.create_comment(issue, &comment).await?;
+        self.scope.session.close_issue(issue).await?;
         done.insert("tracking_issue_closed".into(), json!(issue));
         Ok(())
     }

@@ -5,23 +5,14 @@
 
 use serde_json::json;
 
-use crate::apply::{Desired, Settle};
-use crate::config::RepoConfig;
+use crate::apply::{Desired, Scope, Settle};
 use crate::event::Review;
-use crate::github::clients::Session;
-use crate::rules::merge_readiness::RepoFileReport;
-use crate::rules::owners::PullOwners;
 use crate::rules::reviews::{ReviewFacts, body_approves, review_labels};
 use crate::snapshot::RepositoryData;
 use crate::steps::Done;
-use crate::store::Memory;
 
 pub struct PullRequestReviewHandler<'a> {
-    pub session: &'a Session,
-    pub config: &'a RepoConfig,
-    pub owners: &'a PullOwners,
-    pub repo_file: &'a RepoFileReport,
-    pub memory: &'a Memory,
+    pub scope: Scope<'a>,
 }
 
 impl PullRequestReviewHandler<'_> {
@@ -35,14 +26,14 @@ impl PullRequestReviewHandler<'_> {
         let user = review.user.as_ref().map_or("", |u| u.login.as_str());
         let state = review.state.as_str();
         let body = review.body.as_deref().unwrap_or_default();
-        let approves = body_approves(body) && self.owners.is_approver(user);
+        let approves = body_approves(body) && self.scope.owners.is_approver(user);
         if body_approves(body) && !approves {
             done.insert(
                 "approve_ignored".into(),
                 json!(format!("{user} is not an approver of this pull request")),
             );
         }
-        let current = self.memory.patch_ids.same_code(data);
+        let current = self.scope.memory.patch_ids.same_code(data);
         let of_current =
             |commit: Option<&str>| commit.is_some_and(|c| current.iter().any(|h| h == c));
         let latest = data
@@ -69,15 +60,9 @@ impl PullRequestReviewHandler<'_> {
             unwanted,
             checks: Vec::new(),
         };
-        Settle {
-            session: self.session,
-            echoes: &self.memory.echoes,
-            config: self.config,
-            owners: self.owners,
-            repo_file: self.repo_file,
-        }
-        .run(data, desired, &mut done)
-        .await?;
+        Settle { scope: self.scope }
+            .run(data, desired, &mut done)
+            .await?;
         Ok(done)
     }
 }
