@@ -501,6 +501,54 @@ async fn fault_injection_is_deterministic_for_a_seed() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_targeted_fault_fails_the_nth_matching_request_once() {
+    let (_dir, _sim, api) = start().await;
+    api.admin("/tokens", json!({"token": BOT_TOKEN, "login": "gws-bot"}))
+        .await;
+    api.admin("/repos", json!({"full_name": "acme/w"})).await;
+    let auth = format!("token {BOT_TOKEN}");
+    let label = |name: &str| Some(json!({"name": name, "color": "ededed"}));
+    api.admin(
+        "/faults/targeted",
+        json!({"method": "POST", "path": "/repos/*/w/labels", "nth": 2, "status": 502}),
+    )
+    .await;
+    // Reads and other paths do not count towards the target.
+    assert_eq!(
+        api.get("/repos/acme/w/labels", Some(BOT_TOKEN)).await.0,
+        200
+    );
+    let mut statuses = Vec::new();
+    for name in ["a", "b", "c"] {
+        let (status, _) = api
+            .call(Method::POST, "/repos/acme/w/labels", &auth, label(name))
+            .await;
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses,
+        [201, 502, 201],
+        "the second matching write fails, once"
+    );
+    let (_, _, labels) = api.get("/repos/acme/w/labels", Some(BOT_TOKEN)).await;
+    let names: Vec<&str> = labels
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["a", "c"], "a failed request changes nothing");
+    let refused = api
+        .http
+        .post(format!("{}/_simulator/faults/targeted", api.base))
+        .json(&json!({"method": "POST", "path": "/x", "nth": 0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 422);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn an_exhausted_token_gets_403_with_retry_after_and_others_go_on() {
     let (_dir, _sim, api) = start().await;
     api.admin("/tokens", json!({"token": BOT_TOKEN, "login": "gws-bot"}))

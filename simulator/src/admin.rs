@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::actions::{self, CheckRunFields};
 use super::git::{BareRepo, Changes};
 use super::hooks::emit;
-use super::world::{Faults, Hook, Issue, Pull, Quota, Repo, World, now};
+use super::world::{Faults, Hook, Issue, Pull, Quota, Repo, TargetedFault, World, now};
 use crate::errors::{admin_error, admin_refusal};
 use crate::state::{Sim, repo_key};
 
@@ -573,6 +573,44 @@ pub(super) async fn mergeability_delay(
     Json(body): Json<Latency>,
 ) -> Response {
     sim.lock().mergeability_delay = Duration::from_millis(body.ms);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct TargetedFaultSettings {
+    method: String,
+    path: String,
+    #[serde(default = "first")]
+    nth: u64,
+    #[serde(default = "server_error")]
+    status: u16,
+}
+
+fn first() -> u64 {
+    1
+}
+
+fn server_error() -> u16 {
+    500
+}
+
+/// `POST /_simulator/faults/targeted`: fails the `nth` request matching a method and a path.
+pub(super) async fn targeted_fault(
+    State(sim): State<Sim>,
+    Json(body): Json<TargetedFaultSettings>,
+) -> Response {
+    if body.nth == 0 || StatusCode::from_u16(body.status).is_err() || !body.path.starts_with('/') {
+        return admin_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nth must be at least 1, status an HTTP status, and path start with /",
+        );
+    }
+    sim.lock().targeted.push(TargetedFault {
+        method: body.method,
+        path: body.path,
+        skip: body.nth - 1,
+        status: body.status,
+    });
     StatusCode::NO_CONTENT.into_response()
 }
 

@@ -83,6 +83,7 @@ pub fn router(sim: Sim) -> Router {
             post(admin::mergeability_delay),
         )
         .route("/_simulator/faults", post(admin::faults))
+        .route("/_simulator/faults/targeted", post(admin::targeted_fault))
         .route("/_simulator/rate-limit", post(admin::rate_limit));
     let rest = Router::new()
         .route("/user", get(repos::get_user))

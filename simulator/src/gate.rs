@@ -9,7 +9,7 @@ use axum::response::Response;
 use crate::apps::{self, AppCaller};
 use crate::errors::gh_error;
 use crate::state::{Caller, QuotaKey, Sim};
-use crate::world::Exchange;
+use crate::world::{Exchange, targeted_fault};
 
 /// Milliseconds since the first request this process's simulators saw: when each exchange
 /// started and finished, so overlapping (parallel) calls can be told from chained ones.
@@ -77,7 +77,8 @@ pub(crate) async fn authenticate(State(sim): State<Sim>, req: Request, next: Nex
     req.extensions_mut().insert(QuotaKey(key.clone()));
     let (latency, fault, quota, allowed) = {
         let mut w = sim.lock();
-        let fault = w.faults.as_mut().and_then(|f| f.draw());
+        let fault = targeted_fault(&mut w.targeted, &method, &path)
+            .or_else(|| w.faults.as_mut().and_then(|f| f.draw()));
         let (quota, allowed) = if path == "/rate_limit" {
             w.peek(&key)
         } else {

@@ -15,4 +15,4 @@ pub use records::{
 };
 pub use render::REPO_URLS;
 pub use stamps::{node_id, now, unix_timestamp};
-pub use state::{App, Faults, Quota, World};
+pub use state::{App, Faults, Quota, TargetedFault, World, targeted_fault};

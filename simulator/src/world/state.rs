@@ -32,6 +32,8 @@ pub struct World {
     /// GitHub recomputes it in the background. Zero (the default): known at once.
     pub mergeability_delay: Duration,
     pub faults: Option<Faults>,
+    /// Failures aimed at one request each, in the order they were set.
+    pub targeted: Vec<TargetedFault>,
     /// Quota of a token that has no entry in `limits`.
     pub default_limit: u64,
     /// Per token (or `anonymous`): the quota and what is left of it this hour.
@@ -56,6 +58,7 @@ impl World {
             latency_ms: 0,
             mergeability_delay: Duration::ZERO,
             faults: None,
+            targeted: Vec::new(),
             default_limit: 5000,
             limits: HashMap::new(),
             next_id: 1000,
@@ -203,6 +206,38 @@ impl Faults {
         let pick = self.next() as usize % self.statuses.len();
         Some(self.statuses[pick])
     }
+}
+
+/// Fails the `nth` request (1 for the next one) whose method is `method` and whose path
+/// matches `path`, where `*` stands for one path segment; then it is spent.
+#[derive(Debug, Clone)]
+pub struct TargetedFault {
+    pub method: String,
+    pub path: String,
+    /// Matching requests still to let through before the one that fails.
+    pub skip: u64,
+    pub status: u16,
+}
+
+impl TargetedFault {
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        let pattern = self.path.trim_end_matches('/').split('/');
+        let actual = path.trim_end_matches('/').split('/');
+        self.method.eq_ignore_ascii_case(method)
+            && pattern.clone().count() == actual.clone().count()
+            && pattern.zip(actual).all(|(p, a)| p == "*" || p == a)
+    }
+}
+
+/// The status to fail a request with, when a targeted fault aims at it.
+pub fn targeted_fault(faults: &mut Vec<TargetedFault>, method: &str, path: &str) -> Option<u16> {
+    let i = faults.iter().position(|f| f.matches(method, path))?;
+    let fault = &mut faults[i];
+    if fault.skip > 0 {
+        fault.skip -= 1;
+        return None;
+    }
+    Some(faults.remove(i).status)
 }
 
 #[derive(Debug, Clone, Copy)]
