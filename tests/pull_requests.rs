@@ -734,6 +734,68 @@ async fn native_auto_merge_and_suspicious_paths_blocking_it() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_rerun_after_a_failed_welcome_finds_the_tracking_issue_by_its_marker() {
+    let s = scenario("", json!({"OWNERS": OWNERS})).await;
+    // The welcome comment is the first comment written on the pull request; it fails once,
+    // after the tracking issue was opened.
+    s.api
+        .admin(
+            "/faults/targeted",
+            json!({"method": "POST", "path": "/repos/acme/widgets/issues/1/comments", "status": 502}),
+        )
+        .await;
+    let n = s
+        .open(
+            "alice",
+            "Add engine",
+            "engine",
+            json!({"src/engine.rs": "fn x() {}\n"}),
+        )
+        .await;
+    assert_eq!(n, 1);
+    let comments = s
+        .get(&format!("/repos/acme/widgets/issues/{n}/comments"))
+        .await;
+    assert_eq!(
+        comments.as_array().unwrap().len(),
+        0,
+        "the welcome comment failed"
+    );
+
+    let sent = s.api.admin("/replay", json!({"since": 0})).await;
+    assert!(sent["sent"].as_u64().unwrap() > 0);
+    s.settle().await;
+
+    let issues = s.get("/repos/acme/widgets/issues?state=all").await;
+    let tracking: Vec<&Value> = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["pull_request"].is_null())
+        .collect();
+    assert_eq!(tracking.len(), 1, "one tracking issue: {tracking:#?}");
+    let comments = s
+        .get(&format!("/repos/acme/widgets/issues/{n}/comments"))
+        .await;
+    let welcomes: Vec<&str> = comments
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["body"].as_str())
+        .filter(|b| b.starts_with("<!-- gws:welcome -->"))
+        .collect();
+    assert_eq!(welcomes.len(), 1);
+    assert!(
+        welcomes[0].contains(&format!(
+            "<!-- gws:tracking-issue {} -->",
+            tracking[0]["number"]
+        )),
+        "{}",
+        welcomes[0]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_pull_request_closed_unmerged_closes_its_tracking_issue() {
     let s = scenario("", json!({})).await;
     let n = s

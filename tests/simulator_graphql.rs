@@ -235,7 +235,7 @@ async fn files_at_reads_owners_files_and_misses_as_null() {
     scenario(&api).await;
     let expressions =
         ["OWNERS", "src/OWNERS", "docs/OWNERS", "OWNERS_ALIASES"].map(|p| format!("main:{p}"));
-    let body = queries::files_at("acme", "widgets", &expressions);
+    let body = queries::files_at("acme", "widgets", &expressions, false);
     let (status, answer) = graphql(&api, BOT_TOKEN, body).await;
     assert_eq!(status, 200);
     let repo = &answer["data"]["repository"];
@@ -243,6 +243,45 @@ async fn files_at_reads_owners_files_and_misses_as_null() {
     assert_eq!(repo["f1"]["text"], "reviewers:\n  - carol\n");
     assert_eq!(repo["f2"], Value::Null);
     assert_eq!(repo["f3"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn files_at_can_list_the_newest_issues_without_pull_requests() {
+    let (_dir, _sim, api) = start().await;
+    scenario(&api).await;
+    let bot = format!("token {BOT_TOKEN}");
+    for title in ["first", "second"] {
+        let (status, _) = api
+            .call(
+                Method::POST,
+                "/repos/acme/widgets/issues",
+                &bot,
+                Some(json!({"title": title, "body": format!("{title} body")})),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
+    let body = queries::files_at("acme", "widgets", &["main:OWNERS".to_string()], true);
+    let (status, answer) = graphql(&api, BOT_TOKEN, body).await;
+    assert_eq!(status, 200, "{answer}");
+    let issues = &answer["data"]["repository"]["issues"]["nodes"];
+    let seen: Vec<(u64, &str, &str)> = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["number"].as_u64().unwrap(),
+                i["body"].as_str().unwrap(),
+                i["author"]["login"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [(3, "second body", "gws-bot"), (2, "first body", "gws-bot")],
+        "newest first, the pull request left out"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

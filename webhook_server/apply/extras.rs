@@ -7,7 +7,7 @@ use serde_json::json;
 use super::review_requests;
 use super::scope::Scope;
 use crate::github::client::GitHubError;
-use crate::rules::pull_request::{AUTO_MERGE_BLOCKED, Extras, Welcome};
+use crate::rules::pull_request::{AUTO_MERGE_BLOCKED, Extras, Tracking, Welcome};
 use crate::rules::welcome::{self, People};
 use crate::snapshot::{Comment, RepositoryData};
 use crate::steps::Done;
@@ -71,18 +71,20 @@ impl ExtrasWriter<'_> {
 
     /// Opens the tracking issue first, so the comment can remember it.
     async fn welcome(&self, data: &RepositoryData, w: &Welcome) -> anyhow::Result<Comment> {
-        let mut tracking_issue = None;
-        if let Some(issue) = &w.issue {
-            tracking_issue = self
-                .scope
-                .session
-                .create_issue(
-                    &issue.title,
-                    &issue.body,
-                    std::slice::from_ref(&issue.assignee),
-                )
-                .await?;
-        }
+        let tracking_issue = match &w.issue {
+            None => None,
+            Some(Tracking::Existing(number)) => Some(*number),
+            Some(Tracking::New(issue)) => {
+                self.scope
+                    .session
+                    .create_issue(
+                        &issue.title,
+                        &issue.body,
+                        std::slice::from_ref(&issue.assignee),
+                    )
+                    .await?
+            }
+        };
         let text = welcome::render(
             self.scope.config,
             &w.required,

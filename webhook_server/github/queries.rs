@@ -23,16 +23,23 @@ pub const DOCUMENTS: &[(&str, &str)] = &[
 
 /// The request body reading files in one query, each named by a `rev:path` expression: field
 /// `f<i>` holds `expressions[i]`'s text, or null when the file does not exist there. Paths
-/// travel as variables, never spliced into the document.
-pub fn files_at(owner: &str, name: &str, expressions: &[String]) -> Value {
+/// travel as variables, never spliced into the document. With `with_issues`, it also reads the
+/// repository's fifty newest issues (number, body, author), where a tracking issue the server
+/// opened is found again by its marker.
+pub fn files_at(owner: &str, name: &str, expressions: &[String], with_issues: bool) -> Value {
     let declared: String = (0..expressions.len())
         .map(|i| format!(", $f{i}: String!"))
         .collect();
     let fields: String = (0..expressions.len())
         .map(|i| format!("    f{i}: object(expression: $f{i}) {{ ... on Blob {{ text }} }}\n"))
         .collect();
+    let issues = if with_issues {
+        "    issues(first: 50, states: [OPEN, CLOSED], orderBy: {field: CREATED_AT, direction: DESC}) {\n      nodes { number body author { login } }\n    }\n"
+    } else {
+        ""
+    };
     let query = format!(
-        "query FilesAt($owner: String!, $name: String!{declared}) {{\n  repository(owner: $owner, name: $name) {{\n{fields}  }}\n}}\n"
+        "query FilesAt($owner: String!, $name: String!{declared}) {{\n  repository(owner: $owner, name: $name) {{\n{fields}{issues}  }}\n}}\n"
     );
     let mut variables = Map::new();
     variables.insert("owner".into(), json!(owner));
@@ -49,7 +56,12 @@ mod tests {
 
     #[test]
     fn files_at_declares_one_variable_per_path() {
-        let body = files_at("o", "r", &["abc:OWNERS".into(), "abc:src/OWNERS".into()]);
+        let body = files_at(
+            "o",
+            "r",
+            &["abc:OWNERS".into(), "abc:src/OWNERS".into()],
+            false,
+        );
         let query = body["query"].as_str().unwrap();
         assert!(query.contains("$f0: String!, $f1: String!"));
         assert!(query.contains("f1: object(expression: $f1)"));

@@ -91,10 +91,18 @@ pub struct Extras {
 /// The welcome comment to post, opening the tracking issue first so the comment names it.
 #[derive(Debug, PartialEq)]
 pub struct Welcome {
-    pub issue: Option<NewIssue>,
+    pub issue: Option<Tracking>,
     pub author_auto_verified: bool,
     /// The checks the comment lists as required.
     pub required: Vec<String>,
+}
+
+/// The tracking issue the welcome comment names.
+#[derive(Debug, PartialEq)]
+pub enum Tracking {
+    /// Opened by an earlier run that failed before the comment was posted.
+    Existing(u64),
+    New(NewIssue),
 }
 
 #[derive(Debug, PartialEq)]
@@ -136,10 +144,19 @@ pub fn extras(
         let author_auto_verified = auto_verified(config, data);
         let number = pull.number;
         extras.welcome = Some(Welcome {
-            issue: (config.create_issue_for_new_pr && !author_auto_verified).then(|| NewIssue {
-                title: format!("{} - {number}", pull.title),
-                body: format!("[Auto generated]\nNumber: [#{number}]"),
-                assignee: pull.author.clone(),
+            issue: (config.create_issue_for_new_pr && !author_auto_verified).then(|| {
+                let opened = data
+                    .our_issues
+                    .iter()
+                    .find(|i| welcome::tracks(&i.body) == Some(number));
+                match opened {
+                    Some(issue) => Tracking::Existing(issue.number),
+                    None => Tracking::New(NewIssue {
+                        title: format!("{} - {number}", pull.title),
+                        body: welcome::tracking_issue_body(number),
+                        assignee: pull.author.clone(),
+                    }),
+                }
             }),
             author_auto_verified,
             required: merge_readiness::required_checks(config, &data.protection, &pull.base_ref),

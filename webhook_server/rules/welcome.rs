@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 use crate::config::{LabelCategory, RepoConfig};
 use crate::rules::labels::category_enabled;
 use crate::rules::merge_readiness::{self, CONVENTIONAL_TITLE};
-use crate::snapshot::Comment;
+use crate::snapshot::{Comment, TRACKS_MARKER};
 
-pub const MARKER: &str = "<!-- gws:welcome -->";
+pub use crate::snapshot::WELCOME_MARKER as MARKER;
 const TRACKING_MARKER: &str = "<!-- gws:tracking-issue ";
 
 /// The pull request's welcome comment among the server's own comments.
@@ -21,6 +21,17 @@ pub fn find(comments: &[Comment]) -> Option<&Comment> {
 pub fn tracking_issue(body: &str) -> Option<u64> {
     let rest = &body[body.find(TRACKING_MARKER)? + TRACKING_MARKER.len()..];
     rest.split_whitespace().next()?.parse().ok()
+}
+
+/// The pull request a tracking issue the server opened is for, from its marker.
+pub fn tracks(body: &str) -> Option<u64> {
+    let rest = &body[body.find(TRACKS_MARKER)? + TRACKS_MARKER.len()..];
+    rest.split_whitespace().next()?.parse().ok()
+}
+
+/// A tracking issue's body: the reference's text, and the marker it is found again by.
+pub fn tracking_issue_body(number: u64) -> String {
+    format!("[Auto generated]\nNumber: [#{number}]\n{TRACKS_MARKER}{number} -->")
 }
 
 /// What the comment says about this pull request's people.

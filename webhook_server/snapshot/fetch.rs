@@ -2,10 +2,10 @@
 //! answer or further pages when it changes many files, then one query for the OWNERS files.
 
 use anyhow::Context;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use super::model::RepositoryData;
-use super::parse::{compare_files, files, owners_paths, parse};
+use super::model::{RepositoryData, WELCOME_MARKER};
+use super::parse::{compare_files, files, own_issues, owners_paths, parse};
 use crate::config::REPO_FILE_NAME;
 use crate::github::client::GitHubError;
 use crate::github::clients::Session;
@@ -86,9 +86,19 @@ impl RepositoryData {
             if proposes_config {
                 wanted.push(format!("{}:{REPO_FILE_NAME}", data.pull.head_sha));
             }
-            let mut texts = read_files(session, &wanted)
+            let welcomed = data
+                .pull
+                .our_comments
+                .iter()
+                .any(|c| c.body.contains(WELCOME_MARKER));
+            let answer = read_files(session, &wanted, !welcomed)
                 .await
                 .context("reading OWNERS files")?;
+            let repo = &answer["repository"];
+            let mut texts: Vec<Option<String>> = (0..wanted.len())
+                .map(|i| repo[format!("f{i}")]["text"].as_str().map(str::to_string))
+                .collect();
+            data.our_issues = own_issues(&repo["issues"], data.viewer.as_deref());
             if proposes_config {
                 data.proposed_config_text = texts.pop().flatten();
             }
@@ -102,19 +112,13 @@ impl RepositoryData {
     }
 }
 
-/// Reads each `rev:path` expression in one query: its text, in order, or `None` when the file
-/// does not exist there.
+/// Reads each `rev:path` expression in one query, with the repository's newest issues when
+/// `with_issues`.
 async fn read_files(
     session: &Session,
     expressions: &[String],
-) -> anyhow::Result<Vec<Option<String>>> {
-    if expressions.is_empty() {
-        return Ok(Vec::new());
-    }
-    let body = queries::files_at(&session.owner, &session.name, expressions);
-    let answer = session.graphql(&body).await?;
-    let repo = &answer["repository"];
-    Ok((0..expressions.len())
-        .map(|i| repo[format!("f{i}")]["text"].as_str().map(str::to_string))
-        .collect())
+    with_issues: bool,
+) -> anyhow::Result<Value> {
+    let body = queries::files_at(&session.owner, &session.name, expressions, with_issues);
+    Ok(session.graphql(&body).await?)
 }

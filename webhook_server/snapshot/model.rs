@@ -5,6 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 pub const OWNERS_ALIASES: &str = "OWNERS_ALIASES";
+/// Marks the server's welcome comment on a pull request.
+pub const WELCOME_MARKER: &str = "<!-- gws:welcome -->";
+/// Opens the marker of a tracking issue; the pull request's number and ` -->` follow.
+pub const TRACKS_MARKER: &str = "<!-- gws:tracks-pull ";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RepositoryData {
@@ -32,6 +36,15 @@ pub struct RepositoryData {
     pub owners_complete: bool,
     /// `GET /compare/{base}...{head}`'s answer, when the files were read from it.
     pub compare: Option<Value>,
+    /// Issues the server opened among the repository's fifty newest, read only when the pull
+    /// request has no welcome comment yet: its tracking issue may exist without one.
+    pub our_issues: Vec<OwnIssue>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnIssue {
+    pub number: u64,
+    pub body: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]

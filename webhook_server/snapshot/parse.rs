@@ -7,8 +7,8 @@ use anyhow::bail;
 use serde_json::Value;
 
 use super::model::{
-    ChangedFile, CheckRun, Comment, OWNERS_ALIASES, ProtectionRule, PullRequest, RepositoryData,
-    Review, Status, Thread,
+    ChangedFile, CheckRun, Comment, OWNERS_ALIASES, OwnIssue, ProtectionRule, PullRequest,
+    RepositoryData, Review, Status, Thread,
 };
 
 fn text(v: &Value) -> String {
@@ -152,7 +152,28 @@ pub fn parse(data: &Value) -> anyhow::Result<RepositoryData> {
         pull,
         compare: None,
         owners: BTreeMap::new(),
+        our_issues: Vec::new(),
     })
+}
+
+/// Whether `viewer` wrote `node` (a comment or an issue).
+fn by_viewer(node: &Value, viewer: Option<&str>) -> bool {
+    // GraphQL names an App's bot by its slug, while `viewer` says `<slug>[bot]`.
+    let author = node["author"]["login"].as_str().unwrap_or_default();
+    viewer.is_some_and(|v| v.strip_suffix("[bot]").unwrap_or(v) == author)
+}
+
+/// The issues of an `issues` connection that `viewer` opened.
+pub(super) fn own_issues(connection: &Value, viewer: Option<&str>) -> Vec<OwnIssue> {
+    nodes(connection)
+        .filter(|i| by_viewer(i, viewer))
+        .filter_map(|i| {
+            Some(OwnIssue {
+                number: i["number"].as_u64()?,
+                body: text(&i["body"]),
+            })
+        })
+        .collect()
 }
 
 fn pull_request(pr: &Value, viewer: Option<&str>) -> PullRequest {
@@ -183,11 +204,7 @@ fn pull_request(pr: &Value, viewer: Option<&str>) -> PullRequest {
         latest_reviews: reviews(&pr["latestReviews"]),
         files: files(&pr["files"]),
         our_comments: nodes(&pr["comments"])
-            .filter(|c| {
-                // GraphQL names an App's bot by its slug, while `viewer` says `<slug>[bot]`.
-                let author = c["author"]["login"].as_str().unwrap_or_default();
-                viewer.is_some_and(|v| v.strip_suffix("[bot]").unwrap_or(v) == author)
-            })
+            .filter(|c| by_viewer(c, viewer))
             .map(|c| Comment {
                 id: count(&c["databaseId"]),
                 body: text(&c["body"]),

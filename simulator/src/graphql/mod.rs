@@ -9,6 +9,7 @@ mod checks;
 mod commits;
 mod context;
 mod handles;
+mod issues;
 mod labels;
 mod mutations;
 mod paging;

@@ -7,6 +7,7 @@ use super::actors::{User, user};
 use super::commits::{GitObject, Ref, git_object};
 use super::context::{caller, gh_error, with_repo};
 use super::handles::{PullRequest, Repository};
+use super::issues::{IssueConnection, IssueOrder, IssueState, issues};
 use super::labels::{LabelConnection, label};
 use super::paging::{PageInfo, Window, connection, page};
 use super::pull_request::{PullRequestState, pull_state};
@@ -102,6 +103,22 @@ impl Repository {
                     format!("Could not resolve to a PullRequest with the number of {number}."),
                 )),
             }
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn issues(
+        &self,
+        ctx: &Context<'_>,
+        states: Option<Vec<IssueState>>,
+        order_by: Option<IssueOrder>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> Result<IssueConnection> {
+        page("issues", first, after, last, before, || {
+            issues(ctx, &self.key, states.as_deref(), order_by.as_ref())
         })
     }
 
