@@ -795,6 +795,106 @@ async fn a_rerun_after_a_failed_welcome_finds_the_tracking_issue_by_its_marker()
     );
 }
 
+/// What a pull request looks like from outside: its labels, check runs, assignees, requested
+/// reviewers, the server's comments by kind, and the tracking issues' titles.
+async fn end_state(s: &Scenario, n: u64) -> Value {
+    let pr = s.pull(n).await;
+    let logins = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["login"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let comments = s
+        .get(&format!("/repos/acme/widgets/issues/{n}/comments"))
+        .await;
+    let mut kinds: Vec<String> = comments
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            c["body"]
+                .as_str()
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    kinds.sort();
+    let issues = s.get("/repos/acme/widgets/issues?state=all").await;
+    let mut tracking: Vec<String> = issues
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["pull_request"].is_null())
+        .map(|i| i["title"].as_str().unwrap().to_string())
+        .collect();
+    tracking.sort();
+    json!({
+        "labels": s.labels(n).await,
+        "checks": s.checks(n).await,
+        "assignees": logins(&pr["assignees"]),
+        "requested_reviewers": logins(&pr["requested_reviewers"]),
+        "comments": kinds,
+        "tracking_issues": tracking,
+    })
+}
+
+async fn open_engine(s: &Scenario) -> u64 {
+    s.open(
+        "alice",
+        "Add engine",
+        "engine",
+        json!({"src/engine.rs": "fn x() {}\n"}),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_write_of_opened_failing_once_then_a_rerun_ends_as_a_clean_run() {
+    let clean = scenario("", json!({"OWNERS": OWNERS})).await;
+    let since = clean.api.last_request_id().await;
+    let n = open_engine(&clean).await;
+    let expected = end_state(&clean, n).await;
+    // Every write of the flow, as (method, path, how many times that pair was written before).
+    let mut writes: Vec<(String, String, u64)> = Vec::new();
+    for r in clean.api.requests(since).await {
+        let path = r["path"].as_str().unwrap();
+        if path.starts_with("/_simulator") || !is_write(&r) {
+            continue;
+        }
+        let method = r["method"].as_str().unwrap().to_string();
+        let nth = 1 + writes
+            .iter()
+            .filter(|(m, p, _)| *m == method && p == path)
+            .count() as u64;
+        writes.push((method, path.to_string(), nth));
+    }
+    assert!(writes.len() >= 10, "{writes:?}");
+    drop(clean);
+
+    for (method, path, nth) in writes {
+        let s = scenario("", json!({"OWNERS": OWNERS})).await;
+        s.api
+            .admin(
+                "/faults/targeted",
+                json!({"method": method, "path": path, "nth": nth, "status": 502}),
+            )
+            .await;
+        let n = open_engine(&s).await;
+        s.api.admin("/replay", json!({"since": 0})).await;
+        s.settle().await;
+        assert_eq!(
+            end_state(&s, n).await,
+            expected,
+            "{method} {path} (#{nth}) failed once, then every delivery ran again"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_pull_request_closed_unmerged_closes_its_tracking_issue() {
     let s = scenario("", json!({})).await;
