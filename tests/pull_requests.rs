@@ -218,6 +218,20 @@ impl Scenario {
             .to_string()
     }
 
+    /// The repository's issues that are not pull requests (the tracking issues), in `state`.
+    async fn tracking_issues(&self, state: &str) -> Vec<Value> {
+        let issues = self
+            .get(&format!("/repos/acme/widgets/issues?state={state}"))
+            .await;
+        issues
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["pull_request"].is_null())
+            .cloned()
+            .collect()
+    }
+
     async fn pull(&self, number: u64) -> Value {
         self.get(&format!("/repos/acme/widgets/pulls/{number}"))
             .await
@@ -311,13 +325,7 @@ async fn a_pull_request_from_open_to_merge() {
     let welcome = comments[0]["body"].as_str().unwrap();
     assert!(welcome.starts_with("<!-- gws:welcome -->"), "{welcome}");
     assert!(welcome.contains("- @carol"));
-    let issues = s.get("/repos/acme/widgets/issues?state=open").await;
-    let tracking: Vec<&Value> = issues
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["pull_request"].is_null())
-        .collect();
+    let tracking = s.tracking_issues("open").await;
     assert_eq!(tracking.len(), 1);
     assert_eq!(tracking[0]["title"], format!("Add engine - {n}"));
 
@@ -766,13 +774,7 @@ async fn a_rerun_after_a_failed_welcome_finds_the_tracking_issue_by_its_marker()
     assert!(sent["sent"].as_u64().unwrap() > 0);
     s.settle().await;
 
-    let issues = s.get("/repos/acme/widgets/issues?state=all").await;
-    let tracking: Vec<&Value> = issues
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|i| i["pull_request"].is_null())
-        .collect();
+    let tracking = s.tracking_issues("all").await;
     assert_eq!(tracking.len(), 1, "one tracking issue: {tracking:#?}");
     let comments = s
         .get(&format!("/repos/acme/widgets/issues/{n}/comments"))
@@ -824,12 +826,10 @@ async fn end_state(s: &Scenario, n: u64) -> Value {
         })
         .collect();
     kinds.sort();
-    let issues = s.get("/repos/acme/widgets/issues?state=all").await;
-    let mut tracking: Vec<String> = issues
-        .as_array()
-        .unwrap()
+    let mut tracking: Vec<String> = s
+        .tracking_issues("all")
+        .await
         .iter()
-        .filter(|i| i["pull_request"].is_null())
         .map(|i| i["title"].as_str().unwrap().to_string())
         .collect();
     tracking.sort();
@@ -901,13 +901,7 @@ async fn a_pull_request_closed_unmerged_closes_its_tracking_issue() {
     let n = s
         .open("alice", "Short lived", "short", json!({"a": "a\n"}))
         .await;
-    let issues = s.get("/repos/acme/widgets/issues?state=all").await;
-    let tracking = issues
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["pull_request"].is_null())
-        .unwrap()["number"]
+    let tracking = s.tracking_issues("all").await[0]["number"]
         .as_u64()
         .unwrap();
     s.as_user(

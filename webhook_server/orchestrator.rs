@@ -16,6 +16,7 @@ use crate::handlers::pull_request_review::PullRequestReviewHandler;
 use crate::queue::{Claimed, DeliveryQueue, NewDelivery, PayloadMeta, ordering_key};
 use crate::rules::merge_readiness::RepoFileReport;
 use crate::rules::owners;
+use crate::rules::pull_request;
 use crate::rules::triage::{BASE_MOVED, Handler, Triage, triage};
 use crate::snapshot::RepositoryData;
 use crate::step_data;
@@ -230,7 +231,10 @@ impl GithubWebhook {
             .and_then(|r| r.default_branch.as_deref())
             .unwrap_or("main");
         let max_owners = entry.config.max_owners_files as usize;
-        let mut data = RepositoryData::fetch(session, number, default_branch, max_owners).await?;
+        let starts = matches!(event.kind, Kind::PullRequest(_))
+            && pull_request::STARTS.contains(&event.action.as_str());
+        let mut data =
+            RepositoryData::fetch(session, number, default_branch, max_owners, starts).await?;
         if let Some(login) = &data.viewer {
             self.memory.learn_login(login);
             ctx.api_user = Some(login.clone());

@@ -274,22 +274,15 @@ pub(super) async fn open_pull(
             return admin_error(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}"));
         }
     }
-    let at = now();
     r.issues.insert(
         number,
-        Issue {
-            id: issue_id,
+        Issue::open(
+            issue_id,
             number,
-            title: body.title,
-            body: body.body,
-            user: body.author.clone(),
-            state: "open",
-            labels: Vec::new(),
-            assignees: Vec::new(),
-            created_at: at.clone(),
-            updated_at: at,
-            closed_at: None,
-            pull: Some(Pull {
+            body.title,
+            body.body,
+            &body.author,
+            Some(Pull {
                 head_ref: body.head,
                 base_ref: base,
                 draft: body.draft,
@@ -299,7 +292,7 @@ pub(super) async fn open_pull(
                 requested_reviewers: Vec::new(),
                 auto_merge: None,
             }),
-        },
+        ),
     );
     let pull = w.pull_json(&w.repos[&key], &w.repos[&key].issues[&number]);
     let out = emit(

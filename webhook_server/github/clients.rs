@@ -197,7 +197,7 @@ impl Session {
     }
 
     /// A REST call under the repository as the App's installation, as check runs must be.
-    pub async fn app_rest(
+    pub(super) async fn app_rest(
         &self,
         method: Method,
         repo_path: &str,
@@ -253,7 +253,7 @@ impl Session {
     }
 
     /// A REST call to a path under the repository, e.g. `/commits/{sha}/pulls`.
-    pub async fn rest(
+    pub(super) async fn rest(
         &self,
         method: Method,
         repo_path: &str,

@@ -19,11 +19,14 @@ const MAX_COMPARE_FILES: usize = 300;
 impl RepositoryData {
     /// Fetches the snapshot for pull request `number`; reads the repository's own
     /// config from `default_branch`. OWNERS files are read only for an open pull request.
+    /// `starts`: the delivery starts the pull request's life (opened, reopened, ready for
+    /// review), so it may have to find a tracking issue an earlier run opened.
     pub async fn fetch(
         session: &Session,
         number: u64,
         default_branch: &str,
         max_owners_files: usize,
+        starts: bool,
     ) -> anyhow::Result<RepositoryData> {
         let body = json!({
             "query": queries::REPOSITORY_DATA,
@@ -86,12 +89,15 @@ impl RepositoryData {
             if proposes_config {
                 wanted.push(format!("{}:{REPO_FILE_NAME}", data.pull.head_sha));
             }
-            let welcomed = data
-                .pull
-                .our_comments
-                .iter()
-                .any(|c| c.body.contains(WELCOME_MARKER));
-            let answer = read_files(session, &wanted, !welcomed)
+            // Only a delivery that starts the pull request posts the welcome comment and may
+            // open its tracking issue; an earlier, failed one may have opened it already.
+            let seek_tracking_issue = starts
+                && !data
+                    .pull
+                    .our_comments
+                    .iter()
+                    .any(|c| c.body.contains(WELCOME_MARKER));
+            let answer = read_files(session, &wanted, seek_tracking_issue)
                 .await
                 .context("reading OWNERS files")?;
             let repo = &answer["repository"];

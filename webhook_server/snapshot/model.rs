@@ -36,8 +36,9 @@ pub struct RepositoryData {
     pub owners_complete: bool,
     /// `GET /compare/{base}...{head}`'s answer, when the files were read from it.
     pub compare: Option<Value>,
-    /// Issues the server opened among the repository's fifty newest, read only when the pull
-    /// request has no welcome comment yet: its tracking issue may exist without one.
+    /// Issues the server opened among the repository's fifty newest, read only by a delivery
+    /// that starts a pull request with no welcome comment yet: its tracking issue may exist
+    /// without one.
     pub our_issues: Vec<OwnIssue>,
 }
 

@@ -25,23 +25,9 @@ pub(crate) fn open_issue(
         let r = w.repos.get_mut(&key).ok_or(Refusal::NotFound)?;
         let number = r.next_number;
         r.next_number += 1;
-        let at = now();
         r.issues.insert(
             number,
-            crate::world::Issue {
-                id,
-                number,
-                title,
-                body,
-                user: author.to_string(),
-                state: "open",
-                labels: Vec::new(),
-                assignees: Vec::new(),
-                created_at: at.clone(),
-                updated_at: at,
-                closed_at: None,
-                pull: None,
-            },
+            crate::world::Issue::open(id, number, title, body, author, None),
         );
         let r = &w.repos[&key];
         let issue = w.issue_json(r, &r.issues[&number]);

@@ -110,6 +110,34 @@ pub struct Issue {
     pub pull: Option<Pull>,
 }
 
+impl Issue {
+    /// A new open issue, or pull request when `pull` is given, created now.
+    pub fn open(
+        id: u64,
+        number: u64,
+        title: String,
+        body: Option<String>,
+        user: &str,
+        pull: Option<Pull>,
+    ) -> Issue {
+        let at = super::stamps::now();
+        Issue {
+            id,
+            number,
+            title,
+            body,
+            user: user.to_string(),
+            state: "open",
+            labels: Vec::new(),
+            assignees: Vec::new(),
+            created_at: at.clone(),
+            updated_at: at,
+            closed_at: None,
+            pull,
+        }
+    }
+}
+
 pub struct Pull {
     pub head_ref: String,
     pub base_ref: String,
