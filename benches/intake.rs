@@ -32,7 +32,7 @@ use github_webhook_server::masking::{Masker, SharedMasker};
 use github_webhook_server::queue::sqlite::SqliteQueue;
 use github_webhook_server::queue::{
     Behind, Claimed, Completion, DeliveryQueue, Enqueued, LogCursor, NewDelivery, QueueError,
-    QueueFuture, QueueStats, SummaryRow,
+    QueueFuture, QueueStats, Retrying, SummaryRow,
 };
 use github_webhook_server::server::allowlist::Allowlist;
 use github_webhook_server::server::routes::{router, serve};
@@ -208,6 +208,12 @@ impl DeliveryQueue for Floor {
     }
     fn complete(&self, _: i64, _: Completion) -> QueueFuture<'_, ()> {
         Box::pin(async { Err(QueueError::Closed) })
+    }
+    fn defer(&self, _: i64, _: i64, _: String) -> QueueFuture<'_, ()> {
+        Box::pin(async { Err(QueueError::Closed) })
+    }
+    fn retrying(&self, _: usize) -> QueueFuture<'_, Vec<Retrying>> {
+        Box::pin(async { Ok(Vec::new()) })
     }
     fn stats(&self) -> QueueFuture<'_, QueueStats> {
         Box::pin(async { Ok(QueueStats::default()) })

@@ -761,19 +761,28 @@ async fn a_rerun_after_a_failed_welcome_finds_the_tracking_issue_by_its_marker()
         )
         .await;
     assert_eq!(n, 1);
-    let comments = s
-        .get(&format!("/repos/acme/widgets/issues/{n}/comments"))
-        .await;
-    assert_eq!(
-        comments.as_array().unwrap().len(),
-        0,
-        "the welcome comment failed"
+    // The delivery ran again by itself, and says why.
+    let opened = summaries(s.data.path())
+        .into_iter()
+        .find(|r| r["event_type"] == "pull_request" && r["action"] == "opened")
+        .expect("the opened delivery completed");
+    let routing = &opened["workflow_steps"]["webhook_routing"];
+    assert_eq!(routing["attempt"], 2, "{opened:#}");
+    assert!(
+        routing["previous_error"].as_str().unwrap().contains("502"),
+        "{routing}"
     );
+    assert_eq!(opened["success"], true);
+    assert_one_welcome_naming_one_tracking_issue(&s, n).await;
 
+    // Every delivery once more: still one of each.
     let sent = s.api.admin("/replay", json!({"since": 0})).await;
     assert!(sent["sent"].as_u64().unwrap() > 0);
     s.settle().await;
+    assert_one_welcome_naming_one_tracking_issue(&s, n).await;
+}
 
+async fn assert_one_welcome_naming_one_tracking_issue(s: &Scenario, n: u64) {
     let tracking = s.tracking_issues("all").await;
     assert_eq!(tracking.len(), 1, "one tracking issue: {tracking:#?}");
     let comments = s
@@ -854,7 +863,7 @@ async fn open_engine(s: &Scenario) -> u64 {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn each_write_of_opened_failing_once_then_a_rerun_ends_as_a_clean_run() {
+async fn each_write_of_opened_failing_once_ends_as_the_clean_run_and_a_replay_changes_nothing() {
     let clean = scenario("", json!({"OWNERS": OWNERS})).await;
     let since = clean.api.last_request_id().await;
     let n = open_engine(&clean).await;
@@ -885,6 +894,12 @@ async fn each_write_of_opened_failing_once_then_a_rerun_ends_as_a_clean_run() {
             )
             .await;
         let n = open_engine(&s).await;
+        s.settle().await;
+        assert_eq!(
+            end_state(&s, n).await,
+            expected,
+            "{method} {path} (#{nth}) failed once, and its delivery was retried"
+        );
         s.api.admin("/replay", json!({"since": 0})).await;
         s.settle().await;
         assert_eq!(

@@ -9,6 +9,7 @@ use crate::apply::Scope;
 use crate::config::model::RepoConfig;
 use crate::config::{Config, ConfigError, REPO_FILE_NAME, RepoFile, RepositoryEntry};
 use crate::event::{Event, Kind};
+use crate::github::client::{GitHubError, Transient};
 use crate::github::clients::{Clients, Session};
 use crate::handlers::check_run::CheckRunHandler;
 use crate::handlers::pull_request::PullRequestHandler;
@@ -31,6 +32,15 @@ const LOOK_AHEAD: usize = 20;
 pub struct Outcome {
     /// Deliveries to queue when this one completes, in the same transaction.
     pub follow_ups: Vec<NewDelivery>,
+    /// Set when the delivery failed on something time may cure: it should run again.
+    pub retry: Option<Transient>,
+}
+
+/// Whether a failure came from GitHub and may pass with time.
+fn transient(e: &anyhow::Error) -> Option<Transient> {
+    e.chain()
+        .find_map(|cause| cause.downcast_ref::<GitHubError>())
+        .and_then(GitHubError::transient)
 }
 
 /// Processes one delivery against a configuration snapshot.
@@ -76,7 +86,11 @@ impl GithubWebhook {
             }
         };
         describe(&event, ctx);
-        ctx.start_step("webhook_routing", step_data! {"attempt": delivery.attempt});
+        let mut routing = step_data! {"attempt": delivery.attempt};
+        if let Some(previous) = &delivery.last_error {
+            routing.insert("previous_error".into(), previous.as_str().into());
+        }
+        ctx.start_step("webhook_routing", routing);
         match triage(&self.config, &event, &*self.memory) {
             Triage::Skip(reason) => {
                 ctx.complete_step(
@@ -155,7 +169,10 @@ impl GithubWebhook {
             Ok(s) => s,
             Err(e) => {
                 ctx.fail(ErrorInfo::new("GitHubClientError", format!("{e:#}")));
-                return Outcome::default();
+                return Outcome {
+                    retry: transient(&e),
+                    ..Outcome::default()
+                };
             }
         };
         let outcome = self
@@ -168,9 +185,11 @@ impl GithubWebhook {
             ctx.start_step("github_api", Default::default());
             ctx.complete_step("github_api", spend.summary());
         }
+        let mut retry = None;
         let follow_ups = match outcome {
             Ok(follow_ups) => follow_ups,
             Err(e) => {
+                retry = transient(&e);
                 let error = ErrorInfo::new("GitHubError", format!("{e:#}"));
                 let unfinished = ctx
                     .steps()
@@ -185,7 +204,7 @@ impl GithubWebhook {
                 Vec::new()
             }
         };
-        Outcome { follow_ups }
+        Outcome { follow_ups, retry }
     }
 
     fn session(&self, full_name: &str, entry: &RepositoryEntry) -> anyhow::Result<Session> {

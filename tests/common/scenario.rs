@@ -115,9 +115,10 @@ impl Builder {
             app_id = format!("github-app-id: {id}\n");
             key = Some(app["private_key_pem"].as_str().unwrap().to_string());
         }
+        // Retries start at once: a test that fails a request sees the rerun without waiting.
         let config = format!(
             "ip-bind: 127.0.0.1\nport: 0\nwebhook-secret: {SECRET}\ngithub-api-url: {}\n\
-             {app_id}{}repositories:\n{}",
+             retry-delay-seconds: 0.05\n{app_id}{}repositories:\n{}",
             api.base, self.config, self.repositories
         );
         let data = data_dir(&config);

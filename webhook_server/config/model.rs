@@ -42,6 +42,12 @@ pub struct ServerConfig {
     pub port: u16,
     #[serde(default = "default_max_workers")]
     pub max_workers: usize,
+    #[serde(default = "default_max_delivery_attempts")]
+    pub max_delivery_attempts: u32,
+    #[serde(default = "default_retry_delay_seconds")]
+    pub retry_delay_seconds: f64,
+    #[serde(default = "default_true")]
+    pub coalesce_deliveries: bool,
     pub webhook_secret: Option<String>,
     #[serde(default)]
     pub verify_github_ips: bool,
@@ -67,6 +73,15 @@ fn default_port() -> u16 {
 }
 fn default_max_workers() -> usize {
     10
+}
+fn default_max_delivery_attempts() -> u32 {
+    12
+}
+fn default_retry_delay_seconds() -> f64 {
+    5.0
+}
+fn default_true() -> bool {
+    true
 }
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]

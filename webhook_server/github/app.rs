@@ -57,10 +57,7 @@ impl AppAuth {
     /// A JWT for the app endpoints: issued a minute ago (clock drift) and valid for nine
     /// minutes, within GitHub's ten.
     fn jwt(&self) -> Result<String, GitHubError> {
-        create_jwt(AppId(self.app_id), &self.key).map_err(|e| GitHubError::Transport {
-            request: "app JWT".into(),
-            message: e.to_string(),
-        })
+        create_jwt(AppId(self.app_id), &self.key).map_err(|e| GitHubError::Signing(e.to_string()))
     }
 
     /// The app's slug, once an installation was looked up.

@@ -45,6 +45,36 @@ pub enum GitHubError {
         kind: String,
         message: String,
     },
+    #[error("app JWT: {0}")]
+    Signing(String),
+}
+
+/// A failure that time may cure, and when to look again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transient {
+    /// GitHub failed or was unreachable: try again after a growing pause.
+    Backoff,
+    /// Every token is spent until this unix time (seconds).
+    Until(i64),
+}
+
+impl GitHubError {
+    /// Whether the same request may succeed later. A 4xx (other than a rate limit, which
+    /// the transport turns into `RateLimited`) or a bad answer will not pass by itself.
+    pub fn transient(&self) -> Option<Transient> {
+        match self {
+            GitHubError::Status { status, .. } if *status >= 500 || *status == 429 => {
+                Some(Transient::Backoff)
+            }
+            GitHubError::Transport { .. } => Some(Transient::Backoff),
+            GitHubError::RateLimited { until, .. } => Some(Transient::Until(*until)),
+            GitHubError::GraphQl { kind, .. } if kind == "RATE_LIMITED" => Some(Transient::Backoff),
+            GitHubError::Status { .. }
+            | GitHubError::NoToken { .. }
+            | GitHubError::GraphQl { .. }
+            | GitHubError::Signing(_) => None,
+        }
+    }
 }
 
 /// Which credential a request goes out with.
@@ -364,6 +394,49 @@ mod tests {
             graphql_url("http://127.0.0.1:8765"),
             "http://127.0.0.1:8765/graphql"
         );
+    }
+
+    #[test]
+    fn only_failures_time_may_cure_are_transient() {
+        let status = |status| GitHubError::Status {
+            request: "GET /x".into(),
+            status,
+            message: String::new(),
+        };
+        let graphql = |kind: &str| GitHubError::GraphQl {
+            operation: "q".into(),
+            kind: kind.into(),
+            message: String::new(),
+        };
+        let transport = GitHubError::Transport {
+            request: "GET /x".into(),
+            message: "connection refused".into(),
+        };
+        let spent = GitHubError::RateLimited {
+            request: "GET /x".into(),
+            until: 42,
+        };
+        assert_eq!(status(502).transient(), Some(Transient::Backoff));
+        assert_eq!(status(429).transient(), Some(Transient::Backoff));
+        assert_eq!(transport.transient(), Some(Transient::Backoff));
+        assert_eq!(spent.transient(), Some(Transient::Until(42)));
+        assert_eq!(
+            graphql("RATE_LIMITED").transient(),
+            Some(Transient::Backoff)
+        );
+        for lasting in [
+            status(404),
+            status(422),
+            status(403),
+            status(200),
+            graphql("NOT_FOUND"),
+            GitHubError::NoToken {
+                request: "GET /x".into(),
+            },
+            GitHubError::Signing("bad key".into()),
+        ] {
+            assert_eq!(lasting.transient(), None, "{lasting}");
+        }
     }
 
     #[test]

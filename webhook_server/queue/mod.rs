@@ -51,8 +51,22 @@ pub struct Claimed {
     pub delivery_id: String,
     pub event: String,
     pub payload: Vec<u8>,
-    /// 1 on the first claim; more after a crash or an expired lease.
+    /// 1 on the first claim; more after a retry, a crash or an expired lease.
     pub attempt: u32,
+    /// Why the previous attempt was retried, if it was.
+    pub last_error: Option<String>,
+}
+
+/// A delivery waiting to be tried again after a transient failure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Retrying {
+    pub delivery_id: String,
+    pub event: String,
+    pub key: String,
+    pub attempts: u32,
+    /// Unix time in ms before which it does not run again.
+    pub not_before_ms: i64,
+    pub last_error: String,
 }
 
 /// A delivery waiting behind a running one.
@@ -86,6 +100,8 @@ pub struct QueueStats {
     pub running: u64,
     pub done: u64,
     pub failed: u64,
+    /// Of the pending deliveries, those waiting to be retried.
+    pub retrying: u64,
 }
 
 /// A summary record waiting to be appended to its daily log file.
@@ -123,6 +139,13 @@ pub trait DeliveryQueue: Send + Sync + 'static {
 
     /// Ends a delivery and stores its summary record, atomically.
     fn complete(&self, seq: i64, completion: Completion) -> QueueFuture<'_, ()>;
+
+    /// Returns a running delivery to pending after a transient failure: it starts again no
+    /// sooner than `until_ms` (unix ms), and until then the deliveries of its key wait too.
+    fn defer(&self, seq: i64, until_ms: i64, error: String) -> QueueFuture<'_, ()>;
+
+    /// Up to `limit` deliveries waiting to be retried, soonest first.
+    fn retrying(&self, limit: usize) -> QueueFuture<'_, Vec<Retrying>>;
 
     fn stats(&self) -> QueueFuture<'_, QueueStats>;
 

@@ -1,8 +1,10 @@
 //! Which delivery may run next: the in-memory scheduling index of the embedded queue.
 //!
 //! Per key, pending deliveries wait in arrival order; a key with a running delivery has none
-//! ready. `ready` holds, for every other key with work, its oldest delivery, so a claim is a
-//! pop from an ordered set whatever the backlog. The database stays the record of truth: the
+//! ready, and neither has a key whose oldest delivery waits to be retried (the deliveries
+//! behind it wait too, so a pull request's events keep their order). `ready` holds, for every
+//! other key with work, its oldest delivery, so a claim is a pop from an ordered set whatever
+//! the backlog. The database stays the record of truth: the
 //! index is rebuilt from it at start-up and whenever a transaction fails.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -14,6 +16,8 @@ pub struct Schedule {
     running: HashMap<i64, (String, i64)>,
     /// (oldest pending seq, key) of every key that has pending work and nothing running.
     ready: BTreeSet<(i64, String)>,
+    /// (not before, in ms; seq, key) of every key whose oldest delivery waits to be retried.
+    deferred: BTreeSet<(i64, i64, String)>,
 }
 
 impl Schedule {
@@ -97,21 +101,55 @@ impl Schedule {
         self.ready.insert((seq, key));
     }
 
+    /// Returns a running delivery to the front of its key, to start again no sooner than
+    /// `until`; its key stays blocked until then.
+    pub fn defer(&mut self, seq: i64, until: i64) {
+        let Some((key, _)) = self.running.remove(&seq) else {
+            return;
+        };
+        let queue = self.pending.entry(key.clone()).or_default();
+        if let Some(&old_head) = queue.front() {
+            self.ready.remove(&(old_head, key.clone()));
+        }
+        queue.push_front(seq);
+        self.deferred.insert((until, seq, key));
+    }
+
+    /// Makes the deferred deliveries whose time has come ready again.
+    pub fn wake(&mut self, now: i64) {
+        while let Some(first) = self.deferred.first()
+            && first.0 <= now
+        {
+            let (_, seq, key) = self.deferred.pop_first().expect("just seen");
+            self.ready.insert((seq, key));
+        }
+    }
+
+    /// (seq, not before) of the deliveries waiting to be retried, soonest first.
+    pub fn waiting(&self) -> impl Iterator<Item = (i64, i64)> + '_ {
+        self.deferred.iter().map(|(until, seq, _)| (*seq, *until))
+    }
+
     fn key_running(&self, key: &str) -> bool {
         self.running.values().any(|(k, _)| k == key)
     }
 
-    /// Rebuilds from the database's pending rows (in seq order) and running rows.
+    /// Rebuilds from the database's pending rows (in seq order, each with the time before
+    /// which it may not start again, 0 for none) and running rows.
     pub fn rebuild(
-        pending: impl IntoIterator<Item = (i64, String)>,
+        pending: impl IntoIterator<Item = (i64, String, i64)>,
         running: impl IntoIterator<Item = (i64, String, i64)>,
     ) -> Schedule {
         let mut s = Schedule::default();
         for (seq, key, until) in running {
             s.running.insert(seq, (key, until));
         }
-        for (seq, key) in pending {
+        for (seq, key, not_before) in pending {
             s.push(seq, &key);
+            // Only a key's oldest delivery is ever deferred: it was running, so it was first.
+            if not_before > 0 && s.ready.remove(&(seq, key.clone())) {
+                s.deferred.insert((not_before, seq, key));
+            }
         }
         s
     }
@@ -159,9 +197,45 @@ mod tests {
     }
 
     #[test]
+    fn a_deferred_delivery_blocks_its_key_until_its_time() {
+        let mut s = Schedule::default();
+        s.push(1, "a");
+        s.push(2, "a");
+        s.push(3, "b");
+        s.start(1, "a", 50);
+        s.defer(1, 100);
+        s.push(4, "a");
+        assert_eq!(seqs(s.peek(10)), vec![3]);
+        assert_eq!(s.waiting().collect::<Vec<_>>(), vec![(1, 100)]);
+        s.wake(99);
+        assert_eq!(seqs(s.peek(10)), vec![3]);
+        s.wake(100);
+        assert_eq!(seqs(s.peek(10)), vec![1, 3]);
+        assert_eq!(s.waiting().count(), 0);
+        s.start(1, "a", 200);
+        assert!(s.finish(1));
+        assert_eq!(seqs(s.peek(10)), vec![2, 3]);
+    }
+
+    #[test]
+    fn rebuild_keeps_deferred_deliveries_waiting() {
+        let mut s = Schedule::rebuild(
+            vec![
+                (1, "a".to_string(), 500),
+                (2, "a".to_string(), 0),
+                (3, "b".to_string(), 0),
+            ],
+            Vec::new(),
+        );
+        assert_eq!(seqs(s.peek(10)), vec![3]);
+        s.wake(500);
+        assert_eq!(seqs(s.peek(10)), vec![1, 3]);
+    }
+
+    #[test]
     fn rebuild_respects_running_keys() {
         let s = Schedule::rebuild(
-            vec![(2, "a".to_string()), (3, "b".to_string())],
+            vec![(2, "a".to_string(), 0), (3, "b".to_string(), 0)],
             vec![(1, "a".to_string(), 10)],
         );
         let mut s = s;

@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 use super::schedule::Schedule;
 use super::{
     Behind, Claimed, Completion, DeliveryQueue, Enqueued, FinalState, LogCursor, NewDelivery,
-    QueueError, QueueFuture, QueueStats, SummaryRow,
+    QueueError, QueueFuture, QueueStats, Retrying, SummaryRow,
 };
 
 type Finish = Box<dyn FnOnce(Result<(), QueueError>) + Send>;
@@ -57,7 +57,9 @@ CREATE TABLE IF NOT EXISTS deliveries (
     attempts     INTEGER NOT NULL DEFAULT 0,
     lease_owner  TEXT,
     lease_until  INTEGER,
-    finished_at  INTEGER
+    finished_at  INTEGER,
+    not_before   INTEGER,
+    last_error   TEXT
 );
 CREATE TABLE IF NOT EXISTS summaries (
     seq          INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -117,11 +119,33 @@ fn count_states(conn: &Connection) -> rusqlite::Result<QueueStats> {
     Ok(stats)
 }
 
+/// Queues created before retries existed lack their columns.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let has = |column: &str| -> rusqlite::Result<bool> {
+        conn.query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('deliveries') WHERE name = ?1",
+            params![column],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n > 0)
+    };
+    for (column, kind) in [("not_before", "INTEGER"), ("last_error", "TEXT")] {
+        if !has(column)? {
+            conn.execute_batch(&format!(
+                "ALTER TABLE deliveries ADD COLUMN {column} {kind}"
+            ))?;
+        }
+    }
+    Ok(())
+}
+
 fn load_schedule(conn: &Connection) -> rusqlite::Result<Schedule> {
-    let mut pending =
-        conn.prepare("SELECT seq, key FROM deliveries WHERE state = 'pending' ORDER BY seq")?;
-    let pending: Vec<(i64, String)> = pending
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let mut pending = conn.prepare(
+        "SELECT seq, key, COALESCE(not_before, 0) FROM deliveries
+         WHERE state = 'pending' ORDER BY seq",
+    )?;
+    let pending: Vec<(i64, String, i64)> = pending
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let mut running = conn.prepare(
         "SELECT seq, key, COALESCE(lease_until, 0) FROM deliveries WHERE state = 'running'",
@@ -172,6 +196,7 @@ impl SqliteQueue {
         )
         .map_err(storage)?;
         conn.execute_batch(SCHEMA).map_err(storage)?;
+        migrate(&conn).map_err(storage)?;
         let requeued = conn
             .execute(
                 "UPDATE deliveries SET state = 'pending', lease_owner = NULL, lease_until = NULL
@@ -290,6 +315,7 @@ impl DeliveryQueue for SqliteQueue {
         let owner = owner.to_string();
         self.call(move |store| {
             let now = now_ms();
+            store.schedule.wake(now);
             for seq in store.schedule.expired(now) {
                 store
                     .conn
@@ -305,16 +331,29 @@ impl DeliveryQueue for SqliteQueue {
             let until = now + lease.as_millis() as i64;
             let mut claimed = Vec::new();
             for (seq, key) in store.schedule.peek(limit) {
-                let (delivery_id, event, attempt, packed): (String, String, u32, Vec<u8>) = store
+                let (delivery_id, event, attempt, packed, last_error): (
+                    String,
+                    String,
+                    u32,
+                    Vec<u8>,
+                    Option<String>,
+                ) = store
                     .conn
                     .prepare_cached(
                         "UPDATE deliveries
-                         SET state = 'running', attempts = attempts + 1, lease_owner = ?2, lease_until = ?3
+                         SET state = 'running', attempts = attempts + 1, lease_owner = ?2,
+                             lease_until = ?3, not_before = NULL
                          WHERE seq = ?1
-                         RETURNING delivery_id, event, attempts, payload",
+                         RETURNING delivery_id, event, attempts, payload, last_error",
                     )?
                     .query_row(params![seq, owner, until], |row| {
-                        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                        Ok((
+                            row.get(0)?,
+                            row.get(1)?,
+                            row.get(2)?,
+                            row.get(3)?,
+                            row.get(4)?,
+                        ))
                     })?;
                 let payload = lz4_flex::decompress_size_prepended(&packed)
                     .map_err(|e| storage(format!("payload of delivery {seq} is corrupt: {e}")))?;
@@ -324,6 +363,7 @@ impl DeliveryQueue for SqliteQueue {
                     event,
                     payload,
                     attempt,
+                    last_error,
                 };
                 store.schedule.start(seq, &key, until);
                 store.counts.pending = store.counts.pending.saturating_sub(1);
@@ -387,6 +427,52 @@ impl DeliveryQueue for SqliteQueue {
         })
     }
 
+    fn defer(&self, seq: i64, until_ms: i64, error: String) -> QueueFuture<'_, ()> {
+        self.call(move |store| {
+            let deferred = store
+                .conn
+                .prepare_cached(
+                    "UPDATE deliveries
+                     SET state = 'pending', lease_owner = NULL, lease_until = NULL,
+                         not_before = ?2, last_error = ?3
+                     WHERE seq = ?1 AND state = 'running'",
+                )?
+                .execute(params![seq, until_ms, error])?;
+            if deferred > 0 {
+                store.schedule.defer(seq, until_ms);
+                store.counts.running = store.counts.running.saturating_sub(1);
+                store.counts.pending += 1;
+            }
+            Ok(())
+        })
+    }
+
+    fn retrying(&self, limit: usize) -> QueueFuture<'_, Vec<Retrying>> {
+        self.call(move |store| {
+            let mut stmt = store.conn.prepare_cached(
+                "SELECT delivery_id, event, key, attempts, COALESCE(last_error, '')
+                 FROM deliveries WHERE seq = ?1 AND state = 'pending'",
+            )?;
+            let mut out = Vec::new();
+            for (seq, not_before) in store.schedule.waiting().take(limit) {
+                let row = stmt
+                    .query_row(params![seq], |row| {
+                        Ok(Retrying {
+                            delivery_id: row.get(0)?,
+                            event: row.get(1)?,
+                            key: row.get(2)?,
+                            attempts: row.get(3)?,
+                            not_before_ms: not_before,
+                            last_error: row.get(4)?,
+                        })
+                    })
+                    .optional()?;
+                out.extend(row);
+            }
+            Ok(out)
+        })
+    }
+
     fn pending_behind(&self, seq: i64, limit: usize) -> QueueFuture<'_, Vec<Behind>> {
         self.call(move |store| {
             let mut stmt = store.conn.prepare_cached(
@@ -413,7 +499,12 @@ impl DeliveryQueue for SqliteQueue {
     }
 
     fn stats(&self) -> QueueFuture<'_, QueueStats> {
-        self.call(|store| Ok(store.counts))
+        self.call(|store| {
+            Ok(QueueStats {
+                retrying: store.schedule.waiting().count() as u64,
+                ..store.counts
+            })
+        })
     }
 
     fn prune(&self, older_than: Duration) -> QueueFuture<'_, u64> {
@@ -625,7 +716,8 @@ mod tests {
                 pending: 1,
                 running: 2,
                 done: 1,
-                failed: 0
+                failed: 0,
+                retrying: 0,
             }
         );
     }
@@ -640,6 +732,71 @@ mod tests {
         let again = q.claim("w2", 1, LEASE).await.unwrap();
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].attempt, 2);
+    }
+
+    #[tokio::test]
+    async fn a_deferred_delivery_holds_back_its_key_and_survives_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.db");
+        let q = SqliteQueue::open(&path).unwrap();
+        for (id, key) in [("a1", "A"), ("a2", "A"), ("b1", "B")] {
+            q.enqueue(delivery(id, key)).await.unwrap();
+        }
+        let first = q.claim("w", 1, LEASE).await.unwrap();
+        assert_eq!(first[0].last_error, None);
+        let later = now_ms() + 60_000;
+        q.defer(first[0].seq, later, "GitHub answered 502".into())
+            .await
+            .unwrap();
+        let stats = q.stats().await.unwrap();
+        assert_eq!((stats.pending, stats.running, stats.retrying), (3, 0, 1));
+        let waiting = q.retrying(10).await.unwrap();
+        assert_eq!(
+            (
+                waiting[0].delivery_id.as_str(),
+                waiting[0].attempts,
+                waiting[0].not_before_ms,
+                waiting[0].last_error.as_str()
+            ),
+            ("a1", 1, later, "GitHub answered 502")
+        );
+        // a2 waits behind a1; only B may run.
+        let next = q.claim("w", 10, LEASE).await.unwrap();
+        assert_eq!(next.len(), 1);
+        assert_eq!(next[0].delivery_id, "b1");
+        drop(q);
+        let q = SqliteQueue::open(&path).unwrap();
+        assert!(
+            q.claim("w", 10, LEASE)
+                .await
+                .unwrap()
+                .iter()
+                .all(|c| c.delivery_id == "b1")
+        );
+        assert_eq!(q.retrying(10).await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_deferred_delivery_runs_again_first_when_its_time_comes() {
+        let (_dir, q) = fresh();
+        for id in ["a1", "a2"] {
+            q.enqueue(delivery(id, "A")).await.unwrap();
+        }
+        let first = q.claim("w", 1, LEASE).await.unwrap();
+        q.defer(first[0].seq, now_ms() - 1, "timeout".into())
+            .await
+            .unwrap();
+        let again = q.claim("w", 10, LEASE).await.unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(
+            (
+                again[0].delivery_id.as_str(),
+                again[0].attempt,
+                again[0].last_error.as_deref()
+            ),
+            ("a1", 2, Some("timeout"))
+        );
+        assert_eq!(q.stats().await.unwrap().retrying, 0);
     }
 
     #[tokio::test]

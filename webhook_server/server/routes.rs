@@ -41,9 +41,36 @@ async fn healthcheck() -> Json<serde_json::Value> {
     Json(json!({"status": 200, "message": "Alive"}))
 }
 
+/// How many deliveries the status lists among those waiting to be retried.
+const RETRYING_SHOWN: usize = 50;
+
+/// The queue's counts, and the deliveries waiting to be retried with why and until when.
 async fn status(State(app): State<AppState>) -> Response {
-    match app.queue.stats().await {
-        Ok(stats) => Json(stats).into_response(),
+    let answer = async {
+        let stats = app.queue.stats().await?;
+        let retrying = app.queue.retrying(RETRYING_SHOWN).await?;
+        let mut body = serde_json::to_value(stats).expect("stats serialise");
+        body["retrying_deliveries"] = retrying
+            .into_iter()
+            .map(|r| {
+                json!({
+                    "delivery_id": r.delivery_id,
+                    "event": r.event,
+                    "key": r.key,
+                    "attempts": r.attempts,
+                    "retry_at": time::OffsetDateTime::from_unix_timestamp_nanos(
+                        i128::from(r.not_before_ms) * 1_000_000,
+                    )
+                    .ok()
+                    .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok()),
+                    "last_error": r.last_error,
+                })
+            })
+            .collect();
+        Ok::<_, crate::queue::QueueError>(body)
+    };
+    match answer.await {
+        Ok(body) => Json(body).into_response(),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"detail": format!("queue unavailable: {e}")})),

@@ -1,8 +1,12 @@
-//! Workers: claim → process → complete.
+//! Workers: claim → process → complete, or defer.
 //!
 //! One dispatcher claims as many deliveries as there are free workers (`max-workers`, which
 //! may change on reload), each under a lease it renews while the delivery runs. The queue hands
-//! out at most one delivery per key, so the events of one PR never interleave.
+//! out at most one delivery per key, so the events of one PR never interleave. A delivery that
+//! failed on something time may cure goes back to the queue for a later attempt (`retry.rs`);
+//! its key waits with it.
+
+mod retry;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -12,19 +16,19 @@ use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::config::Config;
+use crate::github::client::Transient;
 use crate::github::clients::Clients;
 use crate::masking::SharedMasker;
 use crate::orchestrator::GithubWebhook;
-use crate::queue::{Claimed, Completion, DeliveryQueue, FinalState};
+use crate::queue::{Claimed, Completion, DeliveryQueue, FinalState, NewDelivery};
 use crate::steps::{ErrorInfo, WebhookContext};
 use crate::store::Memory;
+use retry::RetryPolicy;
 
 /// How long a claim is valid without renewal; renewed every third of it.
 pub const LEASE: Duration = Duration::from_secs(60);
 /// Upper bound for one delivery. Long jobs (tox, builds) carry their own timeouts.
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
-/// A delivery that keeps killing its worker is given up after this many claims.
-pub const MAX_ATTEMPTS: u32 = 5;
 /// Finished deliveries are remembered this long, so redeliveries within it are recognised.
 /// GitHub keeps deliveries for redelivery for three days.
 pub const DEDUP_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -132,46 +136,51 @@ impl Workers {
 
     async fn handle(&self, delivery: Claimed) {
         let config = self.config.borrow().clone();
+        let policy = RetryPolicy::of(&config.server);
         let mut ctx = WebhookContext::new(delivery.delivery_id.clone(), delivery.event.clone());
         let mut follow_ups = Vec::new();
-        if delivery.attempt > MAX_ATTEMPTS {
+        let mut retry = None;
+        // Retries and claims lost to a crash count alike, so a delivery that keeps killing
+        // its worker is given up too.
+        if delivery.attempt > policy.max_attempts {
             ctx.fail(ErrorInfo::new(
                 "TooManyAttempts",
                 format!("abandoned after {} attempts", delivery.attempt - 1),
             ));
         } else {
-            let job_delivery = delivery.clone();
-            let delay = self.delivery_delay;
-            let clients = self.clients.clone();
-            let memory = self.memory.clone();
-            let queue = self.queue.clone();
-            let mut job = tokio::spawn(async move {
-                tokio::time::sleep(delay).await;
-                let outcome = GithubWebhook::new(config, clients, memory)
-                    .with_queue(queue)
-                    .process(&job_delivery, &mut ctx)
-                    .await;
-                (ctx, outcome.follow_ups)
-            });
-            // The job owned the context; when it dies, the record starts afresh with the cause.
-            let failed = |error: ErrorInfo| {
-                let mut ctx = WebhookContext::new(&delivery.delivery_id, &delivery.event);
-                ctx.fail(error);
-                (ctx, Vec::new())
-            };
-            (ctx, follow_ups) = match tokio::time::timeout(DELIVERY_TIMEOUT, &mut job).await {
-                Ok(Ok(done)) => done,
-                Ok(Err(join)) => failed(ErrorInfo::new("Panic", join.to_string())),
-                Err(_) => {
-                    job.abort();
-                    failed(ErrorInfo::new(
-                        "Timeout",
-                        format!("processing exceeded {}s", DELIVERY_TIMEOUT.as_secs()),
-                    ))
-                }
-            };
+            (ctx, follow_ups, retry) = self.process(&delivery, config, ctx).await;
         }
-        let summary = ctx.finish();
+        let mut summary = ctx.finish();
+        if let Some(transient) = retry {
+            let error = summary
+                .error
+                .as_ref()
+                .map_or_else(String::new, |e| format!("{}: {}", e.kind, e.message));
+            let now = now_ms();
+            if let Some(at) = policy.next(transient, &delivery.delivery_id, delivery.attempt, now) {
+                let error = self.masker.get().mask(&error).into_owned();
+                tracing::warn!(
+                    delivery = %delivery.delivery_id,
+                    attempt = delivery.attempt,
+                    retry_in_ms = at - now,
+                    "[{}] transient failure, will retry: {error}",
+                    summary.event_type,
+                );
+                if let Err(e) = self.queue.defer(delivery.seq, at, error).await {
+                    tracing::error!(
+                        delivery = %delivery.delivery_id,
+                        "could not defer the delivery; its lease will bring it back: {e}"
+                    );
+                }
+                return;
+            }
+            if let Some(e) = summary.error.as_mut() {
+                e.message = format!(
+                    "{} (gave up after {} attempts)",
+                    e.message, delivery.attempt
+                );
+            }
+        }
         let masker = self.masker.get();
         let line = serde_json::to_string(&summary).expect("summaries serialise");
         let line = masker.mask(&line).into_owned();
@@ -200,6 +209,51 @@ impl Workers {
             ),
         }
     }
+
+    /// Runs the orchestrator on its own task, under the delivery timeout.
+    async fn process(
+        &self,
+        delivery: &Claimed,
+        config: Arc<Config>,
+        mut ctx: WebhookContext,
+    ) -> (WebhookContext, Vec<NewDelivery>, Option<Transient>) {
+        let job_delivery = delivery.clone();
+        let delay = self.delivery_delay;
+        let clients = self.clients.clone();
+        let memory = self.memory.clone();
+        let queue = self.queue.clone();
+        let mut job = tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let outcome = GithubWebhook::new(config, clients, memory)
+                .with_queue(queue)
+                .process(&job_delivery, &mut ctx)
+                .await;
+            (ctx, outcome.follow_ups, outcome.retry)
+        });
+        // The job owned the context; when it dies, the record starts afresh with the cause.
+        let failed = |error: ErrorInfo| {
+            let mut ctx = WebhookContext::new(&delivery.delivery_id, &delivery.event);
+            ctx.fail(error);
+            (ctx, Vec::new(), None)
+        };
+        match tokio::time::timeout(DELIVERY_TIMEOUT, &mut job).await {
+            Ok(Ok(done)) => done,
+            Ok(Err(join)) => failed(ErrorInfo::new("Panic", join.to_string())),
+            Err(_) => {
+                job.abort();
+                failed(ErrorInfo::new(
+                    "Timeout",
+                    format!("processing exceeded {}s", DELIVERY_TIMEOUT.as_secs()),
+                ))
+            }
+        }
+    }
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Grows or shrinks the worker count to `want`; returns the new capacity.
