@@ -1264,3 +1264,73 @@ async fn fifty_concurrent_label_and_review_events_lose_nothing() {
     assert_eq!(s.check(n, "can-be-merged").await.1, "success");
     s.replay_changes_nothing(&[n]).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_every_token_spent_a_delivery_waits_in_the_queue_for_the_reset_then_completes() {
+    let clean = scenario("", json!({"OWNERS": OWNERS})).await;
+    let n = open_engine(&clean).await;
+    let expected = end_state(&clean, n).await;
+    drop(clean);
+
+    let s = scenario("", json!({"OWNERS": OWNERS})).await;
+    // The server reads and writes as the App's installation, whose quota is now spent.
+    let reset_in = 4;
+    s.api
+        .admin(
+            "/rate-limit",
+            json!({"token": "app:77", "limit": 5000, "remaining": 0, "reset_in": reset_in}),
+        )
+        .await;
+    let reset = Instant::now() + Duration::from_secs(reset_in);
+    let since = s.api.last_request_id().await;
+    s.api
+        .admin(
+            "/repos/acme/widgets/pulls",
+            json!({"author": "alice", "title": "Add engine", "head": "engine",
+                   "files": {"src/engine.rs": "fn x() {}\n"}}),
+        )
+        .await;
+
+    // The wait shows in the status route, with its reason.
+    let waiting = loop {
+        assert!(
+            Instant::now() < reset,
+            "no retry was scheduled before the reset"
+        );
+        let status = get_json(&client(), &s.server, "/webhook_server/status").await;
+        if status["retrying"] == 1 {
+            break status["retrying_deliveries"][0].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(waiting["event"], "pull_request", "{waiting}");
+    assert!(
+        waiting["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("rate limited"),
+        "{waiting}"
+    );
+    assert!(waiting["retry_at"].is_string(), "{waiting}");
+
+    // Until the reset, the one refused request that told the quota was spent is all.
+    tokio::time::sleep_until((reset - Duration::from_millis(500)).into()).await;
+    let server_calls: Vec<Value> = s
+        .api
+        .requests(since)
+        .await
+        .into_iter()
+        .filter(|r| !r["path"].as_str().unwrap().starts_with("/_simulator"))
+        .collect();
+    assert_eq!(server_calls.len(), 1, "{server_calls:#?}");
+    assert_eq!(server_calls[0]["status"], 403);
+
+    s.settle().await;
+    assert_eq!(end_state(&s, n).await, expected);
+    let opened = summaries(s.data.path())
+        .into_iter()
+        .find(|r| r["event_type"] == "pull_request" && r["action"] == "opened")
+        .expect("the opened delivery completed");
+    assert_eq!(opened["success"], true, "{opened:#}");
+    assert_eq!(opened["workflow_steps"]["webhook_routing"]["attempt"], 2);
+}

@@ -638,11 +638,13 @@ pub(super) struct RateLimit {
     token: Option<String>,
     limit: u64,
     remaining: Option<u64>,
+    /// Seconds until the quota refills; an hour unless set.
+    reset_in: Option<i64>,
 }
 
 pub(super) async fn rate_limit(State(sim): State<Sim>, Json(body): Json<RateLimit>) -> Response {
     let mut w = sim.lock();
-    let reset = time::OffsetDateTime::now_utc().unix_timestamp() + 3600;
+    let reset = time::OffsetDateTime::now_utc().unix_timestamp() + body.reset_in.unwrap_or(3600);
     let quota = Quota {
         limit: body.limit,
         remaining: body.remaining.unwrap_or(body.limit).min(body.limit),

@@ -21,8 +21,6 @@ use super::tokens::{Lease, Pick, TokenPool};
 /// Attempts for an idempotent request that meets a 5xx or a connection error.
 const ATTEMPTS: u32 = 3;
 const BACKOFF: Duration = Duration::from_millis(250);
-/// The longest the client waits for a spent token to refill before giving up on a request.
-const MAX_RATE_WAIT_SECS: i64 = 60;
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Debug, thiserror::Error)]
@@ -299,12 +297,8 @@ impl GitHub {
             let pooled = matches!(credential, Credential::Pool);
             let lease = match pick {
                 Pick::Use(lease) => lease,
-                Pick::WaitUntil(until) if until - now() <= MAX_RATE_WAIT_SECS => {
-                    tracing::warn!(request, until, "every token is rate limited; waiting");
-                    let wait = (until - now()).max(1) as u64;
-                    tokio::time::sleep(Duration::from_secs(wait)).await;
-                    continue;
-                }
+                // The delivery waits in the queue, not here holding a worker: no request
+                // goes out until the reset.
                 Pick::WaitUntil(until) => {
                     return Err(GitHubError::RateLimited {
                         request: request.to_string(),
@@ -353,6 +347,12 @@ impl GitHub {
                 let until = retry_after
                     .map(|s| now() + s)
                     .unwrap_or(reset.max(now() + 1));
+                if !pooled {
+                    return Err(GitHubError::RateLimited {
+                        request: request.to_string(),
+                        until,
+                    });
+                }
                 tracing::warn!(request, token = %lease.label, until, "rate limited; trying another token");
                 self.pool.exhausted(lease.index, until);
                 continue;

@@ -222,6 +222,7 @@ impl Session {
     /// Makes `call` with the pool, or as `app`'s installation. An installation token GitHub
     /// answers 401 to was revoked (the App was reinstalled): it is dropped and the call made
     /// once more with a new one. Repeating is safe for any method, as GitHub did nothing.
+    /// Once GitHub says the installation's quota is spent, no call goes out until its reset.
     async fn authorized<T, Call, Fut>(
         &self,
         app: Option<&AppAuth>,
@@ -234,14 +235,28 @@ impl Session {
         let Some(app) = app else {
             return call(None).await;
         };
-        let token = self.installation_token(app).await?;
-        match call(Some(token.clone())).await {
-            Err(GitHubError::Status { status: 401, .. }) => {
-                app.revoke(&token);
-                call(Some(self.installation_token(app).await?)).await
-            }
-            other => other,
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if let Some(until) = app.spent_until(now) {
+            return Err(GitHubError::RateLimited {
+                request: "as the App's installation".into(),
+                until,
+            });
         }
+        let answer = async {
+            let token = self.installation_token(app).await?;
+            match call(Some(token.clone())).await {
+                Err(GitHubError::Status { status: 401, .. }) => {
+                    app.revoke(&token);
+                    call(Some(self.installation_token(app).await?)).await
+                }
+                other => other,
+            }
+        }
+        .await;
+        if let Err(GitHubError::RateLimited { until, .. }) = &answer {
+            app.spent(*until);
+        }
+        answer
     }
 
     pub async fn graphql(&self, body: &Value) -> Result<Value, GitHubError> {
