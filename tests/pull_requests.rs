@@ -839,10 +839,12 @@ async fn end_state(s: &Scenario, n: u64) -> Value {
         .tracking_issues("all")
         .await
         .iter()
-        .map(|i| i["title"].as_str().unwrap().to_string())
+        .map(|i| format!("{} ({})", i["title"].as_str().unwrap(), i["state"]))
         .collect();
     tracking.sort();
     json!({
+        "state": pr["state"],
+        "merged": pr["merged"],
         "labels": s.labels(n).await,
         "checks": s.checks(n).await,
         "assignees": logins(&pr["assignees"]),
@@ -1333,4 +1335,173 @@ async fn with_every_token_spent_a_delivery_waits_in_the_queue_for_the_reset_then
         .expect("the opened delivery completed");
     assert_eq!(opened["success"], true, "{opened:#}");
     assert_eq!(opened["workflow_steps"]["webhook_routing"]["attempt"], 2);
+}
+
+/// Five pull requests through their lives, one step at a time: opened, reviewed, labelled and
+/// unlabelled, pushed to, then merged one after another (each merge moves the others' base).
+async fn five_lifecycles(s: &Scenario) -> Vec<u64> {
+    let mut numbers = Vec::new();
+    for i in 0..5 {
+        let files = json!({ format!("src/part_{i}.rs"): format!("fn part_{i}() {{}}\n") });
+        numbers.push(
+            s.open(
+                "alice",
+                &format!("Add part {i}"),
+                &format!("part-{i}"),
+                files,
+            )
+            .await,
+        );
+    }
+    for &n in &numbers {
+        s.review("bob", n, "APPROVED", "").await;
+        s.review("carol", n, "COMMENTED", "/approve").await;
+        s.label("dave", n, "hold").await;
+        s.unlabel("dave", n, "hold").await;
+        s.push(
+            "alice",
+            n,
+            json!({ format!("docs/part_{n}.md"): "notes\n" }),
+        )
+        .await;
+    }
+    for &n in &numbers {
+        s.api
+            .admin(
+                &format!("/repos/acme/widgets/pulls/{n}/merge"),
+                json!({"author": "carol"}),
+            )
+            .await;
+        s.settle().await;
+    }
+    numbers
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn five_lifecycles_with_a_fifth_of_requests_failing_end_as_without_faults() {
+    let clean = scenario("", json!({"OWNERS": OWNERS})).await;
+    let numbers = five_lifecycles(&clean).await;
+    let mut expected = Vec::new();
+    for &n in &numbers {
+        expected.push(end_state(&clean, n).await);
+    }
+    drop(clean);
+
+    let s = scenario("", json!({"OWNERS": OWNERS})).await;
+    s.api
+        .admin(
+            "/faults",
+            json!({"error_rate": 0.2, "statuses": [500, 502, 503], "seed": 17}),
+        )
+        .await;
+    let faulty = five_lifecycles(&s).await;
+    assert_eq!(faulty, numbers);
+    s.api.admin("/faults", json!({"error_rate": 0.0})).await;
+    let failed: Vec<Value> = s
+        .api
+        .requests(0)
+        .await
+        .into_iter()
+        .filter(|r| r["status"].as_u64().unwrap() >= 500)
+        .collect();
+    assert!(failed.len() >= 20, "only {} faults", failed.len());
+
+    for (&n, want) in numbers.iter().zip(&expected) {
+        assert_eq!(&end_state(&s, n).await, want, "pull request #{n}");
+    }
+    let records = summaries(s.data.path());
+    let unfinished: Vec<&Value> = records.iter().filter(|r| r["success"] != true).collect();
+    assert!(unfinished.is_empty(), "{unfinished:#?}");
+    let retried = records
+        .iter()
+        .filter(|r| r["workflow_steps"]["webhook_routing"]["attempt"].as_u64() > Some(1))
+        .count();
+    assert!(retried > 0, "no delivery needed a retry");
+    s.replay_changes_nothing(&numbers).await;
+}
+
+/// Labels added and removed and two pushes, sent faster than the server handles them.
+async fn a_burst_of_reconciliations(s: &Scenario) -> u64 {
+    let n = open_engine(s).await;
+    for label in ["hold", "wip", "hold", "verified"] {
+        s.api
+            .admin(
+                &format!("/repos/acme/widgets/issues/{n}/labels"),
+                json!({"author": "dave", "labels": [label]}),
+            )
+            .await;
+    }
+    for i in 0..2 {
+        s.api
+            .admin(
+                &format!("/repos/acme/widgets/pulls/{n}/commits"),
+                json!({"author": "alice", "files": {format!("src/more_{i}.rs"): "x\n"}}),
+            )
+            .await;
+    }
+    s.settle().await;
+    n
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_burst_of_pushes_and_label_changes_runs_once_for_the_newest_state() {
+    let slow = |config: &str| {
+        team()
+            .config(config)
+            .files(json!({"OWNERS": OWNERS}))
+            .env("WEBHOOK_SERVER_TEST_DELAY_MS", "300")
+            .start()
+    };
+    let each = slow("coalesce-deliveries: false\n").await;
+    let n = a_burst_of_reconciliations(&each).await;
+    let expected = end_state(&each, n).await;
+    let decisions = |s: &Scenario| -> Vec<(String, String)> {
+        summaries(s.data.path())
+            .iter()
+            .filter(|r| r["event_type"] == "pull_request")
+            .map(|r| {
+                (
+                    r["action"].as_str().unwrap().to_string(),
+                    r["workflow_steps"]["webhook_routing"]["decision"]
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                )
+            })
+            .collect()
+    };
+    assert!(
+        decisions(&each).iter().all(|(_, d)| d != "coalesce"),
+        "{:?}",
+        decisions(&each)
+    );
+    drop(each);
+
+    let folded = slow("").await;
+    assert_eq!(a_burst_of_reconciliations(&folded).await, n);
+    assert_eq!(end_state(&folded, n).await, expected);
+    let seen = decisions(&folded);
+    let coalesced: Vec<&(String, String)> = seen.iter().filter(|(_, d)| d == "coalesce").collect();
+    assert!(!coalesced.is_empty(), "nothing folded: {seen:?}");
+    assert!(
+        coalesced
+            .iter()
+            .all(|(action, _)| ["labeled", "unlabeled", "synchronize"].contains(&action.as_str())),
+        "{seen:?}"
+    );
+    // The newest delivery always runs, and the one that opened the pull request too.
+    let acted: Vec<&(String, String)> = seen.iter().filter(|(_, d)| d != "skip").collect();
+    assert_eq!(acted.last().unwrap().1, "dispatch", "{seen:?}");
+    assert!(seen.contains(&("opened".to_string(), "dispatch".to_string())));
+    let record = summaries(folded.data.path())
+        .into_iter()
+        .find(|r| r["workflow_steps"]["webhook_routing"]["decision"] == "coalesce")
+        .unwrap();
+    let routing = &record["workflow_steps"]["webhook_routing"];
+    assert!(routing["folded_into"].is_string(), "{routing}");
+    assert!(
+        routing["reason"].as_str().unwrap().contains("folded into"),
+        "{routing}"
+    );
+    folded.replay_changes_nothing(&[n]).await;
 }

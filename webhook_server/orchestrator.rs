@@ -15,6 +15,7 @@ use crate::handlers::check_run::CheckRunHandler;
 use crate::handlers::pull_request::PullRequestHandler;
 use crate::handlers::pull_request_review::PullRequestReviewHandler;
 use crate::queue::{Claimed, DeliveryQueue, NewDelivery, PayloadMeta, ordering_key};
+use crate::rules::coalesce;
 use crate::rules::merge_readiness::RepoFileReport;
 use crate::rules::owners;
 use crate::rules::pull_request;
@@ -24,7 +25,7 @@ use crate::step_data;
 use crate::steps::{ErrorInfo, PrInfo, StepStatus, WebhookContext};
 use crate::store::{Memory, Peek};
 
-/// How many queued deliveries a re-evaluation looks at for one that makes it redundant.
+/// How many queued deliveries a delivery looks at for one that makes it redundant.
 const LOOK_AHEAD: usize = 20;
 
 /// What processing a delivery leaves for the queue beside its record.
@@ -106,14 +107,13 @@ impl GithubWebhook {
                 ctx.fail_step("webhook_routing", error, step_data! {"decision": "reject"});
             }
             Triage::Dispatch(handler) => {
-                if matches!(handler, Handler::CheckRun | Handler::MergeCheck)
-                    && let Some(later) = self.superseded_by(delivery, &event).await
-                {
+                if let Some(later) = self.folded_into(delivery, &event, handler).await {
                     ctx.complete_step(
                         "webhook_routing",
                         step_data! {"decision": "coalesce", "handler": handler.name(),
-                        "reason": format!("delivery {later}, queued behind this one, \
-                                           re-evaluates the same pull request")},
+                        "folded_into": later,
+                        "reason": format!("folded into delivery {later}, queued behind this \
+                                           one, which reconciles the same pull request")},
                     );
                     return Outcome::default();
                 }
@@ -127,11 +127,20 @@ impl GithubWebhook {
         Outcome::default()
     }
 
-    /// A delivery queued behind this re-evaluation that re-evaluates the same pull request at
-    /// the same head (or moves it): a burst of completed checks then costs one evaluation,
-    /// the last. Triage of the later delivery only peeks at the echoes it will use up.
-    async fn superseded_by(&self, delivery: &Claimed, event: &Event) -> Option<String> {
+    /// A delivery queued behind this one whose handling reconciles at least what this one
+    /// would (`rules::coalesce`): a burst of pushes, label changes or completed checks then
+    /// costs one evaluation, the last. Triage of the later delivery only peeks at the echoes
+    /// it will use up.
+    async fn folded_into(
+        &self,
+        delivery: &Claimed,
+        event: &Event,
+        handler: Handler,
+    ) -> Option<String> {
         let queue = self.queue.as_ref()?;
+        if !self.config.server.coalesce_deliveries {
+            return None;
+        }
         let behind = match queue.pending_behind(delivery.seq, LOOK_AHEAD).await {
             Ok(behind) => behind,
             Err(e) => {
@@ -139,18 +148,24 @@ impl GithubWebhook {
                 return None;
             }
         };
-        let sha = event.sha();
         let own = Peek(&self.memory);
-        behind.into_iter().find_map(|later| {
-            let e = Event::parse(&later.event, &later.payload).ok()?;
-            let settles = match triage(&self.config, &e, &own) {
-                Triage::Dispatch(Handler::PullRequest) => e.action != "closed",
-                Triage::Dispatch(Handler::PullRequestReview) => true,
-                Triage::Dispatch(Handler::CheckRun | Handler::MergeCheck) => e.sha() == sha,
-                _ => false,
+        for later in behind {
+            let Ok(e) = Event::parse(&later.event, &later.payload) else {
+                continue;
             };
-            settles.then_some(later.delivery_id)
-        })
+            let Triage::Dispatch(then) = triage(&self.config, &e, &own) else {
+                continue;
+            };
+            // A command acts on the pull request as this delivery leaves it; nothing is
+            // folded past it.
+            if then == Handler::IssueComment {
+                return None;
+            }
+            if coalesce::folds_into((event, handler), (&e, then)) {
+                return Some(later.delivery_id);
+            }
+        }
+        None
     }
 
     async fn dispatch(&self, handler: Handler, event: &Event, ctx: &mut WebhookContext) -> Outcome {

@@ -1,8 +1,9 @@
-//! Pure decisions, with no I/O: triage, merge readiness, OWNERS resolution, labels and sizes,
+//! Pure decisions, with no I/O: triage, coalescing, merge readiness, OWNERS resolution, labels and sizes,
 //! check-run plans, the security checks, the welcome text and the command grammar. Each takes
 //! the snapshot and the config and returns a value, so each is tested as a table.
 
 pub mod check_runs;
+pub mod coalesce;
 pub mod commands;
 mod css_colors;
 pub mod labels;

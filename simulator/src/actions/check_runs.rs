@@ -95,6 +95,12 @@ pub(crate) fn write_check_run(
             run.name = name;
         }
         if let Some(status) = fields.status {
+            // A run moved back to queued or in progress starts over: on GitHub only a
+            // completed run has a conclusion.
+            if status != "completed" {
+                run.conclusion = None;
+                run.completed_at = None;
+            }
             run.status = status;
         }
         if let Some(conclusion) = fields.conclusion {
