@@ -7,81 +7,48 @@
 //!
 //! `cargo bench --bench api_calls` (`-- --quick`: no latency, for a fast look at the counts).
 
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use github_simulator::Simulator;
-use github_webhook_server::config::Config;
-use github_webhook_server::github::clients::Clients;
-use github_webhook_server::masking::{Masker, SharedMasker};
-use github_webhook_server::queue::DeliveryQueue;
-use github_webhook_server::queue::sqlite::SqliteQueue;
-use github_webhook_server::server::allowlist::Allowlist;
-use github_webhook_server::server::routes::{router, serve};
-use github_webhook_server::server::state::AppState;
-use github_webhook_server::store::Memory;
-use github_webhook_server::worker::Workers;
 use serde_json::{Value, json};
-use tokio::sync::{Notify, watch};
 
 // The tests' simulator helpers; the benchmark uses the client and its request log.
 #[allow(dead_code)]
 #[path = "../tests/common/sim.rs"]
 mod sim;
+#[path = "common/world.rs"]
+mod world;
 
-use sim::Api;
+use world::{World, server_calls, writes};
 
-const SECRET: &str = "api-bench-secret";
-const BOT: &str = "ghp_apibenchbot00000000000000000000000000";
-const BOB: &str = "ghp_apibenchbob00000000000000000000000000";
 /// How long no new delivery may arrive before a scenario counts as settled.
 const QUIET: Duration = Duration::from_millis(300);
 
 struct Bench {
-    api: Api,
-    queue: Arc<dyn DeliveryQueue>,
+    world: World,
 }
 
 impl Bench {
-    async fn admin(&self, path: &str, body: Value) -> Value {
-        self.api.admin(path, body).await
-    }
-
-    async fn list(&self, path: &str) -> Vec<Value> {
-        let (_, _, list) = self.api.get(&format!("/_simulator{path}"), None).await;
-        serde_json::from_value(list).unwrap()
-    }
-
-    async fn deliveries(&self) -> usize {
-        self.list("/deliveries").await.len()
-    }
-
-    async fn processed(&self) -> u64 {
-        let s = self.queue.stats().await.unwrap();
-        s.done + s.failed
-    }
-
     /// Makes the user's action (an admin call), waits until every delivery it caused is
     /// processed, and reports with the action's answer.
     async fn measure(&self, event: &str, path: &str, body: Value) -> (Row, Value) {
-        let before_requests = self.api.last_request_id().await;
-        let before_deliveries = self.deliveries().await;
-        let before_processed = self.processed().await;
+        let world = &self.world;
+        let before_requests = world.api.last_request_id().await;
+        let before_deliveries = world.deliveries().await;
+        let before_processed = world.processed().await;
         let started = Instant::now();
-        let answer = self.admin(path, body).await;
+        let answer = world.admin(path, body).await;
         // Settled once every delivery the simulator sent is processed and nothing new has
         // arrived for a while: the echoes of the server's own writes count too.
         let deadline = Instant::now() + Duration::from_secs(60);
         let mut last_change = Instant::now();
         let mut seen = before_processed;
         loop {
-            let processed = self.processed().await;
+            let processed = world.processed().await;
             if processed != seen {
                 seen = processed;
                 last_change = Instant::now();
             }
-            let sent = self.deliveries().await - before_deliveries;
+            let sent = world.deliveries().await - before_deliveries;
             if processed >= before_processed + sent as u64 && last_change.elapsed() > QUIET {
                 break;
             }
@@ -91,22 +58,10 @@ impl Bench {
             );
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-        let caused = self.deliveries().await - before_deliveries;
+        let caused = world.deliveries().await - before_deliveries;
         let settle = last_change - started;
-        let calls: Vec<Value> = self
-            .api
-            .requests(before_requests)
-            .await
-            .into_iter()
-            // The server's calls (its token and its App), not the user's action.
-            .filter(|r| {
-                !r["path"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .starts_with("/_simulator")
-            })
-            .collect();
-        let writes = calls.iter().filter(|r| sim::is_write(r)).count();
+        let calls = server_calls(&world.api, before_requests).await;
+        let writes = writes(&calls);
         let row = Row {
             event: event.to_string(),
             deliveries: caused,
@@ -161,112 +116,8 @@ fn main() {
 }
 
 async fn run(latency: u64) {
-    let dir = tempfile::tempdir().unwrap();
-    let sim = Simulator::start(
-        &dir.path().join("sim"),
-        SocketAddr::from(([127, 0, 0, 1], 0)),
-    )
-    .await
-    .unwrap();
-
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = format!("http://{}/webhook_server", listener.local_addr().unwrap());
-    let config = Config::parse(&format!(
-        "webhook-secret: {SECRET}\ngithub-api-url: {}\ngithub-tokens: [{BOT}]\ngithub-app-id: 77\n\
-         repositories:\n  widgets:\n    name: acme/widgets\n",
-        sim.url()
-    ))
-    .unwrap();
-    let (config_tx, config_rx) = watch::channel(Arc::new(config));
-    let data = dir.path().join("server");
-    std::fs::create_dir_all(&data).unwrap();
-    let queue: Arc<dyn DeliveryQueue> =
-        Arc::new(SqliteQueue::open(&data.join("queue.sqlite3")).unwrap());
-    let wake = Arc::new(Notify::new());
-    let app = router(AppState {
-        config: config_rx.clone(),
-        queue: queue.clone(),
-        wake: wake.clone(),
-        allowlist: Arc::new(Allowlist::default()),
-    });
-    tokio::spawn(serve(listener, app, std::future::pending()));
-    let (_stop_tx, stop_rx) = watch::channel(false);
-    let clients = Arc::new(Clients::new(&data));
-    let config = config_rx.borrow().clone();
-    tokio::spawn(
-        Workers {
-            queue: queue.clone(),
-            config: config_rx,
-            masker: SharedMasker::new(Masker::new([], true)),
-            clients: clients.clone(),
-            memory: Arc::new(Memory::new(&data)),
-            wake,
-            summaries: Arc::new(Notify::new()),
-            owner: "bench".into(),
-            delivery_delay: Duration::ZERO,
-        }
-        .run(stop_rx, Duration::from_secs(1)),
-    );
-
-    let bench = Bench {
-        api: Api {
-            base: sim.url(),
-            http: reqwest::Client::new(),
-        },
-        queue,
-    };
-    bench
-        .admin("/tokens", json!({"token": BOT, "login": "gws-bot"}))
-        .await;
-    bench
-        .admin("/tokens", json!({"token": BOB, "login": "bob"}))
-        .await;
-    bench
-        .admin(
-            "/repos",
-            json!({
-                "full_name": "acme/widgets",
-                "collaborators": {"alice": "write", "bob": "write", "gws-bot": "admin"},
-                "files": {
-                    "README.md": "# widgets\n",
-                    "OWNERS": "approvers:\n  - alice\n  - bob\nreviewers:\n  - bob\n",
-                    "src/OWNERS": "reviewers:\n  - carol\n",
-                    "src/lib.rs": "pub fn f() {}\n",
-                },
-            }),
-        )
-        .await;
-    // Check runs go out as the App, as in production.
-    let app = bench.admin("/apps", json!({"id": 77, "slug": "gws"})).await;
-    std::fs::write(
-        data.join("webhook-server.private-key.pem"),
-        app["private_key_pem"].as_str().unwrap(),
-    )
-    .unwrap();
-    bench
-        .admin(
-            "/hooks",
-            json!({"repo": "acme/widgets", "url": server, "secret": SECRET,
-                   "events": ["pull_request", "issue_comment", "check_run",
-                              "pull_request_review", "status"]}),
-        )
-        .await;
-    bench.admin("/latency", json!({"ms": latency})).await;
-    // What `serve` does at start: the App's installation is looked up before any delivery.
-    let before_start = bench.api.last_request_id().await;
-    clients.warm_app(&config).await;
-    let at_start = bench
-        .api
-        .requests(before_start)
-        .await
-        .iter()
-        .filter(|r| {
-            !r["path"]
-                .as_str()
-                .unwrap_or_default()
-                .starts_with("/_simulator")
-        })
-        .count();
+    let (world, at_start) = World::start("", latency).await;
+    let bench = Bench { world };
 
     let (opened, pr) = bench
         .measure(
@@ -305,6 +156,7 @@ async fn run(latency: u64) {
     }
     // main moves on; the pull request is rebased onto it without a code change.
     bench
+        .world
         .admin(
             "/repos/acme/widgets/commits",
             json!({"author": "bob", "branch": "main", "files": {"docs/notes.md": "notes\n"}}),
@@ -320,7 +172,6 @@ async fn run(latency: u64) {
             .await
             .0,
     );
-    drop(config_tx);
 
     println!("\n{latency} ms added to every API answer.");
     println!("At start, before any delivery: {at_start} read(s) (the App's installation)\n");
