@@ -4,12 +4,22 @@
 //! looks for, so the generated cases reach past the first syntax check.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use tokio::sync::{Notify, watch};
 
 use github_webhook_server::config::{Config, OwnersApproval, RepoFile};
 use github_webhook_server::event::Event;
+use github_webhook_server::queue::sqlite::SqliteQueue;
 use github_webhook_server::queue::{PayloadMeta, ordering_key};
 use github_webhook_server::rules::owners::resolve;
-use github_webhook_server::server::intake::verify_signature;
+use github_webhook_server::server::allowlist::Allowlist;
+use github_webhook_server::server::intake::{receive, verify_signature};
+use github_webhook_server::server::state::AppState;
 use github_webhook_server::snapshot::ChangedFile;
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -195,6 +205,92 @@ const OWNERS_WORDS: &[&str] = &[
     "true",
     "false",
 ];
+
+const SECRET: &str = "no-panic-secret";
+
+/// One intake for every case: a runtime, and a queue in a directory that lives as long as
+/// the test process.
+fn intake() -> &'static (tokio::runtime::Runtime, AppState) {
+    static INTAKE: OnceLock<(tokio::runtime::Runtime, AppState)> = OnceLock::new();
+    INTAKE.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let config = Config::parse(&format!(
+            "webhook-secret: {SECRET}\nrepositories:\n  r:\n    name: o/r\n"
+        ))
+        .unwrap();
+        let state = AppState {
+            config: watch::channel(Arc::new(config)).1,
+            queue: Arc::new(SqliteQueue::open(&dir.join("queue.sqlite3")).unwrap()),
+            wake: Arc::new(Notify::new()),
+            allowlist: Arc::new(Allowlist::default()),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        (runtime, state)
+    })
+}
+
+/// A header from generated text; text no header can carry is left out, as an HTTP client
+/// could not send it.
+fn put(headers: &mut HeaderMap, name: &'static str, value: Option<&str>) {
+    if let Some(value) = value.and_then(|v| HeaderValue::from_str(v).ok()) {
+        headers.insert(HeaderName::from_static(name), value);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn any_request_to_the_intake_is_answered_and_only_signed_ones_are_stored(
+        event in proptest::option::of(prop_oneof![
+            proptest::sample::select(EVENTS).prop_map(str::to_string),
+            ".{0,24}",
+        ]),
+        delivery in proptest::option::of(".{0,48}"),
+        signed in any::<bool>(),
+        forged in proptest::option::of(prop_oneof!["sha256=[0-9a-f]{64}", ".{0,80}"]),
+        length in proptest::option::of(prop_oneof!["[0-9]{1,12}", ".{0,12}"]),
+        body in prop_oneof![
+            json_value().prop_map(|v| serde_json::to_vec(&v).unwrap()),
+            proptest::collection::vec(any::<u8>(), 0..256),
+            // A repository, so the delivery gets as far as the queue.
+            (json_value(), proptest::sample::select(FIELDS)).prop_map(|(v, key)| {
+                let mut payload = serde_json::json!({
+                    "repository": {"name": "r", "full_name": "o/r"},
+                });
+                payload[key] = v;
+                serde_json::to_vec(&payload).unwrap()
+            }),
+        ],
+    ) {
+        let (runtime, state) = intake();
+        let mut headers = HeaderMap::new();
+        put(&mut headers, "x-github-event", event.as_deref());
+        put(&mut headers, "x-github-delivery", delivery.as_deref());
+        put(&mut headers, "content-length", length.as_deref());
+        let signature = if signed {
+            Some(github_simulator::sign(SECRET, &body))
+        } else {
+            forged
+        };
+        put(&mut headers, "x-hub-signature-256", signature.as_deref());
+        let peer = ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 4000)));
+        let response = runtime.block_on(receive(
+            State(state.clone()),
+            peer,
+            headers,
+            Body::from(body),
+        ));
+        let status = response.status().as_u16();
+        prop_assert!(matches!(status, 200 | 400 | 403 | 413), "{status}");
+        if status == 200 {
+            prop_assert!(signed, "an unsigned delivery was accepted");
+        }
+    }
+}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
