@@ -730,9 +730,11 @@ async fn native_auto_merge_and_suspicious_paths_blocking_it() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|c| c["body"].as_str().unwrap().starts_with(
+            .map(|c| c["body"].as_str().unwrap())
+            .any(|body| body.starts_with(
                 "Auto-merge blocked: PR modifies security-sensitive paths: .github/workflows/ci.yml"
-            ))
+            ) && body.ends_with("<!-- gws:auto-merge-blocked -->")),
+        "{comments:#}"
     );
     assert_eq!(
         s.check(risky, "security-suspicious-paths").await.1,

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::review_requests;
 use super::scope::Scope;
 use crate::github::client::GitHubError;
-use crate::rules::pull_request::{AUTO_MERGE_BLOCKED, Extras, Tracking, Welcome};
+use crate::rules::pull_request::{Extras, Tracking, Welcome, is_auto_merge_note};
 use crate::rules::welcome::{self, People};
 use crate::snapshot::{Comment, RepositoryData};
 use crate::steps::Done;
@@ -159,7 +159,7 @@ impl Written {
                 if let Some(issue) = welcome::tracking_issue(&comment.body) {
                     done.insert("tracking_issue".into(), json!(issue));
                 }
-            } else if comment.body.starts_with(AUTO_MERGE_BLOCKED) {
+            } else if is_auto_merge_note(&comment.body) {
                 done.insert("auto_merge".into(), json!("blocked: suspicious paths"));
             }
             data.pull.our_comments.push(comment);

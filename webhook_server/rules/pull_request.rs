@@ -16,8 +16,16 @@ use crate::snapshot::{PullRequest, RepositoryData};
 
 /// The actions that start a pull request's life (again): welcome, tracking issue, auto-merge.
 pub const STARTS: &[&str] = &["opened", "reopened", "ready_for_review"];
-/// Opens the comment that explains why native auto-merge stays off.
-pub const AUTO_MERGE_BLOCKED: &str = "Auto-merge blocked: PR modifies security-sensitive paths:";
+/// Opens the comment that explains why native auto-merge stays off (the reference's words).
+const AUTO_MERGE_BLOCKED: &str = "Auto-merge blocked: PR modifies security-sensitive paths:";
+/// Ends that comment, so it is found by what it is even if its words change.
+const AUTO_MERGE_BLOCKED_MARKER: &str = "<!-- gws:auto-merge-blocked -->";
+
+/// Whether a comment of the server's is the note that auto-merge stays off; notes written
+/// before the marker existed are known by their opening words.
+pub fn is_auto_merge_note(body: &str) -> bool {
+    body.contains(AUTO_MERGE_BLOCKED_MARKER) || body.starts_with(AUTO_MERGE_BLOCKED)
+}
 /// Marks the clean-rebase comment of one head, so a replay does not post it again.
 const CLEAN_REBASE_MARKER: &str = "<!-- gws:clean-rebase";
 
@@ -189,11 +197,12 @@ fn auto_merge(config: &RepoConfig, data: &RepositoryData, extras: &mut Extras) {
     let explained = pull
         .our_comments
         .iter()
-        .any(|c| c.body.starts_with(AUTO_MERGE_BLOCKED));
+        .any(|c| is_auto_merge_note(&c.body));
     if !explained {
-        extras
-            .comments
-            .push(format!("{AUTO_MERGE_BLOCKED} {}", suspicious.join(", ")));
+        extras.comments.push(format!(
+            "{AUTO_MERGE_BLOCKED} {}\n\n{AUTO_MERGE_BLOCKED_MARKER}",
+            suspicious.join(", ")
+        ));
     }
     if pull.auto_merge {
         extras.auto_merge = Some(false);
@@ -288,6 +297,19 @@ mod tests {
 
     fn config() -> RepoConfig {
         RepoConfig::default()
+    }
+
+    #[test]
+    fn the_auto_merge_note_is_known_by_its_marker_or_by_the_words_of_older_notes() {
+        assert!(is_auto_merge_note(
+            "Reworded: auto-merge stays off\n\n<!-- gws:auto-merge-blocked -->"
+        ));
+        assert!(is_auto_merge_note(
+            "Auto-merge blocked: PR modifies security-sensitive paths: a.yml"
+        ));
+        assert!(!is_auto_merge_note(
+            "<!-- gws:welcome -->\nAuto-merge blocked:"
+        ));
     }
 
     #[test]
