@@ -106,13 +106,7 @@ struct Row {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let latency = if quick { 0 } else { 100 };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(run(latency));
+    world::main_with(run);
 }
 
 async fn run(latency: u64) {

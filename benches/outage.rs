@@ -44,13 +44,7 @@ struct Report {
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
-    let latency = if quick { 0 } else { 100 };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    world::main_with(|latency| async move {
         let folded = outage(true, latency).await;
         let each = outage(false, latency).await;
         print(latency, &folded, &each);

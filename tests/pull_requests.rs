@@ -1507,3 +1507,63 @@ async fn a_burst_of_pushes_and_label_changes_runs_once_for_the_newest_state() {
     );
     folded.replay_changes_nothing(&[n]).await;
 }
+
+/// The record of the `opened` delivery.
+fn opened_record(s: &Scenario) -> Value {
+    summaries(s.data.path())
+        .into_iter()
+        .find(|r| r["event_type"] == "pull_request" && r["action"] == "opened")
+        .expect("the opened delivery completed")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_delivery_that_keeps_failing_gives_up_after_its_attempts_and_says_why() {
+    let s = scenario("max-delivery-attempts: 3\n", json!({"OWNERS": OWNERS})).await;
+    s.api
+        .admin("/faults", json!({"error_rate": 1.0, "statuses": [503]}))
+        .await;
+    s.api
+        .admin(
+            "/repos/acme/widgets/pulls",
+            json!({"author": "alice", "title": "Add engine", "head": "engine",
+                   "files": {"src/engine.rs": "fn x() {}\n"}}),
+        )
+        .await;
+    s.settle().await;
+    s.api.admin("/faults", json!({"error_rate": 0.0})).await;
+    let opened = opened_record(&s);
+    assert_eq!(opened["success"], false, "{opened:#}");
+    let message = opened["error"]["message"].as_str().unwrap();
+    assert!(message.contains("503"), "{message}");
+    assert!(message.ends_with("(gave up after 3 attempts)"), "{message}");
+    let routing = &opened["workflow_steps"]["webhook_routing"];
+    assert_eq!(routing["attempt"], 3);
+    assert!(routing["previous_error"].as_str().unwrap().contains("503"));
+    let status = get_json(&client(), &s.server, "/webhook_server/status").await;
+    assert_eq!(
+        (status["failed"].as_u64(), status["retrying"].as_u64()),
+        (Some(1), Some(0))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_client_error_fails_the_delivery_at_once() {
+    let s = scenario("", json!({"OWNERS": OWNERS})).await;
+    // GitHub refuses the tracking issue as invalid: asking again would be refused again.
+    s.api
+        .admin(
+            "/faults/targeted",
+            json!({"method": "POST", "path": "/repos/acme/widgets/issues", "status": 422}),
+        )
+        .await;
+    open_engine(&s).await;
+    let opened = opened_record(&s);
+    assert_eq!(opened["success"], false, "{opened:#}");
+    assert_eq!(opened["workflow_steps"]["webhook_routing"]["attempt"], 1);
+    let message = opened["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("422") && !message.contains("gave up"),
+        "{message}"
+    );
+    assert!(s.tracking_issues("all").await.is_empty());
+}

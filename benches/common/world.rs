@@ -25,6 +25,18 @@ const SECRET: &str = "api-bench-secret";
 const BOT: &str = "ghp_apibenchbot00000000000000000000000000";
 const BOB: &str = "ghp_apibenchbob00000000000000000000000000";
 
+/// Runs `bench` on a multi-threaded runtime with the latency the command line asks for:
+/// 100 ms added to every API answer, none with `--quick`.
+pub fn main_with<F: std::future::Future<Output = ()>>(bench: impl FnOnce(u64) -> F) {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let latency = if quick { 0 } else { 100 };
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(bench(latency));
+}
+
 pub struct World {
     pub api: Api,
     pub queue: Arc<dyn DeliveryQueue>,

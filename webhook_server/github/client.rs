@@ -64,6 +64,13 @@ impl GitHubError {
             GitHubError::Status { status, .. } if *status >= 500 || *status == 429 => {
                 Some(Transient::Backoff)
             }
+            // A secondary rate limit GitHub sent without `retry-after`: its docs ask for a
+            // pause of at least a minute, which the backoff grows to.
+            GitHubError::Status {
+                status: 403,
+                message,
+                ..
+            } if message.to_ascii_lowercase().contains("rate limit") => Some(Transient::Backoff),
             GitHubError::Transport { .. } => Some(Transient::Backoff),
             GitHubError::RateLimited { until, .. } => Some(Transient::Until(*until)),
             GitHubError::GraphQl { kind, .. } if kind == "RATE_LIMITED" => Some(Transient::Backoff),
@@ -417,6 +424,12 @@ mod tests {
             until: 42,
         };
         assert_eq!(status(502).transient(), Some(Transient::Backoff));
+        let secondary = GitHubError::Status {
+            request: "POST /x".into(),
+            status: 403,
+            message: "You have exceeded a secondary rate limit. Please wait a few minutes.".into(),
+        };
+        assert_eq!(secondary.transient(), Some(Transient::Backoff));
         assert_eq!(status(429).transient(), Some(Transient::Backoff));
         assert_eq!(transport.transient(), Some(Transient::Backoff));
         assert_eq!(spent.transient(), Some(Transient::Until(42)));

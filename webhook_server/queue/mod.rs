@@ -162,6 +162,13 @@ pub trait DeliveryQueue: Send + Sync + 'static {
     fn advance_log_cursor(&self, cursor: LogCursor) -> QueueFuture<'_, ()>;
 }
 
+/// The wall clock in unix ms, as the queue keeps leases and retry times.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
 /// The ordering key of a delivery, from its event and payload.
 pub fn ordering_key(event: &str, delivery_id: &str, meta: &PayloadMeta) -> String {
     let Some(repo) = meta

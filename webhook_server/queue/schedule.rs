@@ -90,29 +90,28 @@ impl Schedule {
 
     /// Returns a running delivery to pending, ahead of the rest of its key (it was their head).
     pub fn requeue(&mut self, seq: i64) {
-        let Some((key, _)) = self.running.remove(&seq) else {
-            return;
-        };
-        let queue = self.pending.entry(key.clone()).or_default();
-        if let Some(&old_head) = queue.front() {
-            self.ready.remove(&(old_head, key.clone()));
+        if let Some(key) = self.back_to_front(seq) {
+            self.ready.insert((seq, key));
         }
-        queue.push_front(seq);
-        self.ready.insert((seq, key));
     }
 
     /// Returns a running delivery to the front of its key, to start again no sooner than
     /// `until`; its key stays blocked until then.
     pub fn defer(&mut self, seq: i64, until: i64) {
-        let Some((key, _)) = self.running.remove(&seq) else {
-            return;
-        };
+        if let Some(key) = self.back_to_front(seq) {
+            self.deferred.insert((until, seq, key));
+        }
+    }
+
+    /// Moves a running delivery to the front of its key's pending deliveries; returns the key.
+    fn back_to_front(&mut self, seq: i64) -> Option<String> {
+        let (key, _) = self.running.remove(&seq)?;
         let queue = self.pending.entry(key.clone()).or_default();
         if let Some(&old_head) = queue.front() {
             self.ready.remove(&(old_head, key.clone()));
         }
         queue.push_front(seq);
-        self.deferred.insert((until, seq, key));
+        Some(key)
     }
 
     /// Makes the deferred deliveries whose time has come ready again.

@@ -11,7 +11,7 @@
 
 use std::path::Path;
 use std::sync::mpsc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, params};
 use tokio::sync::oneshot;
@@ -19,7 +19,7 @@ use tokio::sync::oneshot;
 use super::schedule::Schedule;
 use super::{
     Behind, Claimed, Completion, DeliveryQueue, Enqueued, FinalState, LogCursor, NewDelivery,
-    QueueError, QueueFuture, QueueStats, Retrying, SummaryRow,
+    QueueError, QueueFuture, QueueStats, Retrying, SummaryRow, now_ms,
 };
 
 type Finish = Box<dyn FnOnce(Result<(), QueueError>) + Send>;
@@ -90,13 +90,6 @@ impl From<std::io::Error> for QueueError {
     fn from(e: std::io::Error) -> Self {
         storage(e)
     }
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 fn count_states(conn: &Connection) -> rusqlite::Result<QueueStats> {

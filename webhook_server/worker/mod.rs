@@ -20,8 +20,8 @@ use crate::github::client::Transient;
 use crate::github::clients::Clients;
 use crate::masking::SharedMasker;
 use crate::orchestrator::GithubWebhook;
-use crate::queue::{Claimed, Completion, DeliveryQueue, FinalState, NewDelivery};
-use crate::steps::{ErrorInfo, WebhookContext};
+use crate::queue::{Claimed, Completion, DeliveryQueue, FinalState, NewDelivery, now_ms};
+use crate::steps::{ErrorInfo, Summary, WebhookContext};
 use crate::store::Memory;
 use retry::RetryPolicy;
 
@@ -33,7 +33,8 @@ pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// GitHub keeps deliveries for redelivery for three days.
 pub const DEDUP_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
-/// Wake-ups are signalled, but a periodic look also picks up expired leases.
+/// Wake-ups are signalled, but a periodic look also picks up expired leases and deliveries
+/// whose retry is due.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
 pub struct Workers {
@@ -137,41 +138,24 @@ impl Workers {
     async fn handle(&self, delivery: Claimed) {
         let config = self.config.borrow().clone();
         let policy = RetryPolicy::of(&config.server);
-        let mut ctx = WebhookContext::new(delivery.delivery_id.clone(), delivery.event.clone());
-        let mut follow_ups = Vec::new();
-        let mut retry = None;
+        let ctx = WebhookContext::new(delivery.delivery_id.clone(), delivery.event.clone());
         // Retries and claims lost to a crash count alike, so a delivery that keeps killing
         // its worker is given up too.
-        if delivery.attempt > policy.max_attempts {
+        let (ctx, follow_ups, retry) = if delivery.attempt > policy.max_attempts {
+            let mut ctx = ctx;
             ctx.fail(ErrorInfo::new(
                 "TooManyAttempts",
                 format!("abandoned after {} attempts", delivery.attempt - 1),
             ));
+            (ctx, Vec::new(), None)
         } else {
-            (ctx, follow_ups, retry) = self.process(&delivery, config, ctx).await;
-        }
+            self.process(&delivery, config, ctx).await
+        };
         let mut summary = ctx.finish();
         if let Some(transient) = retry {
-            let error = summary
-                .error
-                .as_ref()
-                .map_or_else(String::new, |e| format!("{}: {}", e.kind, e.message));
             let now = now_ms();
             if let Some(at) = policy.next(transient, &delivery.delivery_id, delivery.attempt, now) {
-                let error = self.masker.get().mask(&error).into_owned();
-                tracing::warn!(
-                    delivery = %delivery.delivery_id,
-                    attempt = delivery.attempt,
-                    retry_in_ms = at - now,
-                    "[{}] transient failure, will retry: {error}",
-                    summary.event_type,
-                );
-                if let Err(e) = self.queue.defer(delivery.seq, at, error).await {
-                    tracing::error!(
-                        delivery = %delivery.delivery_id,
-                        "could not defer the delivery; its lease will bring it back: {e}"
-                    );
-                }
+                self.defer(&delivery, &summary, at, now).await;
                 return;
             }
             if let Some(e) = summary.error.as_mut() {
@@ -181,8 +165,36 @@ impl Workers {
                 );
             }
         }
+        self.complete(&delivery, &summary, follow_ups).await;
+    }
+
+    /// Puts the delivery back to run again at `at` (unix ms); no summary is written for
+    /// this attempt, only the error that sent it back.
+    async fn defer(&self, delivery: &Claimed, summary: &Summary, at: i64, now: i64) {
+        let error = summary
+            .error
+            .as_ref()
+            .map_or_else(String::new, |e| format!("{}: {}", e.kind, e.message));
+        let error = self.masker.get().mask(&error).into_owned();
+        tracing::warn!(
+            delivery = %delivery.delivery_id,
+            attempt = delivery.attempt,
+            retry_in_ms = at - now,
+            "[{}] transient failure, will retry: {error}",
+            summary.event_type,
+        );
+        if let Err(e) = self.queue.defer(delivery.seq, at, error).await {
+            tracing::error!(
+                delivery = %delivery.delivery_id,
+                "could not defer the delivery; its lease will bring it back: {e}"
+            );
+        }
+    }
+
+    /// Ends the delivery with its summary record and follow-ups.
+    async fn complete(&self, delivery: &Claimed, summary: &Summary, follow_ups: Vec<NewDelivery>) {
         let masker = self.masker.get();
-        let line = serde_json::to_string(&summary).expect("summaries serialise");
+        let line = serde_json::to_string(summary).expect("summaries serialise");
         let line = masker.mask(&line).into_owned();
         tracing::info!(
             delivery = %delivery.delivery_id,
@@ -248,12 +260,6 @@ impl Workers {
             }
         }
     }
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
 }
 
 /// Grows or shrinks the worker count to `want`; returns the new capacity.
