@@ -315,7 +315,7 @@ async fn triage_cases_cost_no_api_call() {
     let comment = |body: &str, login: &str| {
         json!({"action": "created", "repository": repo, "sender": {"login": login},
                "issue": {"number": 1, "pull_request": {"url": "u"}},
-               "comment": {"body": body, "user": {"login": login, "type": "User"}}})
+               "comment": {"id": 1, "body": body, "user": {"login": login, "type": "User"}}})
     };
     let check_run = |action: &str, name: &str, conclusion: Value| {
         json!({"action": action, "repository": repo, "sender": {"login": "alice"},
@@ -353,7 +353,7 @@ async fn triage_cases_cost_no_api_call() {
         (
             "issue_comment",
             comment("looks good to me", "alice"),
-            "no known /command",
+            "no /command",
         ),
         ("issue_comment", comment("/lgtm", "bot-a"), "own comment"),
         (

@@ -96,6 +96,9 @@ pub struct Issue {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Comment {
+    pub id: u64,
+    #[serde(default)]
+    pub node_id: Option<String>,
     #[serde(default)]
     pub body: Option<String>,
     #[serde(default)]
@@ -106,6 +109,28 @@ pub struct Comment {
 pub struct IssueCommentEvent {
     pub issue: Issue,
     pub comment: Comment,
+    /// On `edited`: what the comment said before.
+    #[serde(default)]
+    pub changes: Option<CommentChanges>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CommentChanges {
+    #[serde(default)]
+    pub body: Option<ChangedFrom>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ChangedFrom {
+    pub from: String,
+}
+
+impl IssueCommentEvent {
+    /// The body before an edit, when the payload carries it.
+    pub fn body_before(&self) -> Option<&str> {
+        let changes = self.changes.as_ref()?;
+        changes.body.as_ref().map(|b| b.from.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -290,10 +315,10 @@ mod tests {
     #[test]
     fn comments_name_their_pull_request_only_on_one() {
         let on_pr = br#"{"issue": {"number": 4, "title": "T", "user": {"login": "bob"},
-                         "pull_request": {"url": "u"}}, "comment": {"body": "hi"}}"#;
+                         "pull_request": {"url": "u"}}, "comment": {"id": 1, "body": "hi"}}"#;
         let e = Event::parse("issue_comment", on_pr).unwrap();
         assert_eq!(e.pull_request(), Some((4, Some("T"), Some("bob"))));
-        let on_issue = br#"{"issue": {"number": 4}, "comment": {"body": "hi"}}"#;
+        let on_issue = br#"{"issue": {"number": 4}, "comment": {"id": 1, "body": "hi"}}"#;
         let e = Event::parse("issue_comment", on_issue).unwrap();
         assert_eq!(e.pull_request(), None);
     }

@@ -512,7 +512,7 @@ mod tests {
                        "repository": {"name": "r", "full_name": "o/r"},
                        "issue": {"number": 4, "title": "T", "user": {"login": "bob"},
                                  "pull_request": {}},
-                       "comment": {"body": "/lgtm"}});
+                       "comment": {"id": 1, "body": "/lgtm"}});
         let event = Event::parse("issue_comment", &serde_json::to_vec(&p).unwrap()).unwrap();
         describe(&event, &mut ctx);
         assert_eq!(ctx.sender.as_deref(), Some("alice"));

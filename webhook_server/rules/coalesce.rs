@@ -110,7 +110,7 @@ mod tests {
         let payload = json!({
             "action": "created",
             "issue": {"number": 1, "pull_request": {}},
-            "comment": {"body": "/lgtm", "user": {"login": "bob"}},
+            "comment": {"id": 1, "body": "/lgtm", "user": {"login": "bob"}},
             "repository": {"full_name": "o/r"},
         });
         (event("issue_comment", payload), Handler::IssueComment)

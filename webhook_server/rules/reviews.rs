@@ -1,6 +1,7 @@
 //! What a review says about its reviewer: the label it leaves (`lgtm-<u>` for an approval,
 //! `changes-requested-<u>`, `commented-<u>`), read level-triggered from the snapshot. Pure.
 
+use super::commands::{self, Command};
 use super::labels::{APPROVED_PREFIX, CHANGES_REQUESTED_PREFIX, COMMENTED_PREFIX, LGTM_PREFIX};
 
 /// What a review event says about its reviewer, read level-triggered: from the reviewer's
@@ -66,8 +67,11 @@ pub fn review_labels(f: &ReviewFacts) -> (Vec<String>, Vec<String>) {
     (want, unwanted)
 }
 
+/// Whether a review body holds `/approve`, read with the comment grammar.
 pub fn body_approves(body: &str) -> bool {
-    body.lines().any(|l| l.trim() == "/approve")
+    commands::parse(body)
+        .iter()
+        .any(|c| c.parsed == Ok(Command::Approve { cancel: false }))
 }
 
 #[cfg(test)]
@@ -174,7 +178,10 @@ mod tests {
                 vec!["changes-requested-bob".into()]
             )
         );
-        assert!(body_approves("looks fine\n  /approve  \n"));
+        assert!(body_approves("looks fine\n/approve  \n"));
         assert!(!body_approves("I would /approve later"));
+        assert!(!body_approves("```\n/approve\n```"));
+        assert!(!body_approves("> /approve"));
+        assert!(!body_approves("/approve cancel"));
     }
 }

@@ -115,8 +115,13 @@ pub fn triage(config: &Config, event: &Event, own: &dyn OwnActions) -> Triage {
             if own.is_own_login(user.map_or("", |u| u.login.as_str())) {
                 return Triage::Skip("the server's own comment".into());
             }
-            if !commands::has_known_command(e.comment.body.as_deref().unwrap_or("")) {
-                return Triage::Skip("comment has no known /command".into());
+            let body = e.comment.body.as_deref().unwrap_or("");
+            if commands::of_comment(action, body, e.body_before()).is_empty() {
+                return Triage::Skip(if action == "edited" {
+                    "the edit added no /command".into()
+                } else {
+                    "comment has no /command".into()
+                });
             }
             Triage::Dispatch(Handler::IssueComment)
         }
@@ -288,7 +293,7 @@ mod tests {
                 issue["pull_request"] = json!({"url": "u"});
             }
             repo(json!({"action": "created", "issue": issue,
-                        "comment": {"body": body, "user": {"login": "u", "type": user_type}}}))
+                        "comment": {"id": 1, "body": body, "user": {"login": "u", "type": user_type}}}))
         };
         assert_eq!(
             triage(&c, "issue_comment", &comment("/lgtm", true, "User"), &Fresh),
