@@ -157,7 +157,7 @@ pub fn router(sim: Sim) -> Router {
         )
         .route(
             "/repos/{owner}/{repo}/issues/comments/{id}/reactions",
-            post(comments::add_reaction),
+            get(comments::list_reactions).post(comments::add_reaction),
         )
         .route(
             "/repos/{owner}/{repo}/branches/{branch}",

@@ -153,6 +153,46 @@ impl Session {
         Ok(comment.id.into_inner())
     }
 
+    /// The logins that reacted to an issue comment with `content` (`+1`, `confused`…).
+    pub async fn reacted(&self, comment: u64, content: &str) -> Result<Vec<String>, GitHubError> {
+        let path = format!(
+            "/issues/comments/{comment}/reactions?content={}&per_page=100",
+            segment(content)
+        );
+        let answer = self.rest(Method::GET, &path, None).await?;
+        Ok(answer
+            .body
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|r| r["user"]["login"].as_str().map(str::to_string))
+            .collect())
+    }
+
+    pub async fn react(&self, comment: u64, content: &str) -> Result<(), GitHubError> {
+        let path = format!("/issues/comments/{comment}/reactions");
+        self.rest(Method::POST, &path, Some(&json!({"content": content})))
+            .await
+            .map(drop)
+    }
+
+    pub async fn set_title(&self, number: u64, title: &str) -> Result<(), GitHubError> {
+        let path = format!("/pulls/{number}");
+        self.rest(Method::PATCH, &path, Some(&json!({"title": title})))
+            .await
+            .map(drop)
+    }
+
+    /// Whether the repository has a branch named `name`.
+    pub async fn branch_exists(&self, name: &str) -> Result<bool, GitHubError> {
+        let path = format!("/branches/{}", segment(name));
+        match self.rest(Method::GET, &path, None).await {
+            Ok(_) => Ok(true),
+            Err(GitHubError::Status { status: 404, .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     pub async fn issue_is_closed(&self, number: u64) -> Result<bool, GitHubError> {
         let answer = self
             .rest(Method::GET, &format!("/issues/{number}"), None)

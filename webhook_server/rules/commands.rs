@@ -37,24 +37,48 @@ pub const COMMANDS: &[&str] = &[
 /// What a command line asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Lgtm { cancel: bool },
-    Approve { cancel: bool },
-    Wip { cancel: bool },
+    Lgtm {
+        cancel: bool,
+    },
+    Approve {
+        cancel: bool,
+    },
+    Wip {
+        cancel: bool,
+    },
     /// `/unhold` is `/hold cancel`.
-    Hold { cancel: bool },
-    Verified { cancel: bool },
-    Automerge { cancel: bool },
+    Hold {
+        cancel: bool,
+    },
+    Verified {
+        cancel: bool,
+    },
+    Automerge {
+        cancel: bool,
+    },
     AssignReviewers,
-    AssignReviewer { login: String },
-    AddAllowedUser { login: String },
+    AssignReviewer {
+        login: String,
+    },
+    AddAllowedUser {
+        login: String,
+    },
     CheckCanMerge,
     Reprocess,
     RegenerateWelcome,
-    SecurityOverride { cancel: bool },
+    SecurityOverride {
+        cancel: bool,
+    },
     Retest(Retest),
-    BuildAndPushContainer { build_args: Vec<(String, String)> },
-    CherryPick { branches: Vec<String> },
-    CherryPickRetry { branch: String },
+    BuildAndPushContainer {
+        build_args: Vec<(String, String)>,
+    },
+    CherryPick {
+        branches: Vec<String>,
+    },
+    CherryPickRetry {
+        branch: String,
+    },
     Rebase,
     TestOracle,
 }
@@ -212,7 +236,10 @@ fn parse_line(line: &str) -> Option<Result<Command, CommandError>> {
     } else {
         word
     };
-    let looks_like_a_name = word.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+    let looks_like_a_name = word
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
         && word
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'));
@@ -285,7 +312,9 @@ fn suggest(name: &str) -> Option<&'static str> {
     COMMANDS
         .iter()
         .map(|c| (strsim::damerau_levenshtein(name, c), *c))
-        .filter(|(distance, c)| *distance <= 2.min(c.len() / 2) || c.starts_with(name) && name.len() >= 3)
+        .filter(|(distance, c)| {
+            *distance <= 2.min(c.len() / 2) || c.starts_with(name) && name.len() >= 3
+        })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)
 }
@@ -370,7 +399,10 @@ fn build_args(tokens: &[&str]) -> Result<Vec<(String, String)>, CommandError> {
         let (key, value) = pair
             .split_once('=')
             .ok_or_else(|| bad(format!("`{pair}` is not `KEY=VALUE`")))?;
-        let key_ok = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let key_ok = key
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !key_ok {
             return Err(bad(format!("`{key}` is not a build argument name")));

@@ -9,6 +9,7 @@ mod css_colors;
 pub mod labels;
 pub mod merge_readiness;
 pub mod owners;
+pub mod permissions;
 pub mod pull_request;
 pub mod reviews;
 pub mod security_checks;

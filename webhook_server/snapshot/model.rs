@@ -85,6 +85,9 @@ pub struct PullRequest {
     pub files: Vec<ChangedFile>,
     /// The server's own comments among the latest hundred.
     pub our_comments: Vec<Comment>,
+    /// Other people's comments among the latest hundred that mention `/add-allowed-user`:
+    /// the grants the rules weigh.
+    pub grant_comments: Vec<AuthoredComment>,
     pub check_runs: Vec<CheckRun>,
     pub statuses: Vec<Status>,
     /// Review conversations not resolved yet (the first hundred threads).
@@ -114,6 +117,12 @@ pub struct ChangedFile {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comment {
     pub id: u64,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthoredComment {
+    pub author: String,
     pub body: String,
 }
 

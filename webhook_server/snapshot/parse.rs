@@ -7,8 +7,8 @@ use anyhow::bail;
 use serde_json::Value;
 
 use super::model::{
-    ChangedFile, CheckRun, Comment, OWNERS_ALIASES, OwnIssue, ProtectionRule, PullRequest,
-    RepositoryData, Review, Status, Thread,
+    AuthoredComment, ChangedFile, CheckRun, Comment, OWNERS_ALIASES, OwnIssue, ProtectionRule,
+    PullRequest, RepositoryData, Review, Status, Thread,
 };
 
 fn text(v: &Value) -> String {
@@ -207,6 +207,14 @@ fn pull_request(pr: &Value, viewer: Option<&str>) -> PullRequest {
             .filter(|c| by_viewer(c, viewer))
             .map(|c| Comment {
                 id: count(&c["databaseId"]),
+                body: text(&c["body"]),
+            })
+            .collect(),
+        grant_comments: nodes(&pr["comments"])
+            .filter(|c| !by_viewer(c, viewer))
+            .filter(|c| text(&c["body"]).contains("/add-allowed-user"))
+            .map(|c| AuthoredComment {
+                author: text(&c["author"]["login"]),
                 body: text(&c["body"]),
             })
             .collect(),

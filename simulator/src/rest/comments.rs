@@ -73,6 +73,34 @@ pub(crate) struct ReactionBody {
 }
 
 /// 201 for a new reaction, 200 when the caller had already given the same one.
+#[derive(Deserialize)]
+pub(crate) struct ReactionQuery {
+    content: Option<String>,
+    #[serde(flatten)]
+    page: Page,
+}
+
+/// `GET …/issues/comments/{id}/reactions`, narrowed by `content` as on GitHub.
+pub(crate) async fn list_reactions(
+    call: Call,
+    Path((owner, repo, id)): Path<(String, String, u64)>,
+    Query(query): Query<ReactionQuery>,
+) -> Response {
+    call.read(&owner, &repo, |w, r| {
+        let Some(comment) = r.comments.get(&id) else {
+            return not_found();
+        };
+        let list: Vec<Value> = comment
+            .reactions
+            .iter()
+            .filter(|x| query.content.as_deref().is_none_or(|c| c == x.content))
+            .map(|x| w.reaction_json(x))
+            .collect();
+        let path = format!("/repos/{owner}/{repo}/issues/comments/{id}/reactions");
+        array_page(&w.api_base, &path, &query.page, list)
+    })
+}
+
 pub(crate) async fn add_reaction(
     call: Call,
     Path((owner, repo, id)): Path<(String, String, u64)>,

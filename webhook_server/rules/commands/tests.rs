@@ -29,12 +29,33 @@ fn every_command_and_its_cancel_form() {
         ("/verified cancel", Command::Verified { cancel: true }),
         ("/automerge", Command::Automerge { cancel: false }),
         ("/automerge cancel", Command::Automerge { cancel: true }),
-        ("/security-override", Command::SecurityOverride { cancel: false }),
-        ("/security-override cancel", Command::SecurityOverride { cancel: true }),
+        (
+            "/security-override",
+            Command::SecurityOverride { cancel: false },
+        ),
+        (
+            "/security-override cancel",
+            Command::SecurityOverride { cancel: true },
+        ),
         ("/assign-reviewers", Command::AssignReviewers),
-        ("/assign-reviewer @bob", Command::AssignReviewer { login: "bob".into() }),
-        ("/assign-reviewer bob", Command::AssignReviewer { login: "bob".into() }),
-        ("/add-allowed-user @a-b", Command::AddAllowedUser { login: "a-b".into() }),
+        (
+            "/assign-reviewer @bob",
+            Command::AssignReviewer {
+                login: "bob".into(),
+            },
+        ),
+        (
+            "/assign-reviewer bob",
+            Command::AssignReviewer {
+                login: "bob".into(),
+            },
+        ),
+        (
+            "/add-allowed-user @a-b",
+            Command::AddAllowedUser {
+                login: "a-b".into(),
+            },
+        ),
         ("/check-can-merge", Command::CheckCanMerge),
         ("/reprocess", Command::Reprocess),
         ("/regenerate-welcome", Command::RegenerateWelcome),
@@ -44,9 +65,15 @@ fn every_command_and_its_cancel_form() {
         ("/retest all", Command::Retest(Retest::All)),
         (
             "/retest tox python-module-install tox",
-            Command::Retest(Retest::Named(vec!["tox".into(), "python-module-install".into()])),
+            Command::Retest(Retest::Named(vec![
+                "tox".into(),
+                "python-module-install".into(),
+            ])),
         ),
-        ("/build-and-push-container", Command::BuildAndPushContainer { build_args: vec![] }),
+        (
+            "/build-and-push-container",
+            Command::BuildAndPushContainer { build_args: vec![] },
+        ),
         (
             "/build-and-push-container --build-arg A=1 --build-arg=B_2=x=y",
             Command::BuildAndPushContainer {
@@ -55,9 +82,16 @@ fn every_command_and_its_cancel_form() {
         ),
         (
             "/cherry-pick release-1.2 release/2.0 release-1.2",
-            Command::CherryPick { branches: vec!["release-1.2".into(), "release/2.0".into()] },
+            Command::CherryPick {
+                branches: vec!["release-1.2".into(), "release/2.0".into()],
+            },
         ),
-        ("/cherry-pick-retry release-1.2", Command::CherryPickRetry { branch: "release-1.2".into() }),
+        (
+            "/cherry-pick-retry release-1.2",
+            Command::CherryPickRetry {
+                branch: "release-1.2".into(),
+            },
+        ),
         ("/LGTM", Command::Lgtm { cancel: false }),
         ("/lgtm/", Command::Lgtm { cancel: false }),
     ];
@@ -69,16 +103,43 @@ fn every_command_and_its_cancel_form() {
 #[test]
 fn wrong_arguments_say_what_is_wrong() {
     let cases: &[(&str, &str)] = &[
-        ("/assign-reviewer", "`/assign-reviewer` needs a user, as `@login`"),
-        ("/add-allowed-user", "`/add-allowed-user` needs a user, as `@login`"),
-        ("/assign-reviewer @bob @carol", "`/assign-reviewer`: takes one user"),
-        ("/add-allowed-user @bo!b", "`/add-allowed-user`: `@bo!b` is not a GitHub login"),
-        ("/retest all tox", "`/retest`: `all` cannot be used with other checks"),
+        (
+            "/assign-reviewer",
+            "`/assign-reviewer` needs a user, as `@login`",
+        ),
+        (
+            "/add-allowed-user",
+            "`/add-allowed-user` needs a user, as `@login`",
+        ),
+        (
+            "/assign-reviewer @bob @carol",
+            "`/assign-reviewer`: takes one user",
+        ),
+        (
+            "/add-allowed-user @bo!b",
+            "`/add-allowed-user`: `@bo!b` is not a GitHub login",
+        ),
+        (
+            "/retest all tox",
+            "`/retest`: `all` cannot be used with other checks",
+        ),
         ("/cherry-pick", "`/cherry-pick` needs a branch name"),
-        ("/cherry-pick-retry", "`/cherry-pick-retry` needs a branch name"),
-        ("/cherry-pick-retry a b", "`/cherry-pick-retry`: accepts exactly one branch name"),
-        ("/cherry-pick ../etc", "`/cherry-pick`: `../etc` is not a branch name"),
-        ("/cherry-pick -f", "`/cherry-pick`: `-f` is not a branch name"),
+        (
+            "/cherry-pick-retry",
+            "`/cherry-pick-retry` needs a branch name",
+        ),
+        (
+            "/cherry-pick-retry a b",
+            "`/cherry-pick-retry`: accepts exactly one branch name",
+        ),
+        (
+            "/cherry-pick ../etc",
+            "`/cherry-pick`: `../etc` is not a branch name",
+        ),
+        (
+            "/cherry-pick -f",
+            "`/cherry-pick`: `-f` is not a branch name",
+        ),
         (
             "/build-and-push-container -v /:/host",
             "`/build-and-push-container`: only `--build-arg KEY=VALUE` is accepted, not `-v`",
@@ -101,12 +162,22 @@ fn wrong_arguments_say_what_is_wrong() {
 #[test]
 fn unknown_commands_get_a_suggestion_when_one_is_close() {
     let unknown = |body: &str| match one(body) {
-        Err(CommandError::Unknown { name, suggestion, cancel }) => (name, suggestion, cancel),
+        Err(CommandError::Unknown {
+            name,
+            suggestion,
+            cancel,
+        }) => (name, suggestion, cancel),
         other => panic!("{body}: {other:?}"),
     };
     assert_eq!(unknown("/lgmt"), ("lgmt".into(), Some("lgtm"), false));
-    assert_eq!(unknown("/aprove"), ("aprove".into(), Some("approve"), false));
-    assert_eq!(unknown("/cherrypick 1.2"), ("cherrypick".into(), Some("cherry-pick"), false));
+    assert_eq!(
+        unknown("/aprove"),
+        ("aprove".into(), Some("approve"), false)
+    );
+    assert_eq!(
+        unknown("/cherrypick 1.2"),
+        ("cherrypick".into(), Some("cherry-pick"), false)
+    );
     assert_eq!(unknown("/retes"), ("retes".into(), Some("retest"), false));
     assert_eq!(unknown("/bug"), ("bug".into(), None, false));
     assert_eq!(unknown("/bug cancel"), ("bug".into(), None, true));
@@ -114,7 +185,10 @@ fn unknown_commands_get_a_suggestion_when_one_is_close() {
         one("/lgmt").unwrap_err().to_string(),
         "`/lgmt` is not a command (did you mean `/lgtm`?)"
     );
-    assert_eq!(one("/foo").unwrap_err().to_string(), "`/foo` is not a command");
+    assert_eq!(
+        one("/foo").unwrap_err().to_string(),
+        "`/foo` is not a command"
+    );
 }
 
 #[test]
@@ -161,13 +235,22 @@ fn commands_sit_among_prose_on_their_own_lines() {
 
 #[test]
 fn an_edit_runs_only_the_commands_it_added() {
-    let added: Vec<String> = new_in_edit("/lgtm", "/lgtm\n/hold").into_iter().map(|c| c.text).collect();
+    let added: Vec<String> = new_in_edit("/lgtm", "/lgtm\n/hold")
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
     assert_eq!(added, ["/hold"]);
     assert!(new_in_edit("/lgtm\n/hold", "/hold\n/lgtm").is_empty());
-    let twice: Vec<String> = new_in_edit("/lgtm", "/lgtm\n\n/lgtm").into_iter().map(|c| c.text).collect();
+    let twice: Vec<String> = new_in_edit("/lgtm", "/lgtm\n\n/lgtm")
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
     assert_eq!(twice, ["/lgtm"]);
     // A command moved out of a code block is new.
-    let out: Vec<String> = new_in_edit("```\n/approve\n```", "/approve").into_iter().map(|c| c.text).collect();
+    let out: Vec<String> = new_in_edit("```\n/approve\n```", "/approve")
+        .into_iter()
+        .map(|c| c.text)
+        .collect();
     assert_eq!(out, ["/approve"]);
 }
 
