@@ -166,11 +166,7 @@ fn command_lines(body: &str) -> Vec<&str> {
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     for (event, range) in Parser::new_ext(body, options).into_offset_iter() {
         match &event {
-            Event::Start(Tag::Paragraph) => {
-                if nested == 0 {
-                    paragraphs.push(range);
-                }
-            }
+            Event::Start(Tag::Paragraph) if nested == 0 => paragraphs.push(range),
             Event::Start(tag) if holds_no_commands(tag) => nested += 1,
             Event::End(end) if ends_what_holds_no_commands(*end) => {
                 nested = nested.saturating_sub(1);
