@@ -12,6 +12,7 @@ use crate::event::{Event, Kind};
 use crate::github::client::{GitHubError, Transient};
 use crate::github::clients::{Clients, Session};
 use crate::handlers::check_run::CheckRunHandler;
+use crate::handlers::issue_comment::IssueCommentHandler;
 use crate::handlers::pull_request::PullRequestHandler;
 use crate::handlers::pull_request_review::PullRequestReviewHandler;
 use crate::queue::{Claimed, DeliveryQueue, NewDelivery, PayloadMeta, ordering_key};
@@ -324,7 +325,7 @@ impl GithubWebhook {
             ctx.start_step("owners", Default::default());
             ctx.complete_step("owners", step_data! {"invalid_files": owners.invalid});
         }
-        if matches!(handler, Handler::IssueComment | Handler::Push) {
+        if handler == Handler::Push {
             record_unhandled(handler, ctx);
             return Ok(Vec::new());
         }
@@ -346,6 +347,11 @@ impl GithubWebhook {
                     .await?;
                 follow_ups = base_moved(&ctx.hook_id, event, &moved);
                 done
+            }
+            (Handler::IssueComment, Kind::IssueComment(e)) => {
+                IssueCommentHandler { scope }
+                    .handle(action, e, &mut data)
+                    .await?
             }
             (Handler::PullRequestReview, Kind::Review(e)) => {
                 PullRequestReviewHandler { scope }

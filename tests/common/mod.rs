@@ -4,6 +4,7 @@
 
 pub mod scenario;
 pub mod sim;
+pub mod team;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

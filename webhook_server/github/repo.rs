@@ -153,22 +153,6 @@ impl Session {
         Ok(comment.id.into_inner())
     }
 
-    /// The logins that reacted to an issue comment with `content` (`+1`, `confused`…).
-    pub async fn reacted(&self, comment: u64, content: &str) -> Result<Vec<String>, GitHubError> {
-        let path = format!(
-            "/issues/comments/{comment}/reactions?content={}&per_page=100",
-            segment(content)
-        );
-        let answer = self.rest(Method::GET, &path, None).await?;
-        Ok(answer
-            .body
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|r| r["user"]["login"].as_str().map(str::to_string))
-            .collect())
-    }
-
     pub async fn react(&self, comment: u64, content: &str) -> Result<(), GitHubError> {
         let path = format!("/issues/comments/{comment}/reactions");
         self.rest(Method::POST, &path, Some(&json!({"content": content})))

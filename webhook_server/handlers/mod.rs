@@ -3,5 +3,6 @@
 //! event writes nothing.
 
 pub mod check_run;
+pub mod issue_comment;
 pub mod pull_request;
 pub mod pull_request_review;

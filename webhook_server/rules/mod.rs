@@ -4,6 +4,7 @@
 
 pub mod check_runs;
 pub mod coalesce;
+pub mod command_plan;
 pub mod commands;
 mod css_colors;
 pub mod labels;

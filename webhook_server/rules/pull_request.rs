@@ -4,6 +4,7 @@
 //! the plan, and a plan made from a snapshot that already agrees is empty.
 
 use super::check_runs::{Output, RunState};
+use super::command_plan::OVERRIDDEN;
 use super::labels::{
     BRANCH_PREFIX, HAS_CONFLICTS, REVIEW_PREFIXES, SIZE_PREFIX, VERIFIED, WIP, size_label,
 };
@@ -237,9 +238,40 @@ fn clean_rebase_note(data: &RepositoryData, before: Option<&str>) -> Option<Stri
     Some(text)
 }
 
-/// The server's checks: queued when they have no run at the head yet, and the security checks
-/// computed from the snapshot.
+/// The server's checks: the security checks computed from the snapshot (unless a maintainer
+/// overrode them at this head), and the others queued when they have no run at the head yet.
 pub fn own_checks(
+    config: &RepoConfig,
+    data: &RepositoryData,
+) -> Vec<(String, RunState, Option<Output>)> {
+    let has_run = |name: &str| data.pull.check_runs.iter().any(|r| r.name == name);
+    let overridden = |name: &str| {
+        data.pull.check_runs.iter().any(|r| {
+            r.name == name
+                && r.title
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with(OVERRIDDEN))
+        })
+    };
+    let mut checks: Vec<(String, RunState, Option<Output>)> = security_checks(config, data)
+        .into_iter()
+        .filter(|(name, ..)| !overridden(name))
+        .collect();
+    checks.extend(
+        merge_readiness::own_checks(config)
+            .into_iter()
+            .filter(|name| !is_security_check(name) && !has_run(name))
+            .map(|name| (name, RunState::Queued, None)),
+    );
+    checks
+}
+
+fn is_security_check(name: &str) -> bool {
+    name == merge_readiness::SUSPICIOUS_PATHS || name == merge_readiness::COMMITTER_IDENTITY
+}
+
+/// The enabled security checks, computed from the snapshot, whatever runs the head has.
+pub fn security_checks(
     config: &RepoConfig,
     data: &RepositoryData,
 ) -> Vec<(String, RunState, Option<Output>)> {
@@ -254,8 +286,7 @@ pub fn own_checks(
                     let own: Vec<String> = data.viewer.iter().cloned().collect();
                     security_checks::committer_identity(config, &data.pull, &own)
                 }
-                _ if data.pull.check_runs.iter().any(|r| r.name == name) => return None,
-                _ => return Some((name, RunState::Queued, None)),
+                _ => return None,
             };
             Some((name, state, Some(output)))
         })

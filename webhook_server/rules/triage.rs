@@ -64,6 +64,8 @@ pub trait OwnActions {
     /// Whether this completed check run is one the server completed itself (and already
     /// acted on).
     fn is_check_run_echo(&self, full_name: &str, sha: &str, name: &str) -> bool;
+    /// Whether the commands of this comment, as `body` reads, were carried out already.
+    fn is_handled_comment(&self, full_name: &str, id: u64, body: &str) -> bool;
 }
 
 /// Decides from the payload and config.yaml alone. Settings a repository's own file could
@@ -116,6 +118,9 @@ pub fn triage(config: &Config, event: &Event, own: &dyn OwnActions) -> Triage {
                 return Triage::Skip("the server's own comment".into());
             }
             let body = e.comment.body.as_deref().unwrap_or("");
+            if own.is_handled_comment(full_name, e.comment.id, body) {
+                return Triage::Skip("the comment's commands were carried out already".into());
+            }
             if commands::of_comment(action, body, e.body_before()).is_empty() {
                 return Triage::Skip(if action == "edited" {
                     "the edit added no /command".into()
@@ -222,6 +227,9 @@ mod tests {
             false
         }
         fn is_check_run_echo(&self, _: &str, _: &str, _: &str) -> bool {
+            false
+        }
+        fn is_handled_comment(&self, _: &str, _: u64, _: &str) -> bool {
             false
         }
     }

@@ -9,14 +9,12 @@
 //! server never saw (or a lost data dir) simply counts as a real change, as a failure does.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::lazy_db::{LazyDb, now};
 use crate::snapshot::RepositoryData;
 
 /// GitHub's compare answer lists at most this many files; a longer diff cannot be digested.
@@ -61,8 +59,7 @@ pub fn patch_id(compare: &Value) -> Option<String> {
 
 /// The patch id of each (repository, pull request, head) the server compared.
 pub struct PatchIds {
-    path: PathBuf,
-    conn: Mutex<Option<Connection>>,
+    db: LazyDb,
 }
 
 impl PatchIds {
@@ -70,20 +67,12 @@ impl PatchIds {
     /// the server.
     pub fn new(path: PathBuf) -> PatchIds {
         PatchIds {
-            path,
-            conn: Mutex::new(None),
+            db: LazyDb::new(path, prepare),
         }
     }
 
-    // Each call is one indexed row in WAL mode without a sync per commit: microseconds, so it
-    // runs inline rather than on a blocking thread.
     fn with<T>(&self, f: impl FnOnce(&Connection) -> rusqlite::Result<T>) -> anyhow::Result<T> {
-        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        if guard.is_none() {
-            *guard = Some(open(&self.path)?);
-        }
-        let conn = guard.as_ref().expect("opened above");
-        f(conn).with_context(|| format!("patch id store {}", self.path.display()))
+        self.db.with(f)
     }
 
     pub fn record(
@@ -158,12 +147,9 @@ impl PatchIds {
     }
 }
 
-fn open(path: &std::path::Path) -> anyhow::Result<Connection> {
-    let conn = Connection::open(path).with_context(|| format!("opening {}", path.display()))?;
+fn prepare(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
-        "PRAGMA journal_mode = WAL;
-         PRAGMA synchronous = NORMAL;
-         CREATE TABLE IF NOT EXISTS patch_ids (
+        "CREATE TABLE IF NOT EXISTS patch_ids (
              repository TEXT NOT NULL,
              number     INTEGER NOT NULL,
              head       TEXT NOT NULL,
@@ -171,20 +157,12 @@ fn open(path: &std::path::Path) -> anyhow::Result<Connection> {
              seen_at    INTEGER NOT NULL,
              PRIMARY KEY (repository, number, head)
          );",
-    )
-    .with_context(|| format!("preparing {}", path.display()))?;
+    )?;
     conn.execute(
         "DELETE FROM patch_ids WHERE seen_at < ?1",
         params![now() - RETENTION_SECS],
     )
-    .with_context(|| format!("pruning {}", path.display()))?;
-    Ok(conn)
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
+    .map(drop)
 }
 
 #[cfg(test)]

@@ -1,0 +1,290 @@
+//! `/commands` typed in pull request comments, end to end: the real server with a GitHub App
+//! against the simulator. Each test acts as people do, lets every webhook settle, then reads
+//! labels, reactions, replies, the title and check runs back through REST.
+
+mod common;
+
+use common::scenario::Scenario;
+use common::team::*;
+use serde_json::{Value, json};
+
+/// carol approves everything, bob reviews, dave and erin are writers, and alice opens.
+const OWNERS: &str = "approvers: [carol]\nreviewers: [bob]\n";
+
+async fn world(config: &str) -> (Scenario, u64) {
+    let s = team()
+        .token(&token("stranger"), "stranger")
+        .config(config)
+        .files(json!({"OWNERS": OWNERS}))
+        .start()
+        .await;
+    let n = s
+        .open(
+            "alice",
+            "Add engine",
+            "engine",
+            json!({"src/engine.rs": "fn x() {}\n"}),
+        )
+        .await;
+    (s, n)
+}
+
+fn has(labels: &std::collections::BTreeSet<String>, label: &str) -> bool {
+    labels.contains(label)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lgtm_by_a_reviewer_labels_and_reacts_and_cancel_takes_it_back() {
+    let (s, n) = world("").await;
+    let id = s.comment("bob", n, "Looks right.\n/lgtm").await;
+    assert!(has(&s.labels(n).await, "lgtm-bob"));
+    assert_eq!(
+        s.reactions(id).await,
+        [("gws[bot]".to_string(), "+1".to_string())]
+    );
+    assert!(
+        s.replies(n, id).await.is_empty(),
+        "a valid /lgtm needs no reply"
+    );
+    s.comment("bob", n, "/lgtm cancel").await;
+    assert!(!has(&s.labels(n).await, "lgtm-bob"));
+    // The author's own /lgtm is refused, with the reason, and a 😕.
+    let own = s.comment("alice", n, "/lgtm").await;
+    assert!(!has(&s.labels(n).await, "lgtm-alice"));
+    assert_eq!(
+        s.reactions(own).await,
+        [("gws[bot]".to_string(), "confused".to_string())]
+    );
+    let replies = s.replies(n, own).await;
+    assert_eq!(replies.len(), 1);
+    assert!(
+        replies[0].contains("alice cannot `/lgtm` their own pull request"),
+        "{replies:?}"
+    );
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn approve_by_an_approver_and_a_refused_outsider() {
+    let (s, n) = world("").await;
+    let refused = s.comment("dave", n, "/approve").await;
+    assert!(!has(&s.labels(n).await, "approved-dave"));
+    let replies = s.replies(n, refused).await;
+    assert!(
+        replies[0]
+            .contains("dave cannot `/approve`: only approvers of this pull request can approve it"),
+        "{replies:?}"
+    );
+    assert_eq!(s.reactions(refused).await[0].1, "confused");
+    let id = s.comment("carol", n, "/approve").await;
+    assert!(has(&s.labels(n).await, "approved-carol"));
+    assert_eq!(s.reactions(id).await[0].1, "+1");
+    s.comment("carol", n, "/approve cancel").await;
+    assert!(!has(&s.labels(n).await, "approved-carol"));
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hold_by_the_author_or_an_approver_only() {
+    let (s, n) = world("").await;
+    s.comment("alice", n, "/hold").await;
+    assert!(has(&s.labels(n).await, "hold"));
+    assert_eq!(s.check(n, "can-be-merged").await.1, "failure");
+    let refused = s.comment("bob", n, "/hold cancel").await;
+    assert!(has(&s.labels(n).await, "hold"));
+    assert!(s.replies(n, refused).await[0].contains("bob cannot manage hold"));
+    s.comment("carol", n, "/unhold").await;
+    assert!(!has(&s.labels(n).await, "hold"));
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn wip_edits_the_title_and_cancel_restores_it() {
+    let (s, n) = world("").await;
+    s.comment("alice", n, "/wip").await;
+    assert_eq!(s.pull(n).await["title"], "WIP: Add engine");
+    assert!(has(&s.labels(n).await, "wip"));
+    let refused = s.comment("stranger", n, "/wip cancel").await;
+    assert!(s.replies(n, refused).await[0].contains("stranger is not allowed to run commands"));
+    s.comment("dave", n, "/wip cancel").await;
+    assert_eq!(s.pull(n).await["title"], "Add engine");
+    assert!(!has(&s.labels(n).await, "wip"));
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verified_sets_its_check_and_cancel_queues_it_again() {
+    let (s, n) = world("verified-job: true\n").await;
+    s.comment("dave", n, "/verified").await;
+    assert!(has(&s.labels(n).await, "verified"));
+    assert_eq!(
+        s.check(n, "verified").await,
+        ("completed".to_string(), "success".to_string())
+    );
+    s.comment("dave", n, "/verified cancel").await;
+    assert!(!has(&s.labels(n).await, "verified"));
+    assert_eq!(s.check(n, "verified").await.0, "queued");
+    let refused = s.comment("stranger", n, "/verified").await;
+    assert!(!has(&s.labels(n).await, "verified"));
+    assert_eq!(s.reactions(refused).await[0].1, "confused");
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn automerge_for_maintainers_and_approvers_and_cancel_removes_the_label() {
+    let (s, n) = world("").await;
+    let refused = s.comment("dave", n, "/automerge").await;
+    assert!(!has(&s.labels(n).await, "automerge"));
+    assert!(
+        s.replies(n, refused).await[0]
+            .contains("Only maintainers or approvers can set pull request to auto-merge")
+    );
+    s.comment("carol", n, "/automerge").await;
+    assert!(has(&s.labels(n).await, "automerge"));
+    s.comment("carol", n, "/automerge cancel").await;
+    assert!(
+        !has(&s.labels(n).await, "automerge"),
+        "the reference added it again"
+    );
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edit_runs_only_the_commands_it_added() {
+    let (s, n) = world("").await;
+    let id = s.comment("carol", n, "/lgtm").await;
+    assert!(has(&s.labels(n).await, "lgtm-carol"));
+    // Taken back by hand; an edit that adds /hold must not put lgtm back.
+    s.comment("carol", n, "/lgtm cancel").await;
+    s.edit_comment("carol", id, "/lgtm\n/hold").await;
+    let labels = s.labels(n).await;
+    assert!(has(&labels, "hold"), "{labels:?}");
+    assert!(!has(&labels, "lgtm-carol"), "{labels:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_command_in_code_or_a_quote_does_nothing_and_costs_no_call() {
+    let (s, n) = world("").await;
+    let before = s.api.last_request_id().await;
+    for body in [
+        "Try this:\n```\n/approve\n```",
+        "> /approve\nquoting carol",
+        "Type `/approve` when ready",
+    ] {
+        s.comment("carol", n, body).await;
+    }
+    assert!(!has(&s.labels(n).await, "approved-carol"));
+    let server_calls: Vec<Value> = s
+        .api
+        .requests(before)
+        .await
+        .into_iter()
+        .filter(|r| r["login"].as_str().is_some_and(|l| l.ends_with("[bot]")))
+        .collect();
+    assert!(server_calls.is_empty(), "{server_calls:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn no_reaction_before_the_permission_is_read() {
+    let (s, n) = world("").await;
+    let before = s.api.last_request_id().await;
+    let id = s.comment("dave", n, "/approve").await;
+    let calls: Vec<Value> = s
+        .api
+        .requests(before)
+        .await
+        .into_iter()
+        .filter(|r| r["login"].as_str().is_some_and(|l| l.ends_with("[bot]")))
+        .collect();
+    let position = |pred: &dyn Fn(&Value) -> bool| calls.iter().position(pred);
+    let snapshot = position(&|r| r["path"] == "/graphql").expect("the snapshot was read");
+    let reaction = position(&|r| {
+        r["method"] == "POST"
+            && r["path"] == format!("/repos/acme/widgets/issues/comments/{id}/reactions")
+    })
+    .expect("a reaction");
+    assert!(snapshot < reaction, "{calls:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_commands_get_one_helpful_reply() {
+    let (s, n) = world("").await;
+    let id = s.comment("dave", n, "/lgmt\n/frobnicate").await;
+    let replies = s.replies(n, id).await;
+    assert_eq!(replies.len(), 1, "{replies:?}");
+    assert!(
+        replies[0].contains("`/lgmt` is not a command (did you mean `/lgtm`?)"),
+        "{replies:?}"
+    );
+    assert!(
+        replies[0].contains("`/frobnicate` is not a command"),
+        "{replies:?}"
+    );
+    assert_eq!(s.reactions(id).await[0].1, "confused");
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn commands_that_run_code_say_so_and_cherry_pick_labels_an_open_pull_request() {
+    let (s, n) = world("").await;
+    let id = s.comment("dave", n, "/retest tox").await;
+    let replies = s.replies(n, id).await;
+    assert!(
+        replies[0].contains("`/retest` is allowed, but the runner that runs code is not available on this server yet: nothing was done."),
+        "{replies:?}"
+    );
+    s.api
+        .admin(
+            "/repos/acme/widgets/branches",
+            json!({"name": "release-1", "from": "main"}),
+        )
+        .await;
+    let id = s.comment("dave", n, "/cherry-pick release-1 nope").await;
+    assert!(has(&s.labels(n).await, "cherry-pick-release-1"));
+    let replies = s.replies(n, id).await;
+    assert!(
+        replies[0].contains("Target branch `nope` does not exist"),
+        "{replies:?}"
+    );
+    assert!(
+        replies[0].contains("Adding label/s `cherry-pick-release-1`"),
+        "{replies:?}"
+    );
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_label_of_the_repository_is_a_command_for_valid_users() {
+    let (s, n) = world("").await;
+    s.as_user(
+        "alice",
+        http::Method::POST,
+        "/repos/acme/widgets/labels",
+        json!({"name": "bug", "color": "ff0000"}),
+    )
+    .await;
+    s.comment("dave", n, "/bug").await;
+    assert!(has(&s.labels(n).await, "bug"));
+    s.comment("dave", n, "/bug cancel").await;
+    assert!(!has(&s.labels(n).await, "bug"));
+    let refused = s.comment("stranger", n, "/bug").await;
+    assert!(!has(&s.labels(n).await, "bug"));
+    assert_eq!(s.reactions(refused).await[0].1, "confused");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn add_allowed_user_grants_only_from_a_maintainer_or_approver() {
+    let (s, n) = world("").await;
+    let refused = s.comment("stranger", n, "/lgtm").await;
+    assert!(s.replies(n, refused).await[0].contains("stranger is not allowed"));
+    let denied = s.comment("dave", n, "/add-allowed-user @stranger").await;
+    assert!(
+        s.replies(n, denied).await[0]
+            .contains("Only maintainers or approvers can use `/add-allowed-user`")
+    );
+    let id = s.comment("carol", n, "/add-allowed-user @stranger").await;
+    assert!(s.replies(n, id).await[0].contains("stranger is now allowed to run commands"));
+    s.comment("stranger", n, "/lgtm").await;
+    assert!(has(&s.labels(n).await, "lgtm-stranger"));
+    s.replay_changes_nothing(&[n]).await;
+}

@@ -1,0 +1,213 @@
+//! IssueCommentHandler: the `/commands` of a comment on a pull request.
+//!
+//! The rules decide everything from the snapshot (`rules::command_plan`): who may run what,
+//! and what each allowed command changes. This handler only reads what the snapshot cannot
+//! hold (whether a cherry-pick branch exists) and applies the plan through the same
+//! desired-state diff as every other event. Commands are intent, not state, so once they are
+//! carried out the comment is remembered (`store::handled`) and triage turns its redelivery
+//! away. A run that fails half-way is retried whole: labels and check runs are compared, the
+//! reply is found by its marker, and GitHub keeps one reaction per user and kind.
+
+use futures_util::future::try_join_all;
+use serde_json::json;
+
+use super::pull_request::PullRequestHandler;
+use crate::apply::{Desired, Scope, Settle, review_requests};
+use crate::event::IssueCommentEvent;
+use crate::rules::command_plan::{self, CHERRY_PICK_PREFIX, Plan};
+use crate::rules::commands;
+use crate::rules::permissions::People;
+use crate::snapshot::{Comment, RepositoryData};
+use crate::steps::Done;
+
+pub struct IssueCommentHandler<'a> {
+    pub scope: Scope<'a>,
+}
+
+impl IssueCommentHandler<'_> {
+    pub async fn handle(
+        &self,
+        action: &str,
+        event: &IssueCommentEvent,
+        data: &mut RepositoryData,
+    ) -> anyhow::Result<Done> {
+        let mut done = Done::new();
+        let comment = &event.comment;
+        let user = comment.user.as_ref().map_or("", |u| u.login.as_str());
+        let lines = commands::of_comment(
+            action,
+            comment.body.as_deref().unwrap_or_default(),
+            event.body_before(),
+        );
+        done.insert(
+            "commands".into(),
+            json!(lines.iter().map(|l| &l.text).collect::<Vec<_>>()),
+        );
+        let people = People::new(
+            &data.pull.author,
+            &data.collaborators,
+            self.scope.owners,
+            &data.pull.requested_reviewers,
+            &data.pull.grant_comments,
+        );
+        let mut plan = command_plan::plan(self.scope.config, data, &people, user, &lines);
+        self.cherry_pick_labels(data, user, &mut plan).await?;
+        if plan.reprocess {
+            let (reprocessed, _) = PullRequestHandler { scope: self.scope }
+                .handle("reopened", None, data)
+                .await?;
+            done.insert("reprocessed".into(), json!(reprocessed));
+        }
+        if let Some(title) = &plan.title
+            && *title != data.pull.title
+        {
+            self.scope
+                .session
+                .set_title(data.pull.number, title)
+                .await?;
+            done.insert("title".into(), json!(title));
+            data.pull.title = title.clone();
+        }
+        self.request_reviews(data, &plan, &mut done).await?;
+        let desired = Desired {
+            want: std::mem::take(&mut plan.want),
+            unwanted: std::mem::take(&mut plan.unwanted),
+            checks: std::mem::take(&mut plan.checks),
+        };
+        Settle { scope: self.scope }
+            .run(data, desired, &mut done)
+            .await?;
+        self.reply(data, comment.id, &plan, &mut done).await?;
+        // Last: the reaction says the comment was handled, after everything it asked.
+        let reaction = if plan.all_done { "+1" } else { "confused" };
+        self.scope.session.react(comment.id, reaction).await?;
+        done.insert("reaction".into(), json!(reaction));
+        let body = comment.body.as_deref().unwrap_or_default();
+        if let Err(e) = self
+            .scope
+            .memory
+            .handled
+            .record(&data.full_name, comment.id, body)
+        {
+            tracing::warn!(comment = comment.id, "a redelivery would act again: {e:#}");
+        }
+        Ok(done)
+    }
+
+    /// `/cherry-pick` on an open pull request: a label per branch that exists, for the
+    /// cherry-pick once it is merged.
+    async fn cherry_pick_labels(
+        &self,
+        data: &RepositoryData,
+        user: &str,
+        plan: &mut Plan,
+    ) -> anyhow::Result<()> {
+        if plan.cherry_picks.is_empty() {
+            return Ok(());
+        }
+        let session = self.scope.session;
+        let exists =
+            try_join_all(plan.cherry_picks.iter().map(|b| session.branch_exists(b))).await?;
+        let mut missing = Vec::new();
+        let mut present = Vec::new();
+        let mut added = Vec::new();
+        for (branch, exists) in plan.cherry_picks.iter().zip(exists) {
+            let label = format!("{CHERRY_PICK_PREFIX}{branch}");
+            if !exists {
+                missing.push(format!("Target branch `{branch}` does not exist"));
+            } else if data.pull.labels.contains(&label) {
+                present.push(format!("`{branch}`"));
+            } else {
+                added.push(label);
+            }
+        }
+        if !missing.is_empty() {
+            plan.replies.push(missing.join("\n"));
+            plan.all_done = false;
+        }
+        if !present.is_empty() {
+            plan.replies.push(format!(
+                "Cherry-pick label already present for: {}. To request it again, remove the \
+                 label and run the command again.",
+                present.join(", ")
+            ));
+        }
+        if !added.is_empty() {
+            plan.replies.push(format!(
+                "Cherry-pick requested for PR: `{}` by user `{user}`\nAdding label/s {} for \
+                 automatic cherry-pick once the PR is merged",
+                data.pull.title,
+                added
+                    .iter()
+                    .map(|l| format!("`{l}`"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ));
+            plan.want.extend(added);
+        }
+        Ok(())
+    }
+
+    /// `/assign-reviewers` and `/assign-reviewer`: asks whoever is not asked yet.
+    async fn request_reviews(
+        &self,
+        data: &mut RepositoryData,
+        plan: &Plan,
+        done: &mut Done,
+    ) -> anyhow::Result<()> {
+        let mut wanted = plan.review_requests.clone();
+        if plan.owners_reviewers {
+            wanted.extend(self.scope.owners.review_requests(&data.pull.author));
+        }
+        let pull = &data.pull;
+        wanted.retain(|r| {
+            !pull
+                .requested_reviewers
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(r))
+                && !r.eq_ignore_ascii_case(&pull.author)
+        });
+        wanted.dedup();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let asked = review_requests::request(
+            self.scope.session,
+            &self.scope.memory.refusals,
+            data,
+            wanted,
+        )
+        .await?;
+        done.insert("reviewers_requested".into(), json!(asked));
+        data.pull.requested_reviewers.extend(asked);
+        Ok(())
+    }
+
+    /// One reply for the whole comment, unless an earlier run posted it.
+    async fn reply(
+        &self,
+        data: &mut RepositoryData,
+        comment: u64,
+        plan: &Plan,
+        done: &mut Done,
+    ) -> anyhow::Result<()> {
+        if plan.replies.is_empty()
+            || data
+                .pull
+                .our_comments
+                .iter()
+                .any(|c| command_plan::is_reply_to(&c.body, comment))
+        {
+            return Ok(());
+        }
+        let body = command_plan::reply_body(comment, &plan.replies);
+        let id = self
+            .scope
+            .session
+            .create_comment(data.pull.number, &body)
+            .await?;
+        done.insert("reply".into(), json!(id));
+        data.pull.our_comments.push(Comment { id, body });
+        Ok(())
+    }
+}

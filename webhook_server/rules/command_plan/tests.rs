@@ -1,0 +1,225 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::*;
+use crate::rules::owners::PullOwners;
+use crate::snapshot::PullRequest;
+
+fn data(draft: bool) -> RepositoryData {
+    RepositoryData {
+        full_name: "o/r".into(),
+        default_branch: "main".into(),
+        viewer: Some("gws[bot]".into()),
+        config_text: None,
+        proposed_config_text: None,
+        collaborators: [
+            ("alice", "WRITE"),
+            ("bob", "WRITE"),
+            ("carol", "WRITE"),
+            ("mia", "ADMIN"),
+        ]
+        .iter()
+        .map(|(l, p)| (l.to_string(), p.to_string()))
+        .collect(),
+        collaborators_complete: true,
+        protection: Vec::new(),
+        repo_labels: ["bug", "hold", "can-be-merged", "lgtm-bob"]
+            .iter()
+            .map(|l| (l.to_string(), "ffffff".to_string()))
+            .collect(),
+        pull: PullRequest {
+            number: 1,
+            title: "Add engine".into(),
+            state: "OPEN".into(),
+            draft,
+            author: "alice".into(),
+            ..PullRequest::default()
+        },
+        owners: BTreeMap::new(),
+        owners_complete: true,
+        compare: None,
+        our_issues: Vec::new(),
+    }
+}
+
+fn people(data: &RepositoryData) -> People {
+    let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    let owners = PullOwners {
+        approvers: set(&["carol"]),
+        reviewers: set(&["bob"]),
+        all_approvers: set(&["carol"]),
+        ..PullOwners::default()
+    };
+    People::new("alice", &data.collaborators, &owners, &[], &[])
+}
+
+fn plan_for(config: &RepoConfig, data: &RepositoryData, user: &str, body: &str) -> Plan {
+    plan(config, data, &people(data), user, &commands::parse(body))
+}
+
+#[test]
+fn label_commands_want_and_cancel_their_labels() {
+    let config = RepoConfig::default();
+    let d = data(false);
+    let cases: &[(&str, &str, &[&str], &[&str])] = &[
+        ("bob", "/lgtm", &["lgtm-bob"], &["changes-requested-bob"]),
+        ("bob", "/lgtm cancel", &[], &["lgtm-bob"]),
+        (
+            "carol",
+            "/approve",
+            &["approved-carol"],
+            &["changes-requested-carol"],
+        ),
+        ("carol", "/approve cancel", &[], &["approved-carol"]),
+        ("alice", "/hold", &["hold"], &[]),
+        ("carol", "/unhold", &[], &["hold"]),
+        ("alice", "/wip", &["wip"], &[]),
+        ("bob", "/verified", &["verified"], &[]),
+        ("mia", "/automerge", &["automerge"], &[]),
+        ("carol", "/automerge cancel", &[], &["automerge"]),
+        ("bob", "/bug", &["bug"], &[]),
+        ("bob", "/bug cancel", &[], &["bug"]),
+    ];
+    for (user, body, want, unwanted) in cases {
+        let p = plan_for(&config, &d, user, body);
+        assert_eq!(p.want, *want, "{user} {body}");
+        assert_eq!(p.unwanted, *unwanted, "{user} {body}");
+        assert!(p.all_done && p.replies.is_empty(), "{user} {body}: {p:?}");
+    }
+}
+
+#[test]
+fn refused_commands_change_nothing_and_say_why() {
+    let config = RepoConfig::default();
+    let d = data(false);
+    let cases: &[(&str, &str, &str)] = &[
+        ("eve", "/lgtm", "eve is not allowed to run commands"),
+        (
+            "alice",
+            "/lgtm",
+            "alice cannot `/lgtm` their own pull request",
+        ),
+        ("bob", "/approve", "bob cannot `/approve`: only approvers"),
+        (
+            "alice",
+            "/approve",
+            "alice cannot `/approve` their own pull request",
+        ),
+        ("bob", "/hold", "bob cannot manage hold"),
+        (
+            "bob",
+            "/automerge",
+            "Only maintainers or approvers can set pull request to auto-merge",
+        ),
+        (
+            "bob",
+            "/security-override",
+            "Only maintainers can use `/security-override`",
+        ),
+        ("eve", "/bug", "eve is not allowed to run commands"),
+        (
+            "bob",
+            "/add-allowed-user @eve",
+            "Only maintainers or approvers can use `/add-allowed-user`",
+        ),
+    ];
+    for (user, body, reply) in cases {
+        let p = plan_for(&config, &d, user, body);
+        assert!(
+            p.want.is_empty() && p.unwanted.is_empty(),
+            "{user} {body}: {p:?}"
+        );
+        assert!(!p.all_done);
+        assert_eq!(p.replies.len(), 1, "{user} {body}: {p:?}");
+        assert!(
+            p.replies[0].starts_with(reply),
+            "{user} {body}: {}",
+            p.replies[0]
+        );
+    }
+}
+
+#[test]
+fn reserved_labels_are_not_label_commands_and_unknown_commands_get_help() {
+    let config = RepoConfig::default();
+    let d = data(false);
+    for body in ["/can-be-merged", "/lgtm-bob", "/lgmt"] {
+        let p = plan_for(&config, &d, "bob", body);
+        assert!(p.want.is_empty(), "{body}: {p:?}");
+        assert!(p.replies[0].contains("is not a command"), "{body}: {p:?}");
+        assert!(p.replies[0].contains("Commands: `/lgtm`"), "{body}: {p:?}");
+    }
+    let p = plan_for(&config, &d, "bob", "/lgmt");
+    assert!(p.replies[0].starts_with("`/lgmt` is not a command (did you mean `/lgtm`?)."));
+}
+
+#[test]
+fn wip_edits_the_title_both_ways() {
+    let config = RepoConfig::default();
+    let mut d = data(false);
+    assert_eq!(
+        plan_for(&config, &d, "alice", "/wip").title.as_deref(),
+        Some("WIP: Add engine")
+    );
+    assert_eq!(plan_for(&config, &d, "alice", "/wip cancel").title, None);
+    d.pull.title = "wip:Add engine".into();
+    assert_eq!(plan_for(&config, &d, "alice", "/wip").title, None);
+    assert_eq!(
+        plan_for(&config, &d, "alice", "/wip cancel")
+            .title
+            .as_deref(),
+        Some("Add engine")
+    );
+}
+
+#[test]
+fn drafts_follow_allow_commands_on_draft_prs() {
+    let mut config = RepoConfig::default();
+    let d = data(true);
+    // Unset: commands on drafts are ignored, as in the reference; unknown ones still answered.
+    let p = plan_for(&config, &d, "bob", "/lgtm\n/lgmt");
+    assert!(p.want.is_empty());
+    assert_eq!(p.replies.len(), 1);
+    assert!(p.replies[0].contains("is not a command"));
+    config.allow_commands_on_draft_prs = Some(vec!["hold".into()]);
+    let p = plan_for(&config, &d, "bob", "/lgtm");
+    assert!(
+        p.replies[0].starts_with("Command `/lgtm` is not allowed on draft PRs."),
+        "{p:?}"
+    );
+    assert!(plan_for(&config, &d, "alice", "/hold").want == ["hold"]);
+    config.allow_commands_on_draft_prs = Some(Vec::new());
+    assert!(plan_for(&config, &d, "bob", "/lgtm").want == ["lgtm-bob"]);
+}
+
+#[test]
+fn commands_that_run_code_say_the_runner_is_missing_never_success() {
+    let config = RepoConfig::default();
+    let d = data(false);
+    for body in [
+        "/retest",
+        "/retest tox",
+        "/build-and-push-container",
+        "/rebase",
+        "/test-oracle",
+        "/cherry-pick-retry b",
+    ] {
+        let p = plan_for(&config, &d, "bob", body);
+        assert!(!p.all_done, "{body}");
+        assert!(
+            p.replies[0].contains("is not available on this server yet: nothing was done"),
+            "{body}: {p:?}"
+        );
+    }
+    // On an open pull request, /cherry-pick only asks for labels.
+    let p = plan_for(&config, &d, "bob", "/cherry-pick release-1");
+    assert_eq!(p.cherry_picks, ["release-1"]);
+    assert!(p.replies.is_empty());
+}
+
+#[test]
+fn replies_are_found_again_by_their_marker() {
+    let body = reply_body(42, &["a".into(), "b".into()]);
+    assert!(is_reply_to(&body, 42));
+    assert!(!is_reply_to(&body, 4));
+    assert!(body.ends_with("a\n\nb"));
+}
