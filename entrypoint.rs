@@ -20,6 +20,12 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Play a pull request's life on a built-in GitHub simulator: no account, no network.
+    Demo {
+        /// End after the scenario: exit 0 only if every expected effect happened.
+        #[arg(long)]
+        exit: bool,
+    },
     /// Run the webhook server.
     Serve {
         /// Holds config.yaml, the queue, logs and the App key.
@@ -47,6 +53,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Demo { exit } => demo(exit),
         Command::Serve { data_dir } => serve(&data_dir),
         Command::Simulator { port, state_dir } => simulator(port, &state_dir),
         Command::ValidateConfig { file, repo_file } => {
@@ -87,6 +94,24 @@ fn serve(data_dir: &Path) -> ExitCode {
             ExitCode::FAILURE
         }
         Err(StartError::Other(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn demo(exit: bool) -> ExitCode {
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    match runtime.block_on(github_webhook_server::demo::run(exit)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("error: an expected effect did not happen (✘ above)");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }

@@ -6,6 +6,7 @@
 
 pub mod apply;
 pub mod config;
+pub mod demo;
 pub mod event;
 pub mod git;
 pub mod github;

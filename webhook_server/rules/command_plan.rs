@@ -10,13 +10,12 @@ use super::labels::{
 };
 use super::merge_readiness::{COMMITTER_IDENTITY, SUSPICIOUS_PATHS, own_checks};
 use super::permissions::{People, audience};
+use super::security_checks::OVERRIDDEN;
 use crate::config::RepoConfig;
 use crate::snapshot::RepositoryData;
 
 /// Labels the cherry-pick command adds, one per target branch.
 pub const CHERRY_PICK_PREFIX: &str = "cherry-pick-";
-/// Opens the title of a security check a maintainer overrode.
-pub const OVERRIDDEN: &str = "Overridden by maintainer";
 /// Marks the server's reply to one comment, so a redelivery does not reply again.
 const REPLY_MARKER: &str = "<!-- gws:reply-to ";
 

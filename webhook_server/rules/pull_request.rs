@@ -4,7 +4,6 @@
 //! the plan, and a plan made from a snapshot that already agrees is empty.
 
 use super::check_runs::{Output, RunState};
-use super::command_plan::OVERRIDDEN;
 use super::labels::{
     BRANCH_PREFIX, HAS_CONFLICTS, REVIEW_PREFIXES, SIZE_PREFIX, VERIFIED, WIP, size_label,
 };
@@ -250,7 +249,7 @@ pub fn own_checks(
             r.name == name
                 && r.title
                     .as_deref()
-                    .is_some_and(|t| t.starts_with(OVERRIDDEN))
+                    .is_some_and(|t| t.starts_with(security_checks::OVERRIDDEN))
         })
     };
     let mut checks: Vec<(String, RunState, Option<Output>)> = security_checks(config, data)

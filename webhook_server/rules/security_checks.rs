@@ -5,6 +5,9 @@ use crate::config::RepoConfig;
 use crate::rules::check_runs::{Output, RunState};
 use crate::snapshot::PullRequest;
 
+/// Opens the title of a security check a maintainer overrode (`/security-override`).
+pub const OVERRIDDEN: &str = "Overridden by maintainer";
+
 /// The changed files under a configured suspicious prefix.
 pub fn suspicious_files(config: &RepoConfig, pull: &PullRequest) -> Vec<String> {
     let prefixes = &config.security_checks.suspicious_paths;

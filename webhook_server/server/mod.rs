@@ -108,7 +108,9 @@ pub async fn serve(data_dir: &Path) -> Result<(), StartError> {
         .build()
         .context("building the HTTP client")?;
     let allowlist = Arc::new(Allowlist::default());
-    allowlist.load(&http, &config_rx.borrow()).await;
+    // A watch borrow must not be held across an await: it would block config reloads.
+    let current = config_rx.borrow().clone();
+    allowlist.load(&http, &current).await;
     tokio::spawn(allowlist.clone().maintain(http, config_rx.clone()));
 
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
