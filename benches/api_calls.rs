@@ -129,6 +129,16 @@ async fn run(latency: u64) {
             json!({"author": "bob", "body": "/lgtm"}),
         ),
         (
+            "issue_comment /hold (the author)",
+            "/repos/acme/widgets/issues/1/comments",
+            json!({"author": "alice", "body": "/hold"}),
+        ),
+        (
+            "issue_comment /approve refused (not an approver)",
+            "/repos/acme/widgets/issues/1/comments",
+            json!({"author": "dave", "body": "/approve"}),
+        ),
+        (
             "check_run completed",
             "/repos/acme/widgets/check-runs",
             json!({"app": "ci", "name": "external-ci", "head_sha": pr["head_sha"],
