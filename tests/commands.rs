@@ -288,3 +288,37 @@ async fn add_allowed_user_grants_only_from_a_maintainer_or_approver() {
     assert!(has(&s.labels(n).await, "lgtm-stranger"));
     s.replay_changes_nothing(&[n]).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn regenerate_welcome_rewrites_the_welcome_comment_from_the_current_config() {
+    let (s, n) = world("").await;
+    let welcome = |comments: Vec<String>| -> Vec<String> {
+        comments
+            .into_iter()
+            .filter(|c| c.starts_with("<!-- gws:welcome -->"))
+            .collect()
+    };
+    let before = welcome(s.replies(n, 0).await);
+    assert_eq!(before.len(), 1);
+    s.api
+        .admin(
+            "/repos/acme/widgets/commits",
+            json!({"author": "carol", "branch": "main",
+                   "files": {".github-webhook-server.yaml": "welcome-extra-info: Ask the widgets team for help.\n"}}),
+        )
+        .await;
+    let refused = s.comment("stranger", n, "/regenerate-welcome").await;
+    assert_eq!(welcome(s.replies(n, 0).await), before);
+    assert_eq!(s.reactions(refused).await[0].1, "confused");
+    let id = s.comment("dave", n, "/regenerate-welcome").await;
+    let after = welcome(s.replies(n, 0).await);
+    assert_eq!(after.len(), 1, "edited, not posted again");
+    assert!(
+        after[0].contains("Ask the widgets team for help."),
+        "{}",
+        after[0]
+    );
+    assert_eq!(s.reactions(id).await[0].1, "+1");
+    // No replay here: main moved, so the pull request now needs a rebase, which a replayed
+    // delivery rightly writes.
+}

@@ -153,6 +153,13 @@ impl Session {
         Ok(comment.id.into_inner())
     }
 
+    pub async fn update_comment(&self, comment: u64, body: &str) -> Result<(), GitHubError> {
+        let path = format!("/issues/comments/{comment}");
+        self.rest(Method::PATCH, &path, Some(&json!({"body": body})))
+            .await
+            .map(drop)
+    }
+
     pub async fn react(&self, comment: u64, content: &str) -> Result<(), GitHubError> {
         let path = format!("/issues/comments/{comment}/reactions");
         self.rest(Method::POST, &path, Some(&json!({"content": content})))

@@ -16,7 +16,10 @@ use crate::apply::{Desired, Scope, Settle, review_requests};
 use crate::event::IssueCommentEvent;
 use crate::rules::command_plan::{self, CHERRY_PICK_PREFIX, Plan};
 use crate::rules::commands;
+use crate::rules::merge_readiness;
 use crate::rules::permissions::People;
+use crate::rules::pull_request::auto_verified;
+use crate::rules::welcome;
 use crate::snapshot::{Comment, RepositoryData};
 use crate::steps::Done;
 
@@ -57,6 +60,9 @@ impl IssueCommentHandler<'_> {
                 .handle("reopened", None, data)
                 .await?;
             done.insert("reprocessed".into(), json!(reprocessed));
+        }
+        if plan.regenerate_welcome {
+            self.regenerate_welcome(data, &mut done).await?;
         }
         if let Some(title) = &plan.title
             && *title != data.pull.title
@@ -208,6 +214,49 @@ impl IssueCommentHandler<'_> {
             .await?;
         done.insert("reply".into(), json!(id));
         data.pull.our_comments.push(Comment { id, body });
+        Ok(())
+    }
+
+    /// Writes the welcome comment again from the current config and OWNERS: edits the one
+    /// there is, keeping the tracking issue it names, or posts one.
+    async fn regenerate_welcome(
+        &self,
+        data: &mut RepositoryData,
+        done: &mut Done,
+    ) -> anyhow::Result<()> {
+        let existing = welcome::find(&data.pull.our_comments).map(|c| (c.id, c.body.clone()));
+        let text = welcome::render(
+            self.scope.config,
+            &merge_readiness::required_checks(
+                self.scope.config,
+                &data.protection,
+                &data.pull.base_ref,
+            ),
+            &welcome::People {
+                author_auto_verified: auto_verified(self.scope.config, data),
+                approvers: &self.scope.owners.approvers,
+                reviewers: &self.scope.owners.reviewers,
+                tracking_issue: existing
+                    .as_ref()
+                    .and_then(|(_, body)| welcome::tracking_issue(body)),
+            },
+        );
+        let session = self.scope.session;
+        match existing {
+            Some((_, body)) if body == text => {}
+            Some((id, _)) => {
+                session.update_comment(id, &text).await?;
+                if let Some(c) = data.pull.our_comments.iter_mut().find(|c| c.id == id) {
+                    c.body = text;
+                }
+                done.insert("welcome_comment".into(), json!(id));
+            }
+            None => {
+                let id = session.create_comment(data.pull.number, &text).await?;
+                data.pull.our_comments.push(Comment { id, body: text });
+                done.insert("welcome_comment".into(), json!(id));
+            }
+        }
         Ok(())
     }
 }

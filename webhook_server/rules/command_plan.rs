@@ -55,6 +55,8 @@ pub struct Plan {
     pub cherry_picks: Vec<String>,
     /// `/reprocess`: the pull request is handled as when it was opened.
     pub reprocess: bool,
+    /// `/regenerate-welcome`: the welcome comment is written again from the current config.
+    pub regenerate_welcome: bool,
     pub replies: Vec<String>,
     /// Whether every command was allowed and done: 👍, else 😕.
     pub all_done: bool,
@@ -202,9 +204,7 @@ fn apply(
         Command::CherryPick { branches } if !pull.merged => {
             plan.cherry_picks.extend(branches.iter().cloned());
         }
-        Command::RegenerateWelcome => {
-            not_yet(plan, "regenerate-welcome", "editing the welcome comment")
-        }
+        Command::RegenerateWelcome => plan.regenerate_welcome = true,
         Command::Retest(_)
         | Command::BuildAndPushContainer { .. }
         | Command::CherryPick { .. }

@@ -210,6 +210,7 @@ fn commands_that_run_code_say_the_runner_is_missing_never_success() {
             "{body}: {p:?}"
         );
     }
+    assert!(plan_for(&config, &d, "bob", "/regenerate-welcome").regenerate_welcome);
     // On an open pull request, /cherry-pick only asks for labels.
     let p = plan_for(&config, &d, "bob", "/cherry-pick release-1");
     assert_eq!(p.cherry_picks, ["release-1"]);
