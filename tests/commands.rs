@@ -29,6 +29,13 @@ async fn world(config: &str) -> (Scenario, u64) {
     (s, n)
 }
 
+/// The server answered comment `id` on `n` with one reply that says `text`.
+async fn assert_reply(s: &Scenario, n: u64, id: u64, text: &str) {
+    let replies = s.replies(n, id).await;
+    assert_eq!(replies.len(), 1, "{replies:#?}");
+    assert!(replies[0].contains(text), "{text:?} not in {replies:#?}");
+}
+
 fn has(labels: &std::collections::BTreeSet<String>, label: &str) -> bool {
     labels.contains(label)
 }
@@ -55,12 +62,7 @@ async fn lgtm_by_a_reviewer_labels_and_reacts_and_cancel_takes_it_back() {
         s.reactions(own).await,
         [("gws[bot]".to_string(), "confused".to_string())]
     );
-    let replies = s.replies(n, own).await;
-    assert_eq!(replies.len(), 1);
-    assert!(
-        replies[0].contains("alice cannot `/lgtm` their own pull request"),
-        "{replies:?}"
-    );
+    assert_reply(&s, n, own, "alice cannot `/lgtm` their own pull request").await;
     s.replay_changes_nothing(&[n]).await;
 }
 
@@ -69,12 +71,13 @@ async fn approve_by_an_approver_and_a_refused_outsider() {
     let (s, n) = world("").await;
     let refused = s.comment("dave", n, "/approve").await;
     assert!(!has(&s.labels(n).await, "approved-dave"));
-    let replies = s.replies(n, refused).await;
-    assert!(
-        replies[0]
-            .contains("dave cannot `/approve`: only approvers of this pull request can approve it"),
-        "{replies:?}"
-    );
+    assert_reply(
+        &s,
+        n,
+        refused,
+        "dave cannot `/approve`: only approvers of this pull request can approve it",
+    )
+    .await;
     assert_eq!(s.reactions(refused).await[0].1, "confused");
     let id = s.comment("carol", n, "/approve").await;
     assert!(has(&s.labels(n).await, "approved-carol"));
@@ -92,7 +95,7 @@ async fn hold_by_the_author_or_an_approver_only() {
     assert_eq!(s.check(n, "can-be-merged").await.1, "failure");
     let refused = s.comment("bob", n, "/hold cancel").await;
     assert!(has(&s.labels(n).await, "hold"));
-    assert!(s.replies(n, refused).await[0].contains("bob cannot manage hold"));
+    assert_reply(&s, n, refused, "bob cannot manage hold").await;
     s.comment("carol", n, "/unhold").await;
     assert!(!has(&s.labels(n).await, "hold"));
     s.replay_changes_nothing(&[n]).await;
@@ -105,7 +108,7 @@ async fn wip_edits_the_title_and_cancel_restores_it() {
     assert_eq!(s.pull(n).await["title"], "WIP: Add engine");
     assert!(has(&s.labels(n).await, "wip"));
     let refused = s.comment("stranger", n, "/wip cancel").await;
-    assert!(s.replies(n, refused).await[0].contains("stranger is not allowed to run commands"));
+    assert_reply(&s, n, refused, "stranger is not allowed to run commands").await;
     s.comment("dave", n, "/wip cancel").await;
     assert_eq!(s.pull(n).await["title"], "Add engine");
     assert!(!has(&s.labels(n).await, "wip"));
@@ -135,10 +138,13 @@ async fn automerge_for_maintainers_and_approvers_and_cancel_removes_the_label() 
     let (s, n) = world("").await;
     let refused = s.comment("dave", n, "/automerge").await;
     assert!(!has(&s.labels(n).await, "automerge"));
-    assert!(
-        s.replies(n, refused).await[0]
-            .contains("Only maintainers or approvers can set pull request to auto-merge")
-    );
+    assert_reply(
+        &s,
+        n,
+        refused,
+        "Only maintainers or approvers can set pull request to auto-merge",
+    )
+    .await;
     s.comment("carol", n, "/automerge").await;
     assert!(has(&s.labels(n).await, "automerge"));
     s.comment("carol", n, "/automerge cancel").await;
@@ -210,16 +216,14 @@ async fn no_reaction_before_the_permission_is_read() {
 async fn unknown_commands_get_one_helpful_reply() {
     let (s, n) = world("").await;
     let id = s.comment("dave", n, "/lgmt\n/frobnicate").await;
-    let replies = s.replies(n, id).await;
-    assert_eq!(replies.len(), 1, "{replies:?}");
-    assert!(
-        replies[0].contains("`/lgmt` is not a command (did you mean `/lgtm`?)"),
-        "{replies:?}"
-    );
-    assert!(
-        replies[0].contains("`/frobnicate` is not a command"),
-        "{replies:?}"
-    );
+    assert_reply(
+        &s,
+        n,
+        id,
+        "`/lgmt` is not a command (did you mean `/lgtm`?)",
+    )
+    .await;
+    assert_reply(&s, n, id, "`/frobnicate` is not a command").await;
     assert_eq!(s.reactions(id).await[0].1, "confused");
     s.replay_changes_nothing(&[n]).await;
 }
@@ -228,11 +232,7 @@ async fn unknown_commands_get_one_helpful_reply() {
 async fn commands_that_run_code_say_so_and_cherry_pick_labels_an_open_pull_request() {
     let (s, n) = world("").await;
     let id = s.comment("dave", n, "/retest tox").await;
-    let replies = s.replies(n, id).await;
-    assert!(
-        replies[0].contains("`/retest` is allowed, but the runner that runs code is not available on this server yet: nothing was done."),
-        "{replies:?}"
-    );
+    assert_reply(&s, n, id, "`/retest` is allowed, but the runner that runs code is not available on this server yet: nothing was done.").await;
     s.api
         .admin(
             "/repos/acme/widgets/branches",
@@ -241,15 +241,8 @@ async fn commands_that_run_code_say_so_and_cherry_pick_labels_an_open_pull_reque
         .await;
     let id = s.comment("dave", n, "/cherry-pick release-1 nope").await;
     assert!(has(&s.labels(n).await, "cherry-pick-release-1"));
-    let replies = s.replies(n, id).await;
-    assert!(
-        replies[0].contains("Target branch `nope` does not exist"),
-        "{replies:?}"
-    );
-    assert!(
-        replies[0].contains("Adding label/s `cherry-pick-release-1`"),
-        "{replies:?}"
-    );
+    assert_reply(&s, n, id, "Target branch `nope` does not exist").await;
+    assert_reply(&s, n, id, "Adding label/s `cherry-pick-release-1`").await;
     s.replay_changes_nothing(&[n]).await;
 }
 
@@ -276,14 +269,17 @@ async fn a_label_of_the_repository_is_a_command_for_valid_users() {
 async fn add_allowed_user_grants_only_from_a_maintainer_or_approver() {
     let (s, n) = world("").await;
     let refused = s.comment("stranger", n, "/lgtm").await;
-    assert!(s.replies(n, refused).await[0].contains("stranger is not allowed"));
+    assert_reply(&s, n, refused, "stranger is not allowed").await;
     let denied = s.comment("dave", n, "/add-allowed-user @stranger").await;
-    assert!(
-        s.replies(n, denied).await[0]
-            .contains("Only maintainers or approvers can use `/add-allowed-user`")
-    );
+    assert_reply(
+        &s,
+        n,
+        denied,
+        "Only maintainers or approvers can use `/add-allowed-user`",
+    )
+    .await;
     let id = s.comment("carol", n, "/add-allowed-user @stranger").await;
-    assert!(s.replies(n, id).await[0].contains("stranger is now allowed to run commands"));
+    assert_reply(&s, n, id, "stranger is now allowed to run commands").await;
     s.comment("stranger", n, "/lgtm").await;
     assert!(has(&s.labels(n).await, "lgtm-stranger"));
     s.replay_changes_nothing(&[n]).await;

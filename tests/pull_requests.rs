@@ -490,14 +490,7 @@ async fn a_rerun_after_a_failed_welcome_finds_the_tracking_issue_by_its_marker()
             json!({"method": "POST", "path": "/repos/acme/widgets/issues/1/comments", "status": 502}),
         )
         .await;
-    let n = s
-        .open(
-            "alice",
-            "Add engine",
-            "engine",
-            json!({"src/engine.rs": "fn x() {}\n"}),
-        )
-        .await;
+    let n = open_engine(&s).await;
     assert_eq!(n, 1);
     // The delivery ran again by itself, and says why.
     let opened = summaries(s.data.path())
