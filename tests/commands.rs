@@ -12,20 +12,21 @@ use serde_json::{Value, json};
 const OWNERS: &str = "approvers: [carol]\nreviewers: [bob]\n";
 
 async fn world(config: &str) -> (Scenario, u64) {
+    world_with(config, json!({"src/engine.rs": "fn x() {}\n"})).await
+}
+
+/// `team`, with mia a maintainer and a stranger who has a token but no access, and alice's pull
+/// request changing `files`.
+async fn world_with(config: &str, files: Value) -> (Scenario, u64) {
     let s = team()
         .token(&token("stranger"), "stranger")
+        .token(&token("mia"), "mia")
+        .collaborator("mia", "admin")
         .config(config)
         .files(json!({"OWNERS": OWNERS}))
         .start()
         .await;
-    let n = s
-        .open(
-            "alice",
-            "Add engine",
-            "engine",
-            json!({"src/engine.rs": "fn x() {}\n"}),
-        )
-        .await;
+    let n = s.open("alice", "Add engine", "engine", files).await;
     (s, n)
 }
 
@@ -317,4 +318,148 @@ async fn regenerate_welcome_rewrites_the_welcome_comment_from_the_current_config
     assert_eq!(s.reactions(id).await[0].1, "+1");
     // No replay here: main moved, so the pull request now needs a rebase, which a replayed
     // delivery rightly writes.
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn assign_reviewer_asks_collaborators_only_and_assign_reviewers_needs_a_valid_user() {
+    let (s, n) = world("").await;
+    s.comment("erin", n, "/assign-reviewer @dave").await;
+    let asked = |pull: Value| -> Vec<String> {
+        pull["requested_reviewers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["login"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert!(asked(s.pull(n).await).contains(&"dave".to_string()));
+    let id = s.comment("erin", n, "/assign-reviewer @nobody").await;
+    assert_reply(
+        &s,
+        n,
+        id,
+        "not adding reviewer nobody by user comment, nobody is not a repository collaborator",
+    )
+    .await;
+    let refused = s.comment("stranger", n, "/assign-reviewers").await;
+    assert_reply(&s, n, refused, "stranger is not allowed to run commands").await;
+    let id = s.comment("erin", n, "/assign-reviewers").await;
+    assert_eq!(s.reactions(id).await[0].1, "+1");
+    assert!(asked(s.pull(n).await).contains(&"bob".to_string()));
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn reprocess_and_check_can_merge_settle_the_pull_request_again() {
+    let (s, n) = world("").await;
+    // Someone removes the size label by hand; only a full reconciliation puts it back.
+    s.unlabel("erin", n, "size/XS").await;
+    assert!(!has(&s.labels(n).await, "size/XS"));
+    let refused = s.comment("stranger", n, "/reprocess").await;
+    assert_reply(&s, n, refused, "stranger is not allowed to run commands").await;
+    assert!(!has(&s.labels(n).await, "size/XS"));
+    let id = s.comment("dave", n, "/reprocess").await;
+    assert!(has(&s.labels(n).await, "size/XS"));
+    assert_eq!(s.reactions(id).await[0].1, "+1");
+    assert_eq!(
+        s.tracking_issues("all").await.len(),
+        1,
+        "no second tracking issue"
+    );
+    let id = s.comment("dave", n, "/check-can-merge").await;
+    assert_eq!(s.reactions(id).await[0].1, "+1");
+    assert_eq!(s.check(n, "can-be-merged").await.1, "failure");
+    let refused = s.comment("stranger", n, "/check-can-merge").await;
+    assert_eq!(s.reactions(refused).await[0].1, "confused");
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn security_override_is_for_maintainers_and_cancel_runs_the_checks_again() {
+    let (s, n) = world_with("", json!({".github/workflows/ci.yml": "on: push\n"})).await;
+    assert_eq!(s.check(n, "security-suspicious-paths").await.1, "failure");
+    let refused = s.comment("carol", n, "/security-override").await;
+    assert_reply(
+        &s,
+        n,
+        refused,
+        "Only maintainers can use `/security-override`",
+    )
+    .await;
+    assert_eq!(s.check(n, "security-suspicious-paths").await.1, "failure");
+    let id = s.comment("mia", n, "/security-override").await;
+    assert_reply(
+        &s,
+        n,
+        id,
+        "Security checks overridden by @mia. Security check runs set to pass.",
+    )
+    .await;
+    assert_eq!(s.check(n, "security-suspicious-paths").await.1, "success");
+    assert_eq!(
+        s.check_output(n, "security-suspicious-paths").await["title"],
+        "Overridden by maintainer @mia"
+    );
+    // A label change settles the pull request again; the override stands.
+    s.label("erin", n, "hold").await;
+    assert_eq!(s.check(n, "security-suspicious-paths").await.1, "success");
+    let id = s.comment("mia", n, "/security-override cancel").await;
+    assert_reply(
+        &s,
+        n,
+        id,
+        "Security override removed by @mia. Security checks re-run.",
+    )
+    .await;
+    assert_eq!(s.check(n, "security-suspicious-paths").await.1, "failure");
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn commands_that_run_code_are_authorised_first_and_never_pretend() {
+    let (s, n) = world("").await;
+    for command in [
+        "/build-and-push-container --build-arg V=1",
+        "/rebase",
+        "/cherry-pick-retry release-1",
+        "/test-oracle",
+        "/retest all",
+    ] {
+        let refused = s.comment("stranger", n, command).await;
+        assert_reply(&s, n, refused, "stranger is not allowed to run commands").await;
+        let id = s.comment("dave", n, command).await;
+        assert_reply(
+            &s,
+            n,
+            id,
+            "is not available on this server yet: nothing was done.",
+        )
+        .await;
+        assert_eq!(s.reactions(id).await[0].1, "confused", "{command}");
+    }
+    let id = s
+        .comment("dave", n, "/build-and-push-container -v /:/host")
+        .await;
+    assert_reply(
+        &s,
+        n,
+        id,
+        "only `--build-arg KEY=VALUE` is accepted, not `-v`",
+    )
+    .await;
+    s.replay_changes_nothing(&[n]).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn review_bodies_use_the_same_grammar() {
+    let (s, n) = world("").await;
+    s.review("bob", n, "COMMENTED", "Nice.\n/lgtm").await;
+    assert!(has(&s.labels(n).await, "lgtm-bob"));
+    s.review("carol", n, "COMMENTED", "> /approve\nquoting the docs")
+        .await;
+    assert!(!has(&s.labels(n).await, "approved-carol"));
+    s.review("carol", n, "COMMENTED", "/approve").await;
+    assert!(has(&s.labels(n).await, "approved-carol"));
+    s.review("alice", n, "COMMENTED", "/lgtm").await;
+    assert!(!has(&s.labels(n).await, "lgtm-alice"));
 }

@@ -1,13 +1,14 @@
 //! PullRequestReviewHandler: a review leaves its reviewer's label (`lgtm-<u>` for an approval,
-//! `changes-requested-<u>`, `commented-<u>`), and `/approve` on a line of its body approves as
-//! the command does. Unlike the reference, a change request removes that user's `lgtm-` label
-//! and a dismissed review drops its label.
+//! `changes-requested-<u>`, `commented-<u>`), and `/approve` or `/lgtm` on a line of its body
+//! counts as the command does. Unlike the reference, a change request removes that user's
+//! `lgtm-` label and a dismissed review drops its label.
 
 use serde_json::json;
 
 use crate::apply::{Desired, Scope, Settle};
 use crate::event::Review;
-use crate::rules::reviews::{ReviewFacts, body_approves, review_labels};
+use crate::rules::labels::LGTM_PREFIX;
+use crate::rules::reviews::{ReviewFacts, body_approves, body_lgtms, review_labels};
 use crate::snapshot::RepositoryData;
 use crate::steps::Done;
 
@@ -42,7 +43,7 @@ impl PullRequestReviewHandler<'_> {
             .iter()
             .find(|r| r.author.eq_ignore_ascii_case(user))
             .map(|r| (r.state.as_str(), of_current(r.commit.as_deref())));
-        let (want, unwanted) = if user.is_empty() {
+        let (mut want, unwanted) = if user.is_empty() {
             (Vec::new(), Vec::new())
         } else {
             review_labels(&ReviewFacts {
@@ -55,6 +56,10 @@ impl PullRequestReviewHandler<'_> {
                 approves,
             })
         };
+        // `/lgtm` in a review's body counts as the comment command does, never the author's.
+        if body_lgtms(body) && !user.is_empty() && !user.eq_ignore_ascii_case(&data.pull.author) {
+            want.push(format!("{LGTM_PREFIX}{}", user.to_ascii_lowercase()));
+        }
         let desired = Desired {
             want,
             unwanted,

@@ -69,9 +69,18 @@ pub fn review_labels(f: &ReviewFacts) -> (Vec<String>, Vec<String>) {
 
 /// Whether a review body holds `/approve`, read with the comment grammar.
 pub fn body_approves(body: &str) -> bool {
+    body_says(body, Command::Approve { cancel: false })
+}
+
+/// Whether a review body holds `/lgtm`, read with the comment grammar.
+pub fn body_lgtms(body: &str) -> bool {
+    body_says(body, Command::Lgtm { cancel: false })
+}
+
+fn body_says(body: &str, command: Command) -> bool {
     commands::parse(body)
-        .iter()
-        .any(|c| c.parsed == Ok(Command::Approve { cancel: false }))
+        .into_iter()
+        .any(|c| c.parsed.as_ref() == Ok(&command))
 }
 
 #[cfg(test)]
@@ -183,5 +192,7 @@ mod tests {
         assert!(!body_approves("```\n/approve\n```"));
         assert!(!body_approves("> /approve"));
         assert!(!body_approves("/approve cancel"));
+        assert!(body_lgtms("nice work\n/lgtm"));
+        assert!(!body_lgtms("> /lgtm"));
     }
 }
