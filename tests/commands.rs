@@ -240,6 +240,9 @@ async fn commands_that_run_code_say_so_and_cherry_pick_labels_an_open_pull_reque
             json!({"name": "release-1", "from": "main"}),
         )
         .await;
+    let refused = s.comment("stranger", n, "/cherry-pick release-1").await;
+    assert_reply(&s, n, refused, "stranger is not allowed to run commands").await;
+    assert!(!has(&s.labels(n).await, "cherry-pick-release-1"));
     let id = s.comment("dave", n, "/cherry-pick release-1 nope").await;
     assert!(has(&s.labels(n).await, "cherry-pick-release-1"));
     assert_reply(&s, n, id, "Target branch `nope` does not exist").await;
