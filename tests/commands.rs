@@ -30,6 +30,24 @@ async fn world_with(config: &str, files: Value) -> (Scenario, u64) {
     (s, n)
 }
 
+/// `user` types `body` on `n`, which is not carried out (refused, mistyped, or not available):
+/// `label` stays off, one reply says `why`, and the comment gets 😕.
+async fn assert_not_done(
+    s: &Scenario,
+    n: u64,
+    user: &str,
+    body: &str,
+    label: Option<&str>,
+    why: &str,
+) {
+    let id = s.comment(user, n, body).await;
+    if let Some(label) = label {
+        assert!(!has(&s.labels(n).await, label), "{body} by {user}");
+    }
+    assert_reply(s, n, id, why).await;
+    assert_eq!(s.reactions(id).await[0].1, "confused", "{body} by {user}");
+}
+
 /// The server answered comment `id` on `n` with one reply that says `text`.
 async fn assert_reply(s: &Scenario, n: u64, id: u64, text: &str) {
     let replies = s.replies(n, id).await;
@@ -70,16 +88,15 @@ async fn lgtm_by_a_reviewer_labels_and_reacts_and_cancel_takes_it_back() {
 #[tokio::test(flavor = "multi_thread")]
 async fn approve_by_an_approver_and_a_refused_outsider() {
     let (s, n) = world("").await;
-    let refused = s.comment("dave", n, "/approve").await;
-    assert!(!has(&s.labels(n).await, "approved-dave"));
-    assert_reply(
+    assert_not_done(
         &s,
         n,
-        refused,
+        "dave",
+        "/approve",
+        Some("approved-dave"),
         "dave cannot `/approve`: only approvers of this pull request can approve it",
     )
     .await;
-    assert_eq!(s.reactions(refused).await[0].1, "confused");
     let id = s.comment("carol", n, "/approve").await;
     assert!(has(&s.labels(n).await, "approved-carol"));
     assert_eq!(s.reactions(id).await[0].1, "+1");
@@ -108,8 +125,15 @@ async fn wip_edits_the_title_and_cancel_restores_it() {
     s.comment("alice", n, "/wip").await;
     assert_eq!(s.pull(n).await["title"], "WIP: Add engine");
     assert!(has(&s.labels(n).await, "wip"));
-    let refused = s.comment("stranger", n, "/wip cancel").await;
-    assert_reply(&s, n, refused, "stranger is not allowed to run commands").await;
+    assert_not_done(
+        &s,
+        n,
+        "stranger",
+        "/wip cancel",
+        None,
+        "stranger is not allowed to run commands",
+    )
+    .await;
     s.comment("dave", n, "/wip cancel").await;
     assert_eq!(s.pull(n).await["title"], "Add engine");
     assert!(!has(&s.labels(n).await, "wip"));
@@ -232,16 +256,22 @@ async fn unknown_commands_get_one_helpful_reply() {
 #[tokio::test(flavor = "multi_thread")]
 async fn commands_that_run_code_say_so_and_cherry_pick_labels_an_open_pull_request() {
     let (s, n) = world("").await;
-    let id = s.comment("dave", n, "/retest tox").await;
-    assert_reply(&s, n, id, "`/retest` is allowed, but the runner that runs code is not available on this server yet: nothing was done.").await;
+    assert_not_done(&s, n, "dave", "/retest tox", None, "`/retest` is allowed, but the runner that runs code is not available on this server yet: nothing was done.").await;
     s.api
         .admin(
             "/repos/acme/widgets/branches",
             json!({"name": "release-1", "from": "main"}),
         )
         .await;
-    let refused = s.comment("stranger", n, "/cherry-pick release-1").await;
-    assert_reply(&s, n, refused, "stranger is not allowed to run commands").await;
+    assert_not_done(
+        &s,
+        n,
+        "stranger",
+        "/cherry-pick release-1",
+        None,
+        "stranger is not allowed to run commands",
+    )
+    .await;
     assert!(!has(&s.labels(n).await, "cherry-pick-release-1"));
     let id = s.comment("dave", n, "/cherry-pick release-1 nope").await;
     assert!(has(&s.labels(n).await, "cherry-pick-release-1"));
@@ -272,18 +302,19 @@ async fn a_label_of_the_repository_is_a_command_for_valid_users() {
 #[tokio::test(flavor = "multi_thread")]
 async fn add_allowed_user_grants_only_from_a_maintainer_or_approver() {
     let (s, n) = world("").await;
-    let refused = s.comment("stranger", n, "/lgtm").await;
-    assert_reply(&s, n, refused, "stranger is not allowed").await;
-    let denied = s.comment("dave", n, "/add-allowed-user @stranger").await;
-    assert_reply(
+    assert_not_done(&s, n, "stranger", "/lgtm", None, "stranger is not allowed").await;
+    assert_not_done(
         &s,
         n,
-        denied,
+        "dave",
+        "/add-allowed-user @stranger",
+        None,
         "Only maintainers or approvers can use `/add-allowed-user`",
     )
     .await;
     let id = s.comment("carol", n, "/add-allowed-user @stranger").await;
     assert_reply(&s, n, id, "stranger is now allowed to run commands").await;
+    assert_eq!(s.reactions(id).await[0].1, "+1");
     s.comment("stranger", n, "/lgtm").await;
     assert!(has(&s.labels(n).await, "lgtm-stranger"));
     s.replay_changes_nothing(&[n]).await;
@@ -336,16 +367,24 @@ async fn assign_reviewer_asks_collaborators_only_and_assign_reviewers_needs_a_va
             .collect()
     };
     assert!(asked(s.pull(n).await).contains(&"dave".to_string()));
-    let id = s.comment("erin", n, "/assign-reviewer @nobody").await;
-    assert_reply(
+    assert_not_done(
         &s,
         n,
-        id,
+        "erin",
+        "/assign-reviewer @nobody",
+        None,
         "not adding reviewer nobody by user comment, nobody is not a repository collaborator",
     )
     .await;
-    let refused = s.comment("stranger", n, "/assign-reviewers").await;
-    assert_reply(&s, n, refused, "stranger is not allowed to run commands").await;
+    assert_not_done(
+        &s,
+        n,
+        "stranger",
+        "/assign-reviewers",
+        None,
+        "stranger is not allowed to run commands",
+    )
+    .await;
     let id = s.comment("erin", n, "/assign-reviewers").await;
     assert_eq!(s.reactions(id).await[0].1, "+1");
     assert!(asked(s.pull(n).await).contains(&"bob".to_string()));
@@ -358,8 +397,15 @@ async fn reprocess_and_check_can_merge_settle_the_pull_request_again() {
     // Someone removes the size label by hand; only a full reconciliation puts it back.
     s.unlabel("erin", n, "size/XS").await;
     assert!(!has(&s.labels(n).await, "size/XS"));
-    let refused = s.comment("stranger", n, "/reprocess").await;
-    assert_reply(&s, n, refused, "stranger is not allowed to run commands").await;
+    assert_not_done(
+        &s,
+        n,
+        "stranger",
+        "/reprocess",
+        None,
+        "stranger is not allowed to run commands",
+    )
+    .await;
     assert!(!has(&s.labels(n).await, "size/XS"));
     let id = s.comment("dave", n, "/reprocess").await;
     assert!(has(&s.labels(n).await, "size/XS"));
@@ -381,11 +427,12 @@ async fn reprocess_and_check_can_merge_settle_the_pull_request_again() {
 async fn security_override_is_for_maintainers_and_cancel_runs_the_checks_again() {
     let (s, n) = world_with("", json!({".github/workflows/ci.yml": "on: push\n"})).await;
     assert_eq!(s.check(n, "security-suspicious-paths").await.1, "failure");
-    let refused = s.comment("carol", n, "/security-override").await;
-    assert_reply(
+    assert_not_done(
         &s,
         n,
-        refused,
+        "carol",
+        "/security-override",
+        None,
         "Only maintainers can use `/security-override`",
     )
     .await;
@@ -398,6 +445,7 @@ async fn security_override_is_for_maintainers_and_cancel_runs_the_checks_again()
         "Security checks overridden by @mia. Security check runs set to pass.",
     )
     .await;
+    assert_eq!(s.reactions(id).await[0].1, "+1");
     assert_eq!(s.check(n, "security-suspicious-paths").await.1, "success");
     assert_eq!(
         s.check_output(n, "security-suspicious-paths").await["title"],
