@@ -58,10 +58,21 @@ pub async fn run(exit: bool) -> Result<bool> {
     if exit {
         return Ok(passed);
     }
+    let sandbox = demo
+        .admin(
+            &format!("/repos/{repo}/pulls"),
+            json!({"author": "alice", "title": "Try your own commands", "head": "sandbox",
+                   "files": {"docs/sandbox.md": "Try a command here.\n"}}),
+        )
+        .await?;
+    let number = sandbox["number"].as_u64().unwrap_or_default();
     println!(
-        "\nThe simulator's admin API: {api}/_simulator/\nTry a command as bob:\n  curl -X POST \
-         -H 'Authorization: token {}' -d '{{\"body\": \"/hold\"}}' \
-         {api}/repos/{repo}/issues/1/comments\n\nServing until Ctrl-C.",
+        "\nalice opened #{number} for you to try. The simulator's admin API: {api}/_simulator/\n\
+         Comment on #{number} as bob:\n  curl -X POST -H 'Authorization: token {}' \
+         -H 'Content-Type: application/json' -d '{{\"body\": \"/lgtm\"}}' \
+         {api}/repos/{repo}/issues/{number}/comments\n\
+         and see what the bot did: {api}/repos/{repo}/issues/{number}/labels\n\n\
+         Serving until Ctrl-C.",
         token("bob")
     );
     tokio::signal::ctrl_c().await.ok();
