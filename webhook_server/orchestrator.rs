@@ -15,6 +15,7 @@ use crate::handlers::check_run::CheckRunHandler;
 use crate::handlers::issue_comment::IssueCommentHandler;
 use crate::handlers::pull_request::PullRequestHandler;
 use crate::handlers::pull_request_review::PullRequestReviewHandler;
+use crate::handlers::runner::NoRunner;
 use crate::queue::{Claimed, DeliveryQueue, NewDelivery, PayloadMeta, ordering_key};
 use crate::rules::coalesce;
 use crate::rules::merge_readiness::RepoFileReport;
@@ -349,9 +350,12 @@ impl GithubWebhook {
                 done
             }
             (Handler::IssueComment, Kind::IssueComment(e)) => {
-                IssueCommentHandler { scope }
-                    .handle(action, e, &mut data)
-                    .await?
+                IssueCommentHandler {
+                    scope,
+                    runner: &NoRunner,
+                }
+                .handle(action, e, &mut data)
+                .await?
             }
             (Handler::PullRequestReview, Kind::Review(e)) => {
                 PullRequestReviewHandler { scope }

@@ -12,6 +12,7 @@ use futures_util::future::try_join_all;
 use serde_json::json;
 
 use super::pull_request::PullRequestHandler;
+use super::runner::{Runner, Submitted};
 use crate::apply::{Desired, Scope, Settle, review_requests};
 use crate::event::IssueCommentEvent;
 use crate::rules::command_plan::{self, CHERRY_PICK_PREFIX, Plan};
@@ -25,6 +26,8 @@ use crate::steps::Done;
 
 pub struct IssueCommentHandler<'a> {
     pub scope: Scope<'a>,
+    /// Where commands that run code go.
+    pub runner: &'a dyn Runner,
 }
 
 impl IssueCommentHandler<'_> {
@@ -55,6 +58,7 @@ impl IssueCommentHandler<'_> {
         );
         let mut plan = command_plan::plan(self.scope.config, data, &people, user, &lines);
         self.cherry_pick_labels(data, user, &mut plan).await?;
+        hand_over_jobs(self.runner, data, &mut plan, &mut done);
         if plan.reprocess {
             let (reprocessed, _) = PullRequestHandler { scope: self.scope }
                 .handle("reopened", None, data)
@@ -258,5 +262,95 @@ impl IssueCommentHandler<'_> {
             }
         }
         Ok(())
+    }
+}
+
+/// Commands that run code go to the runner; the reply says what became of each.
+fn hand_over_jobs(runner: &dyn Runner, data: &RepositoryData, plan: &mut Plan, done: &mut Done) {
+    let mut handed = Vec::new();
+    for job in std::mem::take(&mut plan.jobs) {
+        let name = command_plan::command_name(&job);
+        match runner.submit(&data.full_name, data.pull.number, &job) {
+            Submitted::Accepted => {
+                handed.push(name);
+                plan.replies
+                    .push(format!("`/{name}`: handed to the runner."));
+            }
+            Submitted::Unavailable => {
+                plan.replies.push(format!(
+                    "`/{name}` is allowed, but the runner that runs code is not available on this \
+                     server yet: nothing was done."
+                ));
+                plan.all_done = false;
+            }
+        }
+    }
+    if !handed.is_empty() {
+        done.insert("jobs".into(), json!(handed));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::rules::commands::{self, Command};
+    use crate::snapshot::PullRequest;
+
+    /// Takes every job and remembers it.
+    #[derive(Default)]
+    struct Taking(Mutex<Vec<(String, u64, Command)>>);
+
+    impl Runner for Taking {
+        fn submit(&self, repository: &str, number: u64, job: &Command) -> Submitted {
+            let mut jobs = self.0.lock().unwrap();
+            jobs.push((repository.to_string(), number, job.clone()));
+            Submitted::Accepted
+        }
+    }
+
+    fn data() -> RepositoryData {
+        RepositoryData {
+            full_name: "o/r".into(),
+            pull: PullRequest {
+                number: 7,
+                ..PullRequest::default()
+            },
+            ..RepositoryData::default()
+        }
+    }
+
+    fn plan_with(body: &str) -> Plan {
+        Plan {
+            jobs: vec![commands::parse(body).remove(0).parsed.unwrap()],
+            all_done: true,
+            ..Plan::default()
+        }
+    }
+
+    #[test]
+    fn jobs_go_to_the_runner_and_the_reply_says_what_became_of_them() {
+        let taking = Taking::default();
+        let mut plan = plan_with("/retest tox");
+        let mut done = Done::new();
+        hand_over_jobs(&taking, &data(), &mut plan, &mut done);
+        assert_eq!(plan.replies, ["`/retest`: handed to the runner."]);
+        assert!(plan.all_done && plan.jobs.is_empty());
+        assert_eq!(done["jobs"], json!(["retest"]));
+        let taken = taking.0.lock().unwrap();
+        assert_eq!((taken[0].0.as_str(), taken[0].1), ("o/r", 7));
+
+        let mut plan = plan_with("/rebase");
+        hand_over_jobs(
+            &super::super::runner::NoRunner,
+            &data(),
+            &mut plan,
+            &mut Done::new(),
+        );
+        assert!(!plan.all_done);
+        assert!(
+            plan.replies[0].ends_with("is not available on this server yet: nothing was done.")
+        );
     }
 }

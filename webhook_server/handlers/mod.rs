@@ -6,3 +6,4 @@ pub mod check_run;
 pub mod issue_comment;
 pub mod pull_request;
 pub mod pull_request_review;
+pub mod runner;

@@ -10,7 +10,7 @@ pub const WELCOME_MARKER: &str = "<!-- gws:welcome -->";
 /// Opens the marker of a tracking issue; the pull request's number and ` -->` follow.
 pub const TRACKS_MARKER: &str = "<!-- gws:tracks-pull ";
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RepositoryData {
     pub full_name: String,
     pub default_branch: String,

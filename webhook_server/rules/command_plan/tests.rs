@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use super::*;
 use crate::rules::owners::PullOwners;
@@ -7,10 +7,7 @@ use crate::snapshot::PullRequest;
 fn data(draft: bool) -> RepositoryData {
     RepositoryData {
         full_name: "o/r".into(),
-        default_branch: "main".into(),
         viewer: Some("gws[bot]".into()),
-        config_text: None,
-        proposed_config_text: None,
         collaborators: [
             ("alice", "WRITE"),
             ("bob", "WRITE"),
@@ -21,7 +18,6 @@ fn data(draft: bool) -> RepositoryData {
         .map(|(l, p)| (l.to_string(), p.to_string()))
         .collect(),
         collaborators_complete: true,
-        protection: Vec::new(),
         repo_labels: ["bug", "hold", "can-be-merged", "lgtm-bob"]
             .iter()
             .map(|l| (l.to_string(), "ffffff".to_string()))
@@ -34,10 +30,7 @@ fn data(draft: bool) -> RepositoryData {
             author: "alice".into(),
             ..PullRequest::default()
         },
-        owners: BTreeMap::new(),
-        owners_complete: true,
-        compare: None,
-        our_issues: Vec::new(),
+        ..RepositoryData::default()
     }
 }
 
@@ -192,7 +185,7 @@ fn drafts_follow_allow_commands_on_draft_prs() {
 }
 
 #[test]
-fn commands_that_run_code_say_the_runner_is_missing_never_success() {
+fn commands_that_run_code_go_to_the_runner_once_authorised() {
     let config = RepoConfig::default();
     let d = data(false);
     for body in [
@@ -204,17 +197,24 @@ fn commands_that_run_code_say_the_runner_is_missing_never_success() {
         "/cherry-pick-retry b",
     ] {
         let p = plan_for(&config, &d, "bob", body);
-        assert!(!p.all_done, "{body}");
-        assert!(
-            p.replies[0].contains("is not available on this server yet: nothing was done"),
-            "{body}: {p:?}"
+        assert_eq!(
+            p.jobs,
+            [commands::parse(body).remove(0).parsed.unwrap()],
+            "{body}"
         );
+        assert!(p.replies.is_empty(), "{body}: {p:?}");
+        let refused = plan_for(&config, &d, "eve", body);
+        assert!(refused.jobs.is_empty(), "{body}");
     }
-    assert!(plan_for(&config, &d, "bob", "/regenerate-welcome").regenerate_welcome);
-    // On an open pull request, /cherry-pick only asks for labels.
+    // On an open pull request, /cherry-pick only asks for labels; merged, it is a job.
     let p = plan_for(&config, &d, "bob", "/cherry-pick release-1");
     assert_eq!(p.cherry_picks, ["release-1"]);
-    assert!(p.replies.is_empty());
+    assert!(p.jobs.is_empty() && p.replies.is_empty());
+    let mut merged = data(false);
+    merged.pull.merged = true;
+    let p = plan_for(&config, &merged, "bob", "/cherry-pick release-1");
+    assert!(p.cherry_picks.is_empty() && p.jobs.len() == 1);
+    assert!(plan_for(&config, &d, "bob", "/regenerate-welcome").regenerate_welcome);
 }
 
 #[test]
