@@ -290,8 +290,13 @@ async fn a_label_of_the_repository_is_a_command_for_valid_users() {
         json!({"name": "bug", "color": "ff0000"}),
     )
     .await;
-    s.comment("dave", n, "/bug").await;
+    s.comment("dave", n, "/BUG").await;
     assert!(has(&s.labels(n).await, "bug"));
+    // The repository's label keeps its name and colour.
+    assert_eq!(
+        s.get("/repos/acme/widgets/labels/bug").await["color"],
+        "ff0000"
+    );
     s.comment("dave", n, "/bug cancel").await;
     assert!(!has(&s.labels(n).await, "bug"));
     let refused = s.comment("stranger", n, "/bug").await;
@@ -513,4 +518,17 @@ async fn review_bodies_use_the_same_grammar() {
     assert!(has(&s.labels(n).await, "approved-carol"));
     s.review("alice", n, "COMMENTED", "/lgtm").await;
     assert!(!has(&s.labels(n).await, "lgtm-alice"));
+    s.review("stranger", n, "COMMENTED", "/lgtm").await;
+    assert!(!has(&s.labels(n).await, "lgtm-stranger"));
+    // An approver's own pull request: their review body cannot approve it.
+    let own = s
+        .open(
+            "carol",
+            "Carol's change",
+            "carol",
+            json!({"src/c.rs": "c\n"}),
+        )
+        .await;
+    s.review("carol", own, "COMMENTED", "/approve").await;
+    assert!(!has(&s.labels(own).await, "approved-carol"));
 }

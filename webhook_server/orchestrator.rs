@@ -18,6 +18,7 @@ use crate::handlers::pull_request_review::PullRequestReviewHandler;
 use crate::handlers::runner::NoRunner;
 use crate::queue::{Claimed, DeliveryQueue, NewDelivery, PayloadMeta, ordering_key};
 use crate::rules::coalesce;
+use crate::rules::commands::{self, Command};
 use crate::rules::merge_readiness::RepoFileReport;
 use crate::rules::owners;
 use crate::rules::pull_request;
@@ -160,7 +161,7 @@ impl GithubWebhook {
             };
             // A command acts on the pull request as this delivery leaves it; nothing is
             // folded past it.
-            if then == Handler::IssueComment {
+            if coalesce::carries_intent(&e, then) {
                 return None;
             }
             if coalesce::folds_into((event, handler), (&e, then)) {
@@ -267,8 +268,23 @@ impl GithubWebhook {
             .and_then(|r| r.default_branch.as_deref())
             .unwrap_or("main");
         let max_owners = entry.config.max_owners_files as usize;
-        let starts = matches!(event.kind, Kind::PullRequest(_))
-            && pull_request::STARTS.contains(&event.action.as_str());
+        let starts = match &event.kind {
+            Kind::PullRequest(_) => pull_request::STARTS.contains(&event.action.as_str()),
+            // These commands write the welcome comment (and maybe its tracking issue) too.
+            Kind::IssueComment(e) => commands::of_comment(
+                &event.action,
+                e.comment.body.as_deref().unwrap_or_default(),
+                e.body_before(),
+            )
+            .iter()
+            .any(|c| {
+                matches!(
+                    c.parsed,
+                    Ok(Command::Reprocess | Command::RegenerateWelcome)
+                )
+            }),
+            _ => false,
+        };
         let mut data =
             RepositoryData::fetch(session, number, default_branch, max_owners, starts).await?;
         if let Some(login) = &data.viewer {

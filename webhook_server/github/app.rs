@@ -3,7 +3,7 @@
 //! minted once and reused until shortly before they expire.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use anyhow::Context;
@@ -31,8 +31,9 @@ pub struct AppAuth {
     minting: Mutex<HashMap<u64, Arc<tokio::sync::Mutex<()>>>>,
     /// The app's slug, learned from an installation: its check runs carry it.
     slug: Mutex<Option<String>>,
-    /// Until when (unix time) GitHub said the installation's quota is spent.
-    spent_until: AtomicI64,
+    /// Until when (unix time) GitHub said an installation's quota is spent, by account
+    /// (lower-cased owner): each installation has its own.
+    spent_until: Mutex<HashMap<String, i64>>,
 }
 
 /// The label an installation token carries in logs and spend records.
@@ -53,7 +54,7 @@ impl AppAuth {
             minted: AtomicU64::new(0),
             minting: Mutex::default(),
             slug: Mutex::default(),
-            spent_until: AtomicI64::new(0),
+            spent_until: Mutex::default(),
         })
     }
 
@@ -163,15 +164,20 @@ impl AppAuth {
         }
     }
 
-    /// Remembers that the installation's quota is spent until `until`, so no request goes out
-    /// before then.
-    pub fn spent(&self, until: i64) {
-        self.spent_until.fetch_max(until, Ordering::Relaxed);
+    /// Remembers that the quota of `owner`'s installation is spent until `until`, so no request
+    /// goes out for it before then.
+    pub fn spent(&self, owner: &str, until: i64) {
+        let mut spent = lock(&self.spent_until);
+        let entry = spent.entry(owner.to_ascii_lowercase()).or_default();
+        *entry = (*entry).max(until);
     }
 
-    /// The reset of a spent quota, while it lies ahead.
-    pub fn spent_until(&self, now: i64) -> Option<i64> {
-        Some(self.spent_until.load(Ordering::Relaxed)).filter(|until| *until > now)
+    /// The reset of `owner`'s installation's spent quota, while it lies ahead.
+    pub fn spent_until(&self, owner: &str, now: i64) -> Option<i64> {
+        lock(&self.spent_until)
+            .get(&owner.to_ascii_lowercase())
+            .copied()
+            .filter(|until| *until > now)
     }
 
     /// Drops `token`, which GitHub no longer accepts, so the next caller mints a new one.

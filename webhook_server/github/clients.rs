@@ -236,7 +236,7 @@ impl Session {
             return call(None).await;
         };
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
-        if let Some(until) = app.spent_until(now) {
+        if let Some(until) = app.spent_until(&self.owner, now) {
             return Err(GitHubError::RateLimited {
                 request: "as the App's installation".into(),
                 until,
@@ -254,7 +254,7 @@ impl Session {
         }
         .await;
         if let Err(GitHubError::RateLimited { until, .. }) = &answer {
-            app.spent(*until);
+            app.spent(&self.owner, *until);
         }
         answer
     }

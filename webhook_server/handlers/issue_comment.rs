@@ -57,8 +57,14 @@ impl IssueCommentHandler<'_> {
             &data.pull.grant_comments,
         );
         let mut plan = command_plan::plan(self.scope.config, data, &people, user, &lines);
+        if plan.ignored {
+            done.insert(
+                "ignored".into(),
+                json!("commands are off on draft pull requests"),
+            );
+            return Ok(done);
+        }
         self.cherry_pick_labels(data, user, &mut plan).await?;
-        hand_over_jobs(self.runner, data, &mut plan, &mut done);
         if plan.reprocess {
             let (reprocessed, _) = PullRequestHandler { scope: self.scope }
                 .handle("reopened", None, data)
@@ -87,6 +93,8 @@ impl IssueCommentHandler<'_> {
         Settle { scope: self.scope }
             .run(data, desired, &mut done)
             .await?;
+        // After every write a retry would repeat, so a failure above hands nothing over twice.
+        hand_over_jobs(self.runner, data, &mut plan, &mut done);
         self.reply(data, comment.id, &plan, &mut done).await?;
         // Last: the reaction says the comment was handled, after everything it asked.
         let reaction = if plan.all_done { "+1" } else { "confused" };
@@ -177,7 +185,8 @@ impl IssueCommentHandler<'_> {
                 .any(|a| a.eq_ignore_ascii_case(r))
                 && !r.eq_ignore_ascii_case(&pull.author)
         });
-        wanted.dedup();
+        let mut seen = std::collections::HashSet::new();
+        wanted.retain(|r| seen.insert(r.to_ascii_lowercase()));
         if wanted.is_empty() {
             return Ok(());
         }
@@ -240,9 +249,16 @@ impl IssueCommentHandler<'_> {
                 author_auto_verified: auto_verified(self.scope.config, data),
                 approvers: &self.scope.owners.approvers,
                 reviewers: &self.scope.owners.reviewers,
+                // Named by the comment, or found by its own marker when the comment is gone.
                 tracking_issue: existing
                     .as_ref()
-                    .and_then(|(_, body)| welcome::tracking_issue(body)),
+                    .and_then(|(_, body)| welcome::tracking_issue(body))
+                    .or_else(|| {
+                        data.our_issues
+                            .iter()
+                            .find(|i| welcome::tracks(&i.body) == Some(data.pull.number))
+                            .map(|i| i.number)
+                    }),
             },
         );
         let session = self.scope.session;

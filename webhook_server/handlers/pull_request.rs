@@ -191,7 +191,11 @@ impl PullRequestHandler<'_> {
         }
         let mut checks = Vec::new();
         if action != "edited" || self.scope.config.conventional_title.is_some() {
-            checks = own_checks(self.scope.config, data);
+            let slug = match self.scope.session.has_app() {
+                true => Some(self.scope.session.app_slug().await?),
+                false => None,
+            };
+            checks = own_checks(self.scope.config, data, slug.as_deref());
             let verified = verified_by_author || (!new_code && data.pull.labels.contains(VERIFIED));
             if self.scope.config.verified_job {
                 checks.push(verified_state(verified));

@@ -7,7 +7,10 @@ use serde_json::json;
 
 use crate::apply::{Desired, Scope, Settle};
 use crate::event::Review;
+use crate::rules::command_plan;
+use crate::rules::commands::Command;
 use crate::rules::labels::LGTM_PREFIX;
+use crate::rules::permissions::{People, audience};
 use crate::rules::reviews::{ReviewFacts, body_approves, body_lgtms, review_labels};
 use crate::snapshot::RepositoryData;
 use crate::steps::Done;
@@ -27,13 +30,27 @@ impl PullRequestReviewHandler<'_> {
         let user = review.user.as_ref().map_or("", |u| u.login.as_str());
         let state = review.state.as_str();
         let body = review.body.as_deref().unwrap_or_default();
-        let approves = body_approves(body) && self.scope.owners.is_approver(user);
-        if body_approves(body) && !approves {
-            done.insert(
-                "approve_ignored".into(),
-                json!(format!("{user} is not an approver of this pull request")),
-            );
-        }
+        // A command in the body is held to the same permission table as in a comment.
+        let people = People::new(
+            &data.pull.author,
+            &data.collaborators,
+            self.scope.owners,
+            &data.pull.requested_reviewers,
+            &data.pull.grant_comments,
+        );
+        let mut allowed = |command: Command| match people.allows(audience(&command), user) {
+            Ok(()) => true,
+            Err(refusal) => {
+                let name = command_plan::command_name(&command);
+                done.insert(
+                    format!("{name}_ignored"),
+                    json!(refusal.message(user, name, &people)),
+                );
+                false
+            }
+        };
+        let approves = body_approves(body) && allowed(Command::Approve { cancel: false });
+        let lgtms = body_lgtms(body) && allowed(Command::Lgtm { cancel: false });
         let current = self.scope.memory.patch_ids.same_code(data);
         let of_current =
             |commit: Option<&str>| commit.is_some_and(|c| current.iter().any(|h| h == c));
@@ -56,8 +73,7 @@ impl PullRequestReviewHandler<'_> {
                 approves,
             })
         };
-        // `/lgtm` in a review's body counts as the comment command does, never the author's.
-        if body_lgtms(body) && !user.is_empty() && !user.eq_ignore_ascii_case(&data.pull.author) {
+        if lgtms {
             want.push(format!("{LGTM_PREFIX}{}", user.to_ascii_lowercase()));
         }
         let desired = Desired {

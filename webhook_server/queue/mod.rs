@@ -58,7 +58,7 @@ pub struct Claimed {
 }
 
 /// A delivery waiting to be tried again after a transient failure.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct Retrying {
     pub delivery_id: String,
     pub event: String,

@@ -6,12 +6,25 @@
 //! Deliveries that carry intent (a comment's commands, a review body's `/approve`) or that
 //! do something once (opening, closing, the welcome) are never skipped.
 
+use super::commands;
 use super::triage::{BASE_MOVED, Handler};
 use crate::event::{Event, Kind};
 
 /// Pull request actions whose handling reconciles everything about the pull request: labels,
 /// the check runs of its head, merge readiness.
 const RECONCILE_ALL: &[&str] = &["opened", "reopened", "ready_for_review", "synchronize"];
+
+/// Whether a delivery carries intent: a comment's commands, or a command in a review's body.
+/// Such a delivery is never folded, and nothing is folded past it.
+pub fn carries_intent(event: &Event, handler: Handler) -> bool {
+    match (&event.kind, handler) {
+        (_, Handler::IssueComment) => true,
+        (Kind::Review(r), _) => {
+            !commands::parse(r.review.body.as_deref().unwrap_or_default()).is_empty()
+        }
+        _ => false,
+    }
+}
 
 /// Whether handling `later` (queued behind `earlier` under the same key, each routed to its
 /// handler by triage) leaves the pull request as handling both in turn would.
@@ -49,14 +62,9 @@ pub fn folds_into(earlier: (&Event, Handler), later: (&Event, Handler)) -> bool 
                 return false;
             };
             let login = |r: &crate::event::Review| r.user.as_ref().map(|u| u.login.to_lowercase());
-            let commands = a
-                .review
-                .body
-                .as_deref()
-                .is_some_and(|body| body.lines().any(|l| l.trim_start().starts_with('/')));
             first.action == "submitted"
                 && then_action == "submitted"
-                && !commands
+                && !carries_intent(first, first_handler)
                 && login(&a.review).is_some()
                 && login(&a.review) == login(&b.review)
                 && a.review.state.eq_ignore_ascii_case(&b.review.state)

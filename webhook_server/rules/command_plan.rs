@@ -62,6 +62,8 @@ pub struct Plan {
     pub replies: Vec<String>,
     /// Whether every command was allowed and done: 👍, else 😕.
     pub all_done: bool,
+    /// Every command fell to the draft gate with commands on drafts off: nothing is answered.
+    pub ignored: bool,
 }
 
 /// The reply text for a comment, carrying the marker that finds it again.
@@ -86,13 +88,12 @@ pub fn plan(
         all_done: true,
         ..Plan::default()
     };
-    let pull = &data.pull;
+    let mut ignored = 0;
     for line in lines {
-        let command = match &line.parsed {
-            Ok(command) => command,
-            Err(CommandError::Unknown { name, cancel, .. }) if is_free_label(data, name) => {
-                label_command(&mut plan, people, user, name, *cancel);
-                continue;
+        let (command, name) = match &line.parsed {
+            Ok(command) => (Some(command), command_name(command)),
+            Err(CommandError::Unknown { name, .. }) if is_free_label(data, name) => {
+                (None, name.as_str())
             }
             Err(e) => {
                 plan.replies.push(with_help(e));
@@ -100,25 +101,24 @@ pub fn plan(
                 continue;
             }
         };
-        let name = command_name(command);
-        if pull.draft && name != "test-oracle" {
-            match &config.allow_commands_on_draft_prs {
-                // The reference's default: commands on drafts are ignored.
-                None => {
-                    plan.all_done = false;
-                    continue;
-                }
-                Some(allowed) if !allowed.is_empty() && !allowed.iter().any(|a| a == name) => {
-                    plan.replies.push(format!(
-                        "Command `/{name}` is not allowed on draft PRs.\nAllowed commands on draft PRs: {}",
-                        allowed.iter().map(|a| format!("`/{a}`")).collect::<Vec<_>>().join(", ")
-                    ));
-                    plan.all_done = false;
-                    continue;
-                }
-                Some(_) => {}
+        match draft_gate(config, data, name) {
+            Gate::Open => {}
+            Gate::Ignored => {
+                ignored += 1;
+                continue;
+            }
+            Gate::Refused(reply) => {
+                plan.replies.push(reply);
+                plan.all_done = false;
+                continue;
             }
         }
+        let Some(command) = command else {
+            if let Err(CommandError::Unknown { name, cancel, .. }) = &line.parsed {
+                label_command(&mut plan, people, user, name, *cancel);
+            }
+            continue;
+        };
         if let Err(refusal) = people.allows(audience(command), user) {
             plan.replies.push(refusal.message(user, name, people));
             plan.all_done = false;
@@ -126,7 +126,36 @@ pub fn plan(
         }
         apply(&mut plan, config, data, user, command);
     }
+    plan.ignored = !lines.is_empty() && ignored == lines.len();
     plan
+}
+
+/// What the draft gate says of command `name`.
+enum Gate {
+    Open,
+    /// Commands on drafts are off (the reference's default): as if never typed.
+    Ignored,
+    Refused(String),
+}
+
+fn draft_gate(config: &RepoConfig, data: &RepositoryData, name: &str) -> Gate {
+    if !data.pull.draft || name == "test-oracle" {
+        return Gate::Open;
+    }
+    match &config.allow_commands_on_draft_prs {
+        None => Gate::Ignored,
+        Some(allowed) if !allowed.is_empty() && !allowed.iter().any(|a| a == name) => {
+            Gate::Refused(format!(
+                "Command `/{name}` is not allowed on draft PRs.\nAllowed commands on draft PRs: {}",
+                allowed
+                    .iter()
+                    .map(|a| format!("`/{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        }
+        Some(_) => Gate::Open,
+    }
 }
 
 /// An allowed command's effects.
@@ -203,8 +232,14 @@ fn apply(
         Command::SecurityOverride { cancel } => {
             security_override(plan, config, data, user, *cancel)
         }
-        Command::CherryPick { branches } if !pull.merged => {
+        Command::CherryPick { branches } if pull.state == "OPEN" => {
             plan.cherry_picks.extend(branches.iter().cloned());
+        }
+        Command::CherryPick { .. } if !pull.merged => {
+            plan.replies.push(
+                "Nothing to cherry-pick: the pull request was closed without merging.".into(),
+            );
+            plan.all_done = false;
         }
         Command::RegenerateWelcome => plan.regenerate_welcome = true,
         Command::Retest(_)
@@ -304,10 +339,13 @@ fn with_help(error: &CommandError) -> String {
 
 /// The title after `/wip` (`on`) or `/wip cancel`, when it changes.
 fn wip_title(title: &str, on: bool) -> Option<String> {
-    let has_prefix = title.len() >= 4 && title[..4].eq_ignore_ascii_case("wip:");
-    match (on, has_prefix) {
-        (true, false) => Some(format!("WIP: {title}")),
-        (false, true) => Some(title[4..].trim_start().to_string()),
+    let rest = title
+        .get(..4)
+        .filter(|p| p.eq_ignore_ascii_case("wip:"))
+        .map(|_| &title[4..]);
+    match (on, rest) {
+        (true, None) => Some(format!("WIP: {title}")),
+        (false, Some(rest)) => Some(rest.trim_start().to_string()),
         _ => None,
     }
 }

@@ -99,6 +99,11 @@ pub fn category(label: &str) -> Option<LabelCategory> {
     })
 }
 
+/// Whether the server sets `label` itself (and so owns its colour).
+fn is_servers(label: &str) -> bool {
+    category(label).is_some() || REVIEW_PREFIXES.iter().any(|p| label.starts_with(p))
+}
+
 /// Whether `labels.enabled-labels` leaves `category` on (every category is, when unset).
 pub fn category_enabled(config: &RepoConfig, category: LabelCategory) -> bool {
     config
@@ -221,6 +226,11 @@ pub fn plan(
             .iter()
             .find(|(name, _)| name.eq_ignore_ascii_case(label))
         {
+            // A label of the repository's own (`/bug`) keeps its name and colour.
+            Some((name, _)) if !is_servers(label) => {
+                plan.add.push(name.clone());
+                continue;
+            }
             Some((_, current)) if current.eq_ignore_ascii_case(&color) => {}
             Some((name, _)) => plan.define.push((name.clone(), color, true)),
             None => plan.define.push((label.to_string(), color, false)),

@@ -17,8 +17,9 @@ pub enum Audience {
     Maintainers,
     /// Maintainers, and approvers in any OWNERS file.
     MaintainersOrApprovers,
-    /// Valid users: collaborators, approvers, this pull request's reviewers, the root OWNERS
-    /// `allowed-users` and those granted by `/add-allowed-user`.
+    /// Valid users: collaborators, approvers, the OWNERS reviewers of this pull request and the
+    /// root's, its requested reviewers, the root OWNERS `allowed-users`, and those granted by
+    /// `/add-allowed-user`.
     ValidUsers,
     /// The author, or a valid user (`/wip`, `/verified`).
     AuthorOrValidUsers,

@@ -238,15 +238,20 @@ fn clean_rebase_note(data: &RepositoryData, before: Option<&str>) -> Option<Stri
 }
 
 /// The server's checks: the security checks computed from the snapshot (unless a maintainer
-/// overrode them at this head), and the others queued when they have no run at the head yet.
+/// overrode them at this head, in a run of the App `slug`), and the others queued when they
+/// have no run at the head yet.
 pub fn own_checks(
     config: &RepoConfig,
     data: &RepositoryData,
+    slug: Option<&str>,
 ) -> Vec<(String, RunState, Option<Output>)> {
     let has_run = |name: &str| data.pull.check_runs.iter().any(|r| r.name == name);
+    // Only the server's own run counts: another app may name a run the same.
     let overridden = |name: &str| {
         data.pull.check_runs.iter().any(|r| {
             r.name == name
+                && slug.is_some()
+                && r.app.as_deref() == slug
                 && r.title
                     .as_deref()
                     .is_some_and(|t| t.starts_with(security_checks::OVERRIDDEN))
@@ -327,6 +332,37 @@ mod tests {
 
     fn config() -> RepoConfig {
         RepoConfig::default()
+    }
+
+    #[test]
+    fn only_the_servers_own_override_keeps_a_security_check_at_its_head() {
+        let override_by = |app: &str| crate::snapshot::CheckRun {
+            id: 9,
+            name: merge_readiness::SUSPICIOUS_PATHS.into(),
+            status: "COMPLETED".into(),
+            conclusion: Some("SUCCESS".into()),
+            title: Some(format!("{} @mia", security_checks::OVERRIDDEN)),
+            summary: None,
+            app: Some(app.into()),
+        };
+        let computed = |run: crate::snapshot::CheckRun| {
+            let mut data = RepositoryData {
+                pull: pull("t", "main", 1, &[]),
+                ..RepositoryData::default()
+            };
+            data.pull.check_runs.push(run);
+            own_checks(&config(), &data, Some("gws"))
+                .iter()
+                .any(|(name, ..)| name == merge_readiness::SUSPICIOUS_PATHS)
+        };
+        assert!(
+            !computed(override_by("gws")),
+            "the maintainer's override stands"
+        );
+        assert!(
+            computed(override_by("ci")),
+            "another app cannot switch the check off"
+        );
     }
 
     #[test]

@@ -212,7 +212,11 @@ fn pull_request(pr: &Value, viewer: Option<&str>) -> PullRequest {
             .collect(),
         grant_comments: nodes(&pr["comments"])
             .filter(|c| !by_viewer(c, viewer))
-            .filter(|c| text(&c["body"]).contains("/add-allowed-user"))
+            .filter(|c| {
+                text(&c["body"])
+                    .to_ascii_lowercase()
+                    .contains("/add-allowed-user")
+            })
             .map(|c| AuthoredComment {
                 author: text(&c["author"]["login"]),
                 body: text(&c["body"]),

@@ -72,7 +72,6 @@ pub(crate) struct ReactionBody {
     content: String,
 }
 
-/// 201 for a new reaction, 200 when the caller had already given the same one.
 #[derive(Deserialize)]
 pub(crate) struct ReactionQuery {
     content: Option<String>,
@@ -101,6 +100,7 @@ pub(crate) async fn list_reactions(
     })
 }
 
+/// 201 for a new reaction, 200 when the caller had already given the same one.
 pub(crate) async fn add_reaction(
     call: Call,
     Path((owner, repo, id)): Path<(String, String, u64)>,

@@ -170,9 +170,14 @@ fn drafts_follow_allow_commands_on_draft_prs() {
     let d = data(true);
     // Unset: commands on drafts are ignored, as in the reference; unknown ones still answered.
     let p = plan_for(&config, &d, "bob", "/lgtm\n/lgmt");
-    assert!(p.want.is_empty());
+    assert!(p.want.is_empty() && !p.ignored);
     assert_eq!(p.replies.len(), 1);
     assert!(p.replies[0].contains("is not a command"));
+    let p = plan_for(&config, &d, "bob", "/lgtm\n/bug");
+    assert!(
+        p.want.is_empty() && p.replies.is_empty() && p.ignored,
+        "{p:?}"
+    );
     config.allow_commands_on_draft_prs = Some(vec!["hold".into()]);
     let p = plan_for(&config, &d, "bob", "/lgtm");
     assert!(
@@ -212,8 +217,14 @@ fn commands_that_run_code_go_to_the_runner_once_authorised() {
     assert!(p.jobs.is_empty() && p.replies.is_empty());
     let mut merged = data(false);
     merged.pull.merged = true;
+    merged.pull.state = "MERGED".into();
     let p = plan_for(&config, &merged, "bob", "/cherry-pick release-1");
     assert!(p.cherry_picks.is_empty() && p.jobs.len() == 1);
+    let mut closed = data(false);
+    closed.pull.state = "CLOSED".into();
+    let p = plan_for(&config, &closed, "bob", "/cherry-pick release-1");
+    assert!(p.cherry_picks.is_empty() && p.jobs.is_empty() && !p.all_done);
+    assert!(p.replies[0].contains("closed without merging"), "{p:?}");
     assert!(plan_for(&config, &d, "bob", "/regenerate-welcome").regenerate_welcome);
 }
 
