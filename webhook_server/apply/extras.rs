@@ -7,8 +7,8 @@ use serde_json::json;
 use super::review_requests;
 use super::scope::Scope;
 use crate::github::client::GitHubError;
-use crate::rules::pull_request::{Extras, Tracking, Welcome, is_auto_merge_note};
-use crate::rules::welcome::{self, People};
+use crate::rules::pull_request::{self, Extras, Tracking, Welcome, is_auto_merge_note};
+use crate::rules::welcome;
 use crate::snapshot::{Comment, RepositoryData};
 use crate::steps::Done;
 
@@ -85,16 +85,8 @@ impl ExtrasWriter<'_> {
                     .await?
             }
         };
-        let text = welcome::render(
-            self.scope.config,
-            &w.required,
-            &People {
-                author_auto_verified: w.author_auto_verified,
-                approvers: &self.scope.owners.approvers,
-                reviewers: &self.scope.owners.reviewers,
-                tracking_issue,
-            },
-        );
+        let text =
+            pull_request::welcome_text(self.scope.config, self.scope.owners, data, tracking_issue);
         self.comment(data, &text).await
     }
 

@@ -15,11 +15,10 @@ use super::pull_request::PullRequestHandler;
 use super::runner::{Runner, Submitted};
 use crate::apply::{Desired, Scope, Settle, review_requests};
 use crate::event::IssueCommentEvent;
-use crate::rules::command_plan::{self, CHERRY_PICK_PREFIX, Plan};
+use crate::rules::command_plan::{self, Plan};
 use crate::rules::commands;
-use crate::rules::merge_readiness;
 use crate::rules::permissions::People;
-use crate::rules::pull_request::auto_verified;
+use crate::rules::pull_request::{own_tracking_issue, welcome_text};
 use crate::rules::welcome;
 use crate::snapshot::{Comment, RepositoryData};
 use crate::steps::Done;
@@ -126,43 +125,8 @@ impl IssueCommentHandler<'_> {
         let session = self.scope.session;
         let exists =
             try_join_all(plan.cherry_picks.iter().map(|b| session.branch_exists(b))).await?;
-        let mut missing = Vec::new();
-        let mut present = Vec::new();
-        let mut added = Vec::new();
-        for (branch, exists) in plan.cherry_picks.iter().zip(exists) {
-            let label = format!("{CHERRY_PICK_PREFIX}{branch}");
-            if !exists {
-                missing.push(format!("Target branch `{branch}` does not exist"));
-            } else if data.pull.labels.contains(&label) {
-                present.push(format!("`{branch}`"));
-            } else {
-                added.push(label);
-            }
-        }
-        if !missing.is_empty() {
-            plan.replies.push(missing.join("\n"));
-            plan.all_done = false;
-        }
-        if !present.is_empty() {
-            plan.replies.push(format!(
-                "Cherry-pick label already present for: {}. To request it again, remove the \
-                 label and run the command again.",
-                present.join(", ")
-            ));
-        }
-        if !added.is_empty() {
-            plan.replies.push(format!(
-                "Cherry-pick requested for PR: `{}` by user `{user}`\nAdding label/s {} for \
-                 automatic cherry-pick once the PR is merged",
-                data.pull.title,
-                added
-                    .iter()
-                    .map(|l| format!("`{l}`"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            ));
-            plan.want.extend(added);
-        }
+        let branches: Vec<(String, bool)> = plan.cherry_picks.iter().cloned().zip(exists).collect();
+        command_plan::cherry_pick_labels(plan, &data.pull, user, &branches);
         Ok(())
     }
 
@@ -238,29 +202,12 @@ impl IssueCommentHandler<'_> {
         done: &mut Done,
     ) -> anyhow::Result<()> {
         let existing = welcome::find(&data.pull.our_comments).map(|c| (c.id, c.body.clone()));
-        let text = welcome::render(
-            self.scope.config,
-            &merge_readiness::required_checks(
-                self.scope.config,
-                &data.protection,
-                &data.pull.base_ref,
-            ),
-            &welcome::People {
-                author_auto_verified: auto_verified(self.scope.config, data),
-                approvers: &self.scope.owners.approvers,
-                reviewers: &self.scope.owners.reviewers,
-                // Named by the comment, or found by its own marker when the comment is gone.
-                tracking_issue: existing
-                    .as_ref()
-                    .and_then(|(_, body)| welcome::tracking_issue(body))
-                    .or_else(|| {
-                        data.our_issues
-                            .iter()
-                            .find(|i| welcome::tracks(&i.body) == Some(data.pull.number))
-                            .map(|i| i.number)
-                    }),
-            },
-        );
+        // Named by the comment, or found by its own marker when the comment is gone.
+        let tracking_issue = existing
+            .as_ref()
+            .and_then(|(_, body)| welcome::tracking_issue(body))
+            .or_else(|| own_tracking_issue(data));
+        let text = welcome_text(self.scope.config, self.scope.owners, data, tracking_issue);
         let session = self.scope.session;
         match existing {
             Some((_, body)) if body == text => {}

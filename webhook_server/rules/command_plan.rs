@@ -12,7 +12,7 @@ use super::merge_readiness::{COMMITTER_IDENTITY, SUSPICIOUS_PATHS, own_checks};
 use super::permissions::{People, audience};
 use super::security_checks::OVERRIDDEN;
 use crate::config::RepoConfig;
-use crate::snapshot::RepositoryData;
+use crate::snapshot::{PullRequest, RepositoryData};
 
 /// Labels the cherry-pick command adds, one per target branch.
 pub const CHERRY_PICK_PREFIX: &str = "cherry-pick-";
@@ -64,6 +64,53 @@ pub struct Plan {
     pub all_done: bool,
     /// Every command fell to the draft gate with commands on drafts off: nothing is answered.
     pub ignored: bool,
+}
+
+/// `/cherry-pick` on an open pull request, once GitHub said which `branches` exist: a label
+/// per existing branch not labelled yet, and a reply naming the rest.
+pub fn cherry_pick_labels(
+    plan: &mut Plan,
+    pull: &PullRequest,
+    user: &str,
+    branches: &[(String, bool)],
+) {
+    let mut missing = Vec::new();
+    let mut present = Vec::new();
+    let mut added = Vec::new();
+    for (branch, exists) in branches {
+        let label = format!("{CHERRY_PICK_PREFIX}{branch}");
+        if !exists {
+            missing.push(format!("Target branch `{branch}` does not exist"));
+        } else if pull.labels.contains(&label) {
+            present.push(format!("`{branch}`"));
+        } else {
+            added.push(label);
+        }
+    }
+    if !missing.is_empty() {
+        plan.replies.push(missing.join("\n"));
+        plan.all_done = false;
+    }
+    if !present.is_empty() {
+        plan.replies.push(format!(
+            "Cherry-pick label already present for: {}. To request it again, remove the label \
+             and run the command again.",
+            present.join(", ")
+        ));
+    }
+    if !added.is_empty() {
+        plan.replies.push(format!(
+            "Cherry-pick requested for PR: `{}` by user `{user}`\nAdding label/s {} for \
+             automatic cherry-pick once the PR is merged",
+            pull.title,
+            added
+                .iter()
+                .map(|l| format!("`{l}`"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+        plan.want.extend(added);
+    }
 }
 
 /// The reply text for a comment, carrying the marker that finds it again.

@@ -100,9 +100,34 @@ pub struct Extras {
 #[derive(Debug, PartialEq)]
 pub struct Welcome {
     pub issue: Option<Tracking>,
-    pub author_auto_verified: bool,
-    /// The checks the comment lists as required.
-    pub required: Vec<String>,
+}
+
+/// The tracking issue the server opened for this pull request, found by its marker among the
+/// repository's newest issues (read only when the welcome comment may be written).
+pub fn own_tracking_issue(data: &RepositoryData) -> Option<u64> {
+    data.our_issues
+        .iter()
+        .find(|i| welcome::tracks(&i.body) == Some(data.pull.number))
+        .map(|i| i.number)
+}
+
+/// The welcome comment's text for the pull request, naming `tracking_issue`.
+pub fn welcome_text(
+    config: &RepoConfig,
+    owners: &PullOwners,
+    data: &RepositoryData,
+    tracking_issue: Option<u64>,
+) -> String {
+    welcome::render(
+        config,
+        &merge_readiness::required_checks(config, &data.protection, &data.pull.base_ref),
+        &welcome::People {
+            author_auto_verified: auto_verified(config, data),
+            approvers: &owners.approvers,
+            reviewers: &owners.reviewers,
+            tracking_issue,
+        },
+    )
 }
 
 /// The tracking issue the welcome comment names.
@@ -149,16 +174,11 @@ pub fn extras(
             .collect();
     }
     if starts && welcome::find(&pull.our_comments).is_none() {
-        let author_auto_verified = auto_verified(config, data);
         let number = pull.number;
         extras.welcome = Some(Welcome {
-            issue: (config.create_issue_for_new_pr && !author_auto_verified).then(|| {
-                let opened = data
-                    .our_issues
-                    .iter()
-                    .find(|i| welcome::tracks(&i.body) == Some(number));
-                match opened {
-                    Some(issue) => Tracking::Existing(issue.number),
+            issue: (config.create_issue_for_new_pr && !auto_verified(config, data)).then(|| {
+                match own_tracking_issue(data) {
+                    Some(issue) => Tracking::Existing(issue),
                     None => Tracking::New(NewIssue {
                         title: format!("{} - {number}", pull.title),
                         body: welcome::tracking_issue_body(number),
@@ -166,8 +186,6 @@ pub fn extras(
                     }),
                 }
             }),
-            author_auto_verified,
-            required: merge_readiness::required_checks(config, &data.protection, &pull.base_ref),
         });
     }
     if starts {

@@ -235,3 +235,24 @@ fn replies_are_found_again_by_their_marker() {
     assert!(!is_reply_to(&body, 4));
     assert!(body.ends_with("a\n\nb"));
 }
+
+#[test]
+fn cherry_pick_labels_name_what_exists_what_is_there_and_what_is_not() {
+    let mut d = data(false);
+    d.pull.labels.insert("cherry-pick-old".into());
+    let mut p = Plan {
+        all_done: true,
+        ..Plan::default()
+    };
+    let branches = [
+        ("new".to_string(), true),
+        ("old".to_string(), true),
+        ("nope".to_string(), false),
+    ];
+    cherry_pick_labels(&mut p, &d.pull, "bob", &branches);
+    assert_eq!(p.want, ["cherry-pick-new"]);
+    assert!(!p.all_done);
+    assert_eq!(p.replies[0], "Target branch `nope` does not exist");
+    assert!(p.replies[1].starts_with("Cherry-pick label already present for: `old`."));
+    assert!(p.replies[2].starts_with("Cherry-pick requested for PR: `Add engine` by user `bob`"));
+}
