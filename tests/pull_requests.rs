@@ -484,11 +484,7 @@ async fn a_rerun_after_a_failed_welcome_finds_the_tracking_issue_by_its_marker()
     let s = scenario("", json!({"OWNERS": OWNERS})).await;
     // The welcome comment is the first comment written on the pull request; it fails once,
     // after the tracking issue was opened.
-    s.api
-        .admin(
-            "/faults/targeted",
-            json!({"method": "POST", "path": "/repos/acme/widgets/issues/1/comments", "status": 502}),
-        )
+    s.fail_once("POST", "/repos/acme/widgets/issues/1/comments", 1, 502)
         .await;
     let n = open_engine(&s).await;
     assert_eq!(n, 1);
@@ -620,12 +616,7 @@ async fn each_write_of_opened_failing_once_ends_as_the_clean_run_and_a_replay_ch
 
     for (method, path, nth) in writes {
         let s = scenario("", json!({"OWNERS": OWNERS})).await;
-        s.api
-            .admin(
-                "/faults/targeted",
-                json!({"method": method, "path": path, "nth": nth, "status": 502}),
-            )
-            .await;
+        s.fail_once(&method, &path, nth, 502).await;
         let n = open_engine(&s).await;
         s.settle().await;
         assert_eq!(
@@ -1279,11 +1270,7 @@ async fn a_delivery_that_keeps_failing_gives_up_after_its_attempts_and_says_why(
 async fn a_client_error_fails_the_delivery_at_once() {
     let s = scenario("", json!({"OWNERS": OWNERS})).await;
     // GitHub refuses the tracking issue as invalid: asking again would be refused again.
-    s.api
-        .admin(
-            "/faults/targeted",
-            json!({"method": "POST", "path": "/repos/acme/widgets/issues", "status": 422}),
-        )
+    s.fail_once("POST", "/repos/acme/widgets/issues", 1, 422)
         .await;
     open_engine(&s).await;
     let opened = opened_record(&s);

@@ -98,8 +98,6 @@ pub struct Issue {
 pub struct Comment {
     pub id: u64,
     #[serde(default)]
-    pub node_id: Option<String>,
-    #[serde(default)]
     pub body: Option<String>,
     #[serde(default)]
     pub user: Option<User>,

@@ -268,22 +268,24 @@ impl GithubWebhook {
             .and_then(|r| r.default_branch.as_deref())
             .unwrap_or("main");
         let max_owners = entry.config.max_owners_files as usize;
-        let starts = match &event.kind {
-            Kind::PullRequest(_) => pull_request::STARTS.contains(&event.action.as_str()),
-            // These commands write the welcome comment (and maybe its tracking issue) too.
+        // A comment's commands, read once for the snapshot and the handler.
+        let command_lines = match &event.kind {
             Kind::IssueComment(e) => commands::of_comment(
                 &event.action,
                 e.comment.body.as_deref().unwrap_or_default(),
                 e.body_before(),
-            )
-            .iter()
-            .any(|c| {
+            ),
+            _ => Vec::new(),
+        };
+        let starts = match &event.kind {
+            Kind::PullRequest(_) => pull_request::STARTS.contains(&event.action.as_str()),
+            // These commands write the welcome comment (and maybe its tracking issue) too.
+            _ => command_lines.iter().any(|c| {
                 matches!(
                     c.parsed,
                     Ok(Command::Reprocess | Command::RegenerateWelcome)
                 )
             }),
-            _ => false,
         };
         let mut data =
             RepositoryData::fetch(session, number, default_branch, max_owners, starts).await?;
@@ -370,7 +372,7 @@ impl GithubWebhook {
                     scope,
                     runner: &NoRunner,
                 }
-                .handle(action, e, &mut data)
+                .handle(&e.comment, &command_lines, &mut data)
                 .await?
             }
             (Handler::PullRequestReview, Kind::Review(e)) => {

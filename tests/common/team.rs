@@ -334,4 +334,14 @@ impl Scenario {
         .map(|c| c["body"].as_str().unwrap().to_string())
         .collect()
     }
+
+    /// Makes GitHub answer `status` to the `nth` request matching `method` and `path`, once.
+    pub async fn fail_once(&self, method: &str, path: &str, nth: u64, status: u16) {
+        self.api
+            .admin(
+                "/faults/targeted",
+                json!({"method": method, "path": path, "nth": nth, "status": status}),
+            )
+            .await;
+    }
 }

@@ -14,13 +14,13 @@ use serde_json::json;
 use super::pull_request::PullRequestHandler;
 use super::runner::{Runner, Submitted};
 use crate::apply::{Desired, Scope, Settle, review_requests};
-use crate::event::IssueCommentEvent;
+use crate::event::Comment;
 use crate::rules::command_plan::{self, Plan};
-use crate::rules::commands;
+use crate::rules::commands::CommandLine;
 use crate::rules::permissions::People;
 use crate::rules::pull_request::{own_tracking_issue, welcome_text};
 use crate::rules::welcome;
-use crate::snapshot::{Comment, RepositoryData};
+use crate::snapshot::{self, RepositoryData};
 use crate::steps::Done;
 
 pub struct IssueCommentHandler<'a> {
@@ -30,32 +30,22 @@ pub struct IssueCommentHandler<'a> {
 }
 
 impl IssueCommentHandler<'_> {
+    /// Carries out `lines`, the commands `comment` asks for (all of a new comment's, those an
+    /// edit added).
     pub async fn handle(
         &self,
-        action: &str,
-        event: &IssueCommentEvent,
+        comment: &Comment,
+        lines: &[CommandLine],
         data: &mut RepositoryData,
     ) -> anyhow::Result<Done> {
         let mut done = Done::new();
-        let comment = &event.comment;
         let user = comment.user.as_ref().map_or("", |u| u.login.as_str());
-        let lines = commands::of_comment(
-            action,
-            comment.body.as_deref().unwrap_or_default(),
-            event.body_before(),
-        );
         done.insert(
             "commands".into(),
             json!(lines.iter().map(|l| &l.text).collect::<Vec<_>>()),
         );
-        let people = People::new(
-            &data.pull.author,
-            &data.collaborators,
-            self.scope.owners,
-            &data.pull.requested_reviewers,
-            &data.pull.grant_comments,
-        );
-        let mut plan = command_plan::plan(self.scope.config, data, &people, user, &lines);
+        let people = People::of(data, self.scope.owners);
+        let mut plan = command_plan::plan(self.scope.config, data, &people, user, lines);
         if plan.ignored {
             done.insert(
                 "ignored".into(),
@@ -190,7 +180,7 @@ impl IssueCommentHandler<'_> {
             .create_comment(data.pull.number, &body)
             .await?;
         done.insert("reply".into(), json!(id));
-        data.pull.our_comments.push(Comment { id, body });
+        data.pull.our_comments.push(snapshot::Comment { id, body });
         Ok(())
     }
 
@@ -220,7 +210,9 @@ impl IssueCommentHandler<'_> {
             }
             None => {
                 let id = session.create_comment(data.pull.number, &text).await?;
-                data.pull.our_comments.push(Comment { id, body: text });
+                data.pull
+                    .our_comments
+                    .push(snapshot::Comment { id, body: text });
                 done.insert("welcome_comment".into(), json!(id));
             }
         }

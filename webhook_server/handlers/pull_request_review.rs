@@ -3,6 +3,8 @@
 //! counts as the command does. Unlike the reference, a change request removes that user's
 //! `lgtm-` label and a dismissed review drops its label.
 
+use std::cell::OnceCell;
+
 use serde_json::json;
 
 use crate::apply::{Desired, Scope, Settle};
@@ -30,27 +32,29 @@ impl PullRequestReviewHandler<'_> {
         let user = review.user.as_ref().map_or("", |u| u.login.as_str());
         let state = review.state.as_str();
         let body = review.body.as_deref().unwrap_or_default();
-        // A command in the body is held to the same permission table as in a comment.
-        let people = People::new(
-            &data.pull.author,
-            &data.collaborators,
-            self.scope.owners,
-            &data.pull.requested_reviewers,
-            &data.pull.grant_comments,
-        );
-        let mut allowed = |command: Command| match people.allows(audience(&command), user) {
-            Ok(()) => true,
-            Err(refusal) => {
-                let name = command_plan::command_name(&command);
-                done.insert(
-                    format!("{name}_ignored"),
-                    json!(refusal.message(user, name, &people)),
-                );
-                false
-            }
+        // A command in the body is held to the same permission table as in a comment; the
+        // table is built only for a body that holds one.
+        let (approves, lgtms) = {
+            let people = OnceCell::new();
+            let mut allowed = |command: Command| {
+                let people = people.get_or_init(|| People::of(data, self.scope.owners));
+                match people.allows(audience(&command), user) {
+                    Ok(()) => true,
+                    Err(refusal) => {
+                        let name = command_plan::command_name(&command);
+                        done.insert(
+                            format!("{name}_ignored"),
+                            json!(refusal.message(user, name, people)),
+                        );
+                        false
+                    }
+                }
+            };
+            (
+                body_approves(body) && allowed(Command::Approve { cancel: false }),
+                body_lgtms(body) && allowed(Command::Lgtm { cancel: false }),
+            )
         };
-        let approves = body_approves(body) && allowed(Command::Approve { cancel: false });
-        let lgtms = body_lgtms(body) && allowed(Command::Lgtm { cancel: false });
         let current = self.scope.memory.patch_ids.same_code(data);
         let of_current =
             |commit: Option<&str>| commit.is_some_and(|c| current.iter().any(|h| h == c));

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::commands::{self, Command};
 use super::owners::PullOwners;
-use crate::snapshot::AuthoredComment;
+use crate::snapshot::{AuthoredComment, RepositoryData};
 
 /// Who a command is open to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +69,17 @@ pub struct People {
 }
 
 impl People {
+    /// The people of the snapshot's pull request.
+    pub fn of(data: &RepositoryData, owners: &PullOwners) -> People {
+        People::new(
+            &data.pull.author,
+            &data.collaborators,
+            owners,
+            &data.pull.requested_reviewers,
+            &data.pull.grant_comments,
+        )
+    }
+
     pub fn new(
         author: &str,
         collaborators: &BTreeMap<String, String>,

@@ -3,9 +3,9 @@
 use serde_json::{Value, json};
 
 use crate::errors::{Outcome, Refusal};
-use crate::hooks::emit;
+use crate::hooks::{Outgoing, emit};
 use crate::state::{Sim, repo_key};
-use crate::world::{Comment, now};
+use crate::world::{Comment, World, now};
 
 pub(crate) fn add_comment(
     sim: &Sim,
@@ -36,17 +36,14 @@ pub(crate) fn add_comment(
                 reactions: Vec::new(),
             },
         );
-        let r = &w.repos[&key];
-        let comment = w.comment_json(r, &r.comments[&id]);
-        let issue = w.issue_json(r, &r.issues[&number]);
-        out.extend(emit(
+        Ok(comment_event(
             w,
+            out,
             &key,
-            "issue_comment",
+            id,
             author,
-            json!({"action": "created", "issue": issue, "comment": comment}),
-        ));
-        Ok(comment)
+            json!({"action": "created"}),
+        ))
     })
 }
 
@@ -71,20 +68,27 @@ pub(crate) fn edit_comment(
         }
         let previous = std::mem::replace(&mut comment.body, body);
         comment.updated_at = now();
-        let number = comment.issue;
-        let r = &w.repos[&key];
-        let comment = w.comment_json(r, &r.comments[&id]);
-        let issue = w.issue_json(r, &r.issues[&number]);
-        out.extend(emit(
-            w,
-            &key,
-            "issue_comment",
-            author,
-            json!({"action": "edited", "changes": {"body": {"from": previous}},
-                   "issue": issue, "comment": comment}),
-        ));
-        Ok(comment)
+        let changes = json!({"action": "edited", "changes": {"body": {"from": previous}}});
+        Ok(comment_event(w, out, &key, id, author, changes))
     })
+}
+
+/// Sends `issue_comment` for comment `id`, `payload` (its action and changes) completed with
+/// the comment and its issue as they are now; returns the comment.
+fn comment_event(
+    w: &mut World,
+    out: &mut Vec<Outgoing>,
+    key: &str,
+    id: u64,
+    author: &str,
+    mut payload: Value,
+) -> Value {
+    let r = &w.repos[key];
+    let comment = w.comment_json(r, &r.comments[&id]);
+    payload["issue"] = w.issue_json(r, &r.issues[&r.comments[&id].issue]);
+    payload["comment"] = comment.clone();
+    out.extend(emit(w, key, "issue_comment", author, payload));
+    comment
 }
 
 const REACTIONS: &[&str] = &[
